@@ -1,0 +1,88 @@
+/**
+ * The runtime contract between the container image, the ECS task definition (`infra/`) and the image test.
+ *
+ * Why one file: the task definition, the Dockerfile's user, the app's own timeouts and the image test must agree
+ * on the port, the user, the health check and the environment names. Keeping them here (data only, no imports)
+ * lets `infra/`, `app/` and the tests import the same values instead of repeating literals that drift apart.
+ */
+
+/** The model used when neither `pulumi config modelId` nor `MODEL_ID` says otherwise. */
+export const DEFAULT_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+
+/** Port the container listens on; the ALB target group and the task definition use the same. */
+export const CONTAINER_PORT = 8080;
+
+/** Name of the app container in the ECS task definition. */
+export const CONTAINER_NAME = "app";
+
+/**
+ * Numeric `uid:gid` the container runs as. 1000 is the `node` user of the official Node images; ECS and the image
+ * test pass it explicitly so a base image without that user name still runs unprivileged.
+ */
+export const CONTAINER_USER = "1000:1000";
+
+/** The app needs no writable root filesystem; ECS and the image test both enforce it. */
+export const READONLY_ROOT_FILESYSTEM = true;
+
+export const HEALTH_PATH = "/health";
+export const STREAM_PATH = "/stream";
+
+/**
+ * Container health check. The runtime image has no curl, so Node's own fetch does the probe.
+ * Exec form (no shell) so it also works on shell-less images.
+ */
+export const HEALTH_CHECK = {
+  command: [
+    "CMD",
+    "node",
+    "-e",
+    `fetch("http://127.0.0.1:${CONTAINER_PORT}${HEALTH_PATH}").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+  ],
+  intervalSeconds: 15,
+  timeoutSeconds: 5,
+  retries: 3,
+  startPeriodSeconds: 10,
+} as const;
+
+/**
+ * ALB idle timeout. API Gateway's idle timeout for streamed responses on Regional endpoints is 5 minutes, so the
+ * ALB must allow at least as long between bytes or it, not API Gateway, would cut quiet streams.
+ */
+export const ALB_IDLE_TIMEOUT_SECONDS = 300;
+
+/**
+ * Node's keep-alive must outlive the ALB's idle timeout: otherwise Node closes an idle connection the ALB still
+ * considers open, and the ALB answers the next request on it with a 502.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = (ALB_IDLE_TIMEOUT_SECONDS + 5) * 1000;
+/** Must exceed keepAliveTimeout (Node's documented requirement) so a slow header never races the keep-alive. */
+export const HEADERS_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5000;
+
+/** How long in-flight streams may finish after SIGTERM before they are ended with an error line. */
+export const SHUTDOWN_GRACE_SECONDS = 30;
+/** ECS waits this long after SIGTERM before SIGKILL: the grace plus time to flush logs and exit. */
+export const STOP_TIMEOUT_SECONDS = SHUTDOWN_GRACE_SECONDS + 10;
+/** ALB draining time: ECS drains the target this long before it sends SIGTERM. */
+export const DEREGISTRATION_DELAY_SECONDS = SHUTDOWN_GRACE_SECONDS;
+
+/** Default `maxTokens` when a request does not set one. */
+export const DEFAULT_MAX_TOKENS = 1024;
+/** Request body limit in bytes. */
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Environment variable names the container reads. */
+export const ENV = {
+  port: "PORT",
+  modelId: "MODEL_ID",
+  region: "AWS_REGION",
+  maxTokens: "DEFAULT_MAX_TOKENS",
+  bodyLimitBytes: "BODY_LIMIT_BYTES",
+  shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+  stagePrefix: "STAGE_PREFIX",
+  logLevel: "LOG_LEVEL",
+  bedrockEndpoint: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+} as const;
+
+/** Where the production bundle lives inside the image, and the command that starts it. */
+export const IMAGE_APP_DIR = "/app";
+export const IMAGE_ENTRYPOINT = ["node", `${IMAGE_APP_DIR}/server.js`] as const;
