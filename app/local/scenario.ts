@@ -1,0 +1,63 @@
+import type { Protocol } from "./transport";
+import type { InStreamExceptionName, PreStreamErrorName } from "./wire";
+
+/** One thing the fake does after `messageStart`, in order. */
+export type Step =
+  /** One `contentBlockDelta` with this text, after `delayMs`. */
+  | { text: string; delayMs?: number }
+  /** An in-stream exception frame, then the stream ends (the SDK throws it from the `for await` loop). */
+  | { exception: InStreamExceptionName; message?: string; delayMs?: number }
+  /** Send nothing more but keep the stream open until the client gives up (or the fake is closed). */
+  | { hang: true }
+  /**
+   * Abort abruptly. scope "connection" (default): TCP RST of the whole connection, as a crashed upstream or a dropped
+   * network path would. scope "stream": HTTP/2 RST_STREAM INTERNAL_ERROR, the connection lives on (HTTP/1.1 has no
+   * streams, so there it is a connection reset too).
+   */
+  | { reset: true; scope?: "connection" | "stream"; delayMs?: number };
+
+/** What the fake does with one ConverseStream request. Every field is optional; `{}` is a normal reply. */
+export interface Scenario {
+  /** Answer with this error instead of a stream (restJson1: status + `x-amzn-errortype` + `{"message"}`). */
+  error?: { type: PreStreamErrorName; status?: number; message?: string; delayMs?: number };
+  /** Delay before the 200 and its headers (the SDK's `send()` resolves only after the first frame). */
+  headersDelayMs?: number;
+  /**
+   * Send `messageStart` right after the headers (default true). `false` makes the first step the first frame, e.g.
+   * an exception as the very first frame, which the SDK throws from `send()` rather than from the loop.
+   */
+  messageStart?: boolean;
+  /** The reply; default: the plausible reply of `reply.ts` at the fake's pacing. */
+  steps?: Step[];
+  /** `messageStop.stopReason`; default "end_turn". */
+  stopReason?: string;
+  /** `metadata.usage`; default: input estimated from the prompt, output = number of text steps. */
+  usage?: { inputTokens: number; outputTokens: number };
+}
+
+export type ScenarioSource = Scenario | ((req: RecordedRequest) => Scenario);
+
+export type Outcome = "completed" | "client-aborted" | "reset" | "error";
+
+/** What the fake saw of one ConverseStream request, and how it ended. */
+export interface RecordedRequest {
+  /** 1-based, in order of arrival. */
+  id: number;
+  /** URL-decoded `{modelId}` of `/model/{modelId}/converse-stream`. */
+  modelId: string;
+  /** The parsed JSON body (`messages`, `system`, `inferenceConfig`, ...); the raw text if it was not JSON. */
+  body: any;
+  /** Request headers as received (SigV4 `authorization`, `x-amz-date`, ... are recorded, never checked). */
+  headers: Record<string, string | string[] | undefined>;
+  protocol: Protocol;
+  /** `Date.now()` when the request arrived. */
+  receivedAt: number;
+  /** `Date.now()` when the upstream stream closed, for whatever reason. */
+  closedAt?: number;
+  /**
+   * completed: the whole reply was sent; error: a pre-stream error or an in-stream exception was sent;
+   * reset: the fake reset the connection (a `reset` step, or `close()` with the stream still open);
+   * client-aborted: the client closed the stream (RST_STREAM / socket closed) before the fake finished.
+   */
+  outcome?: Outcome;
+}
