@@ -81,7 +81,16 @@ export const ENV = {
   stagePrefix: "STAGE_PREFIX",
   logLevel: "LOG_LEVEL",
   bedrockEndpoint: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+  upstreamIdleTimeoutMs: "UPSTREAM_IDLE_TIMEOUT_MS",
+  host: "HOST",
 } as const;
+
+/**
+ * Longest silence tolerated from Bedrock, both before it accepts a request and between two stream events. A hung
+ * upstream would otherwise hold the client (and a Bedrock call) open until the 5-minute API Gateway idle timeout.
+ * One minute is far above any normal gap between deltas yet well below the idle timeouts in front of the app.
+ */
+export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
 
 /** Where the production bundle lives inside the image, and the command that starts it. */
 export const IMAGE_APP_DIR = "/app";

@@ -1,0 +1,126 @@
+import { ApiError, type LogLevel } from "./errors";
+
+/**
+ * How Bedrock's failures reach our clients. The same table serves both phases: before the stream starts the
+ * `status` becomes the HTTP status; after it started only `code` and `message` go into the final error line.
+ *
+ * Choices (documented in the README):
+ * - 400 only for ValidationException: the one upstream error the caller can fix by changing its request.
+ * - 429 + Retry-After for rate and quota limits; 503 + Retry-After for capacity the caller should wait out.
+ * - 502 for everything that is the server's or the model's fault. Access denied, unknown model and rejected
+ *   credentials mean the deployment is misconfigured (IAM policy, MODEL_ID, region): logged at error level.
+ * - 504 when the model (or, see {@link UpstreamIdleTimeoutError}, the connection) is too slow.
+ */
+interface UpstreamRule {
+  status: number;
+  code: string;
+  message: string;
+  retryAfterSeconds?: number;
+  logLevel: LogLevel;
+  /** Pass Bedrock's own message through: only where it helps the caller fix the request. */
+  exposeUpstreamMessage?: boolean;
+}
+
+const MISCONFIGURED: UpstreamRule = {
+  status: 502,
+  code: "upstream_misconfigured",
+  message: "The service cannot use the model: server misconfiguration (operators: check IAM, MODEL_ID and region)",
+  logLevel: "error",
+};
+
+export const BEDROCK_ERROR_TABLE: Readonly<Record<string, UpstreamRule>> = {
+  ValidationException: {
+    status: 400,
+    code: "invalid_request",
+    message: "The model rejected the request",
+    logLevel: "warn",
+    exposeUpstreamMessage: true,
+  },
+  ThrottlingException: {
+    status: 429,
+    code: "throttled",
+    message: "Too many requests to the model; retry later",
+    retryAfterSeconds: 5,
+    logLevel: "warn",
+  },
+  ServiceQuotaExceededException: {
+    status: 429,
+    code: "quota_exceeded",
+    message: "The model usage quota is exhausted; retry later",
+    retryAfterSeconds: 60,
+    logLevel: "warn",
+  },
+  ModelNotReadyException: {
+    status: 503,
+    code: "model_not_ready",
+    message: "The model is not ready yet; retry shortly",
+    retryAfterSeconds: 5,
+    logLevel: "warn",
+  },
+  ServiceUnavailableException: {
+    status: 503,
+    code: "service_unavailable",
+    message: "The model service is temporarily unavailable; retry shortly",
+    retryAfterSeconds: 5,
+    logLevel: "warn",
+  },
+  ModelTimeoutException: { status: 504, code: "model_timeout", message: "The model took too long", logLevel: "warn" },
+  AccessDeniedException: MISCONFIGURED,
+  ResourceNotFoundException: MISCONFIGURED,
+  UnrecognizedClientException: MISCONFIGURED,
+  InvalidSignatureException: MISCONFIGURED,
+  ExpiredTokenException: MISCONFIGURED,
+  CredentialsProviderError: MISCONFIGURED,
+  ModelErrorException: { status: 502, code: "model_error", message: "The model failed to process the request", logLevel: "warn" },
+  ModelStreamErrorException: { status: 502, code: "model_stream_error", message: "The model stream failed", logLevel: "warn" },
+  InternalServerException: { status: 502, code: "upstream_error", message: "The model service failed", logLevel: "error" },
+};
+
+/** Any other error Bedrock itself reported (it has `$fault`). */
+const UNKNOWN_UPSTREAM: UpstreamRule = {
+  status: 502,
+  code: "upstream_error",
+  message: "The model service failed",
+  logLevel: "error",
+};
+
+/** The connection to Bedrock failed: refused, reset, truncated frames, HTTP/2 stream errors. */
+const CONNECTION_FAILED: UpstreamRule = {
+  status: 502,
+  code: "upstream_connection_error",
+  message: "The connection to the model service failed",
+  logLevel: "warn",
+};
+
+const TRANSPORT_CODE = /^(E[A-Z]+$|ERR_HTTP2_|ERR_STREAM_PREMATURE_CLOSE$)/;
+const TRANSPORT_MESSAGE = /Truncated event message|HTTP\/2 stream|socket hang up|did not get a response/i;
+
+function isTransportError(err: Error & { code?: unknown }): boolean {
+  if (err.name === "TimeoutError") return true;
+  if (typeof err.code === "string" && TRANSPORT_CODE.test(err.code)) return true;
+  return TRANSPORT_MESSAGE.test(err.message);
+}
+
+function ruleFor(err: Error & { $fault?: unknown; code?: unknown }): UpstreamRule | undefined {
+  const known = BEDROCK_ERROR_TABLE[err.name];
+  if (known) return known;
+  if (err.$fault === "client" || err.$fault === "server") return UNKNOWN_UPSTREAM;
+  if (isTransportError(err)) return CONNECTION_FAILED;
+  return undefined;
+}
+
+/**
+ * Maps an error from the SDK (`send()` or the `for await` loop) to an {@link ApiError}; undefined when it is not
+ * a Bedrock or transport failure (then it is our own bug and the caller reports an internal error).
+ */
+export function fromBedrockError(err: unknown): ApiError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const rule = ruleFor(err);
+  if (!rule) return undefined;
+  const upstreamMessage = rule.exposeUpstreamMessage && err.message ? `: ${err.message}` : "";
+  return new ApiError(rule.status, rule.code, `${rule.message}${upstreamMessage}`, {
+    headers: rule.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(rule.retryAfterSeconds) },
+    logLevel: rule.logLevel,
+    cause: err,
+  });
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import type { Middleware } from "koa";
+import type { Logger } from "pino";
+import type { AppState, RequestRecord } from "../request-record";
+
+export const REQUEST_ID_HEADER = "X-Request-Id";
+/** API Gateway's request id, forwarded to the integration; reusing it joins our logs with its access logs. */
+const UPSTREAM_REQUEST_ID_HEADER = "x-amzn-requestid";
+/** Only plausible ids are reused: they end up in logs and a response header. */
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const elapsedMs = (from: number, to = performance.now()) => Math.round((to - from) * 10) / 10;
+
+/**
+ * One structured log line per request, written when the request is over (for `/stream`, when the stream ended):
+ * request id, route, status, duration, time to first token, usage, stop reason, whether it was aborted and the
+ * error code. Never the body or the reply: prompts stay out of the logs.
+ */
+export function requestLog(logger: Logger): Middleware<AppState> {
+  return async (ctx, next) => {
+    const claimed = ctx.get(UPSTREAM_REQUEST_ID_HEADER);
+    const requestId = SAFE_REQUEST_ID.test(claimed) ? claimed : randomUUID();
+    const record: RequestRecord = { requestId, startedAt: performance.now(), deltas: 0 };
+    ctx.state.record = record;
+    ctx.set(REQUEST_ID_HEADER, requestId);
+    await next();
+    const error = record.error;
+    const fields = {
+      requestId,
+      method: ctx.method,
+      route: record.route ?? null,
+      path: ctx.path,
+      status: ctx.status,
+      durationMs: elapsedMs(record.startedAt),
+      ttftMs: record.firstTokenAt === undefined ? null : elapsedMs(record.startedAt, record.firstTokenAt),
+      deltas: record.deltas,
+      usage: record.usage ?? null,
+      stopReason: record.stopReason ?? null,
+      aborted: ABORTING_CODES.has(error?.code ?? ""),
+      errorCode: error?.code ?? null,
+    };
+    const level = error?.logLevel ?? "info";
+    const cause = level === "error" ? { cause: describeCause(error?.cause) } : {};
+    logger[level]({ ...fields, ...cause }, summary(error?.code));
+  };
+}
+
+/** Failures that cut a running Bedrock call short (the call is aborted through its AbortSignal). */
+const ABORTING_CODES = new Set(["client_closed", "shutting_down", "upstream_timeout"]);
+
+function summary(code: string | undefined): string {
+  if (code === undefined) return "request completed";
+  if (code === "client_closed") return "client aborted the request; Bedrock call cancelled";
+  if (code === "upstream_misconfigured") {
+    return "request failed: Bedrock refused the server's own call (check the task role's IAM policy, MODEL_ID, region)";
+  }
+  return "request failed";
+}
+
+/**
+ * The upstream or internal cause of a server-side failure, for operators. Only reached for error-level failures
+ * (never client input errors, whose messages can quote the body).
+ */
+function describeCause(cause: unknown): Record<string, unknown> | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const details = cause as Error & { $fault?: string; $metadata?: { requestId?: string; httpStatusCode?: number } };
+  return {
+    type: details.name,
+    message: details.message,
+    fault: details.$fault,
+    upstreamRequestId: details.$metadata?.requestId,
+    upstreamStatus: details.$metadata?.httpStatusCode,
+    stack: details.$fault ? undefined : details.stack,
+  };
+}

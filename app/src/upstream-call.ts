@@ -1,0 +1,102 @@
+import type { ServerResponse } from "node:http";
+import { finished } from "node:stream";
+import type { ActiveStreams, Abortable } from "./active-streams";
+import { ClientClosedError, UpstreamIdleTimeoutError } from "./errors";
+
+/**
+ * The lifetime of one Bedrock call made for one client request.
+ *
+ * Why: a Bedrock call that outlives its client keeps generating (and billing) tokens nobody reads. One
+ * AbortController, passed to the SDK as `abortSignal`, is aborted the moment the client's connection closes, the
+ * upstream goes silent for too long, shutdown runs out of grace, or the request ends for any other reason. Every
+ * wait on the upstream is raced against that signal, so an abort takes effect at once even when the SDK would keep
+ * waiting on a hung socket; the abort reason is the error the request finally reports.
+ */
+export class UpstreamCall implements Abortable {
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly registry: ActiveStreams,
+    private readonly idleTimeoutMs: number,
+  ) {
+    res.once("close", this.onResponseClose);
+    registry.add(this);
+  }
+
+  private readonly onResponseClose = (): void => {
+    if (!this.res.writableFinished) this.abort(new ClientClosedError());
+  };
+
+  /** Aborts the call; the first reason wins and becomes the request's outcome. */
+  abort(reason: Error): void {
+    if (!this.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** The error to report for a failure: the abort reason when the call was aborted, else the error itself. */
+  explain(err: unknown): unknown {
+    return this.signal.aborted ? this.signal.reason : err;
+  }
+
+  /** Awaits one upstream step (the response, or the next event) within the idle timeout, unless aborted. */
+  async upstream<T>(step: Promise<T>): Promise<T> {
+    const timer = setTimeout(() => this.abort(new UpstreamIdleTimeoutError(this.idleTimeoutMs)), this.idleTimeoutMs);
+    try {
+      return await untilAborted(step, this.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Iterates an upstream event stream, each event awaited through {@link upstream}. */
+  async *events<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+    const iterator = stream[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await this.upstream(iterator.next());
+        if (next.done) {
+          finished = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
+      if (!finished) iterator.return?.().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Ends the call: cancels the Bedrock request if it is still running. The call stays registered until its response
+   * is completely sent (the error sink may still be writing a last line), so shutdown never cuts that line off.
+   */
+  dispose(): void {
+    this.res.off("close", this.onResponseClose);
+    this.abort(new Error("request finished"));
+    finished(this.res, () => this.registry.delete(this));
+  }
+}
+
+/** Settles like `promise`, or rejects with the signal's reason as soon as it is aborted. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
