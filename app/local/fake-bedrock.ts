@@ -97,6 +97,8 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
   }
 
   /** Records how a request ended; the first word wins (a stream that closes after it completed stays completed). */
+  const openStreams = () => requests.filter((record) => record.closedAt === undefined).length;
+
   function finish(record: RecordedRequest, outcome: Outcome): void {
     record.outcome ??= outcome;
     changes.emit("change");
@@ -161,14 +163,14 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       const what = `request ${record.id} to close`;
       return waitFor(() => (record.closedAt !== undefined && record.outcome ? record : undefined), timeoutMs, what);
     },
-    openStreams() {
-      return requests.filter((record) => record.closedAt === undefined).length;
-    },
+    openStreams,
     async close() {
       shuttingDown = true;
       const stopped = new Promise((resolve) => server.listener.close(resolve));
       server.destroyAll();
       await stopped;
+      // Resolve only once every stream is recorded as closed, so callers can assert outcomes right after.
+      await waitFor(() => (openStreams() === 0 ? true : undefined), DEFAULT_WAIT_MS, "open streams to close");
     },
   };
 }
