@@ -1,0 +1,81 @@
+import type { ChildProcess } from "node:child_process";
+import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
+import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
+import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
+import { CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-contract";
+
+/**
+ * `npm run local`: the service on this machine with no AWS account. Starts the local Bedrock stand-in (the real
+ * ConverseStream wire protocol, a plausible reply at model-like pacing), then the app (`app/src/server.ts` under
+ * tsx) pointed at it, waits for `/health` and prints copy-paste curl commands. Ctrl-C / SIGTERM stop both.
+ *
+ * Options: `PORT` (the app's port, 8080) and the fake's pacing flags/env (`--help`), e.g.
+ * `npm run local -- --tokens-per-second 5`.
+ */
+
+const HEALTH_TIMEOUT_MS = 30_000;
+
+function instructions(appUrl: string, fakeUrl: string): string {
+  const host = appUrl.replace(/^http:\/\//, "");
+  const json = "-H 'content-type: application/json'";
+  return [
+    "",
+    `Local mode is up: the app at ${appUrl}, talking to a local Bedrock stand-in at ${fakeUrl} (no AWS account used).`,
+    "Try, in another terminal:",
+    "",
+    `  curl ${host}${HEALTH_PATH}`,
+    `  curl --no-buffer -X POST ${host}${STREAM_PATH} ${json} -d '{"message":"こんにちは"}'`,
+    `  curl --no-buffer -X POST ${host}${STREAM_PATH} ${json} \\`,
+    `    -d '{"messages":[{"role":"user","content":"What is streaming?"}],"system":"Be brief.","maxTokens":200}'`,
+    "",
+    'Each reply arrives as JSON lines {"data":"..."} token by token, then a {"done":true,...} line.',
+    "Press Ctrl-C to stop.",
+    "",
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const options = parseFakeCliOptions(process.argv.slice(2), process.env);
+  if (options.help) {
+    console.log(`${usage("npm run local --")}\n  PORT                 the app's port (${CONTAINER_PORT})`);
+    return;
+  }
+  const port = Number(process.env[ENV.port] || CONTAINER_PORT);
+  const fake = await startFakeBedrock(options);
+  const child = spawnApp(localAppEnv(process.env, fake.url, port));
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C: the user does not want to wait for in-flight streams.
+      child.kill("SIGKILL");
+      process.exit(130);
+    }
+    stopping = true;
+    await shutdown(child, fake, signal);
+  };
+  process.on("SIGINT", stop).on("SIGTERM", stop);
+  // Never leave an orphaned app behind, whatever ends this process.
+  process.on("exit", () => child.exitCode === null && child.kill("SIGKILL"));
+  child.once("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`local: the app exited unexpectedly (${signal ?? `code ${code}`})`);
+    void fake.close().then(() => process.exit(code || 1));
+  });
+
+  await waitForHealth(`http://127.0.0.1:${port}`, child, HEALTH_TIMEOUT_MS);
+  console.log(instructions(`http://localhost:${port}`, fake.url));
+}
+
+async function shutdown(child: ChildProcess, fake: FakeBedrock, signal: NodeJS.Signals): Promise<void> {
+  console.error(`local: ${signal}, stopping the app (in-flight streams may finish first)...`);
+  const code = await stopApp(child, signal);
+  await fake.close();
+  console.error("local: stopped.");
+  process.exit(code ?? 0);
+}
+
+main().catch((error: unknown) => {
+  console.error(`local: ${(error as Error).message}`);
+  if (error instanceof UsageError) console.error(usage("npm run local --"));
+  process.exit(error instanceof UsageError ? 2 : 1);
+});
