@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import { ALB_IDLE_TIMEOUT_SECONDS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "../src/runtime-contract";
+import { type Harness, startHarness } from "./helpers/harness";
+import { assertErrorBody } from "./helpers/assertions";
+import { request } from "./helpers/http-client";
+
+describe("HTTP surface: health, routing, content types, limits", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ STAGE_PREFIX: "dev", BODY_LIMIT_BYTES: "1024" });
+  });
+  after(() => h.close());
+
+  it("GET /health answers 200 {status: healthy} without calling Bedrock", async () => {
+    const reply = await request(h.url, { path: "/health" });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.json(), { status: "healthy" });
+    assert.match(String(reply.headers["content-type"]), /^application\/json/);
+    assert.equal(h.fake.requests.length, 0);
+  });
+
+  it("HEAD /health answers 200 with no body", async () => {
+    const reply = await request(h.url, { method: "HEAD", path: "/health" });
+    assert.equal(reply.status, 200);
+    assert.equal(reply.raw.length, 0);
+  });
+
+  it("serves both routes under the stage prefix too", async () => {
+    const health = await request(h.url, { path: "/dev/health" });
+    assert.deepEqual(health.json(), { status: "healthy" });
+    const stream = await request(h.url, { path: "/dev/stream", body: { message: "hi" } });
+    assert.equal(stream.status, 200);
+    assert.match(String(stream.headers["content-type"]), /^application\/x-ndjson/);
+    assert.equal(JSON.parse(stream.text.trim().split("\n").at(-1)!).done, true);
+    // Another prefix is not a route.
+    assertErrorBody(await request(h.url, { path: "/prod/health" }), 404, "not_found");
+  });
+
+  it("unknown routes answer 404 JSON", async () => {
+    const message = assertErrorBody(await request(h.url, { path: "/nope" }), 404, "not_found");
+    assert.match(message, /GET \/nope/);
+    assertErrorBody(await request(h.url, { method: "POST", path: "/", body: { message: "x" } }), 404, "not_found");
+  });
+
+  it("wrong methods answer 405 JSON with an Allow header", async () => {
+    const post = await request(h.url, { method: "POST", path: "/health", body: {} });
+    assertErrorBody(post, 405, "method_not_allowed");
+    assert.match(String(post.headers.allow), /GET/);
+    assert.doesNotMatch(String(post.headers.allow), /POST/);
+
+    const get = await request(h.url, { path: "/stream" });
+    assertErrorBody(get, 405, "method_not_allowed");
+    assert.equal(get.headers.allow, "POST");
+    assertErrorBody(await request(h.url, { method: "DELETE", path: "/dev/stream" }), 405, "method_not_allowed");
+  });
+
+  it("methods the server does not implement answer 501 JSON", async () => {
+    assertErrorBody(await request(h.url, { method: "PROPFIND", path: "/stream" }), 501, "not_implemented");
+  });
+
+  it("only application/json bodies are accepted: anything else is 415 JSON", async () => {
+    const upstreamBefore = h.fake.requests.length;
+    const cases: Array<Record<string, string>> = [
+      { "Content-Type": "text/plain" },
+      { "Content-Type": "application/x-www-form-urlencoded" },
+      { "Content-Type": "application/json-patch+json" },
+      { "Content-Type": "application/json; charset=iso-8859-1" },
+      {},
+    ];
+    for (const headers of cases) {
+      const reply = await request(h.url, { method: "POST", path: "/stream", headers, body: '{"message":"hi"}' });
+      assertErrorBody(reply, 415, "unsupported_media_type");
+    }
+    // Parameters and case do not matter for the right type.
+    const ok = await request(h.url, { method: "POST", path: "/stream", headers: { "Content-Type": "Application/JSON; charset=UTF-8" }, body: '{"message":"hi"}' });
+    assert.equal(ok.status, 200);
+    assert.equal(h.fake.requests.length, upstreamBefore + 1, "only the accepted request reached Bedrock");
+  });
+
+  it("bodies over the limit answer 413 JSON, declared or chunked", async () => {
+    const upstreamBefore = h.fake.requests.length;
+    const big = JSON.stringify({ message: "x".repeat(2000) });
+    const declared = await request(h.url, { method: "POST", path: "/stream", headers: { "Content-Type": "application/json" }, body: big });
+    assert.match(assertErrorBody(declared, 413, "payload_too_large"), /1024 bytes/);
+    const chunked = await request(h.url, {
+      method: "POST",
+      path: "/stream",
+      headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" },
+      body: big,
+    });
+    assertErrorBody(chunked, 413, "payload_too_large");
+    assert.equal(h.fake.requests.length, upstreamBefore, "nothing reached Bedrock");
+  });
+
+  it("reuses API Gateway's x-amzn-requestid, else generates one, and echoes it as X-Request-Id", async () => {
+    const given = await request(h.url, { path: "/health", headers: { "x-amzn-requestid": "c0ffee00-1234-4abc-9def-000000000001" } });
+    assert.equal(given.headers["x-request-id"], "c0ffee00-1234-4abc-9def-000000000001");
+    const generated = await request(h.url, { path: "/health" });
+    assert.match(String(generated.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
+    // A header that could forge log content is not trusted.
+    const hostile = await request(h.url, { path: "/health", headers: { "x-amzn-requestid": "a b\"c" } });
+    assert.match(String(hostile.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
+    const errored = await request(h.url, { path: "/missing", headers: { "x-amzn-requestid": "req-404" } });
+    assert.equal(errored.headers["x-request-id"], "req-404");
+  });
+
+  it("keeps idle connections longer than the ALB does (Keep-Alive timeout above 300 s)", async () => {
+    const server = h.server.server;
+    assert.ok(server.keepAliveTimeout > ALB_IDLE_TIMEOUT_SECONDS * 1000);
+    assert.equal(server.keepAliveTimeout, KEEP_ALIVE_TIMEOUT_MS);
+    assert.ok(server.headersTimeout > server.keepAliveTimeout);
+    assert.equal(server.headersTimeout, HEADERS_TIMEOUT_MS);
+    assert.equal(server.requestTimeout, 0, "a request is never cut by Node's request timeout");
+    assert.equal(server.timeout, 0, "no socket inactivity timeout");
+    const agent = new http.Agent({ keepAlive: true });
+    const reply = await request(h.url, { path: "/health", agent });
+    agent.destroy();
+    assert.equal(reply.headers["keep-alive"], `timeout=${Math.floor(KEEP_ALIVE_TIMEOUT_MS / 1000)}`);
+  });
+});
