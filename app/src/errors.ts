@@ -60,10 +60,15 @@ export class ShuttingDownError extends ApiError {
   }
 }
 
-/** The upstream stream ended cleanly but without `messageStop`: the reply is truncated, so say so. */
+/**
+ * The upstream stream ended without `messageStop`: the reply is truncated, so say so. The SDK ends its loop quietly
+ * when the connection to Bedrock is reset, so this is how a reset usually shows; it shares the reset's code.
+ */
 export class UpstreamIncompleteError extends ApiError {
   constructor() {
-    super(502, "upstream_incomplete", "The model stream ended before the reply was complete", { logLevel: "warn" });
+    super(502, "upstream_connection_error", "The connection to the model service ended before the reply was complete", {
+      logLevel: "warn",
+    });
   }
 }
 

@@ -42,12 +42,17 @@ export interface Harness {
  * The service in this process on 127.0.0.1 (random port), wired through the real SDK to a fresh fake Bedrock.
  * `env` is the service's environment on top of {@link TEST_ENV}.
  */
-export async function startHarness(env: Record<string, string> = {}, fakeOptions: FakeBedrockOptions = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  fakeOptions: FakeBedrockOptions = {},
+  /** Routes the SDK somewhere else first (e.g. a proxy in front of the fake); receives the fake's URL. */
+  upstreamUrl: (fakeUrl: string) => string | Promise<string> = (fakeUrl) => fakeUrl,
+): Promise<Harness> {
   const fake = await startFakeBedrock({ pacing: NO_PACING, ...fakeOptions });
   const config = loadConfig({ ...TEST_ENV, PORT: "0", HOST: "127.0.0.1", SHUTDOWN_GRACE_MS: "1000", ...env });
   const logs: LogLine[] = [];
   const destination: DestinationStream = { write: (line: string) => void logs.push(JSON.parse(line)) };
-  const bedrock = testBedrockClient(fake.url);
+  const bedrock = testBedrockClient(await upstreamUrl(fake.url));
   const server = await startServer(config, { bedrock, logger: createLogger(config.logLevel, destination) });
   return {
     fake,
