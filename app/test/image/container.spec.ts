@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { type FakeBedrock, NO_PACING, startFakeBedrock } from "../../local/fake-bedrock";
+import { CONTAINER_USER, HEALTH_CHECK, HEALTH_PATH, IMAGE_ENTRYPOINT } from "../../src/runtime-contract";
+import { TEST_ENV } from "../helpers/harness";
+import { parseLines, postStream, request } from "../helpers/http-client";
+import { APP_IMAGE, APP_URL, type AppContainer, DEFAULT_STACK_SETTINGS, startAppContainer, taskEnvironment } from "./app-container";
+import { dockerResult } from "./docker-cli";
+import { recordFigure } from "./figures";
+
+/** The container as ECS runs it, talking to the local Bedrock-compatible server on the host's loopback. */
+
+/** Deltas with multi-byte UTF-8 (3- and 4-byte sequences), so the image's locale-free Node must pass bytes intact. */
+const DELTAS = ["Hello", " from", " the", " container", ": こんにちは", " 🙂", "."];
+const USAGE = { inputTokens: 12, outputTokens: DELTAS.length };
+/** A marker in the prompt: the service must never log prompt text. */
+const PROMPT = "image-test-prompt-marker-5d2f please say hello";
+const HEALTH_PROBE = HEALTH_CHECK.command.slice(1); // without Docker's "CMD" keyword
+
+describe("container run as the ECS task definition runs it", () => {
+  let fake: FakeBedrock;
+  let container: AppContainer;
+
+  before(async () => {
+    fake = await startFakeBedrock({ pacing: NO_PACING, scenario: { steps: DELTAS.map((text) => ({ text })), usage: USAGE } });
+    container = await startAppContainer(taskEnvironment(fake.url));
+    recordFigure("start-to-healthy", `${container.startToHealthyMs} ms (container process start to first 200 from GET ${HEALTH_PATH})`);
+  });
+
+  after(async () => {
+    await container?.remove();
+    await fake?.close();
+  });
+
+  it(`GET ${HEALTH_PATH} answers 200 {"status":"healthy"}, also under the stage prefix`, async () => {
+    for (const path of [HEALTH_PATH, `/${DEFAULT_STACK_SETTINGS.stageName}${HEALTH_PATH}`]) {
+      const reply = await request(APP_URL, { path });
+      assert.equal(reply.status, 200, path);
+      assert.deepEqual(reply.json(), { status: "healthy" }, path);
+    }
+  });
+
+  it(`PID 1 is ${IMAGE_ENTRYPOINT.join(" ")} itself, running as ${CONTAINER_USER}`, async () => {
+    const cmdline = await container.exec(["cat", "/proc/1/cmdline"]);
+    assert.deepEqual(cmdline.stdout.split("\0").filter(Boolean), [...IMAGE_ENTRYPOINT]);
+    const status = await container.exec(["cat", "/proc/1/status"]);
+    const [uid, gid] = CONTAINER_USER.split(":");
+    assert.match(status.stdout, new RegExp(`^Uid:\\s+${uid}\\s`, "m"));
+    assert.match(status.stdout, new RegExp(`^Gid:\\s+${gid}\\s`, "m"));
+  });
+
+  it("POST /stream relays every delta byte-exact and ends with the done line", async () => {
+    const reply = await postStream(APP_URL, { message: PROMPT });
+    assert.equal(reply.status, 200, reply.text);
+    assert.match(String(reply.headers["content-type"]), /^application\/x-ndjson/);
+    const dataLines = DELTAS.map((text) => `${JSON.stringify({ data: text })}\n`).join("");
+    assert.equal(reply.raw.subarray(0, Buffer.byteLength(dataLines)).toString("utf8"), dataLines);
+    const lines = parseLines(reply.text);
+    assert.equal(lines.length, DELTAS.length + 1);
+    const done = lines.at(-1);
+    assert.equal(done.done, true);
+    assert.equal(done.stopReason, "end_turn");
+    assert.deepEqual(done.usage, { ...USAGE, totalTokens: USAGE.inputTokens + USAGE.outputTokens });
+    assert.equal(typeof done.latencyMs, "number");
+  });
+
+  it("called Bedrock with the task's model, region and (dummy) credentials", async () => {
+    const [call] = await fake.waitForRequests(1);
+    assert.equal(call.modelId, DEFAULT_STACK_SETTINGS.modelId);
+    const credentialScope = `${TEST_ENV.AWS_ACCESS_KEY_ID}/\\d{8}/${TEST_ENV.AWS_REGION}/bedrock/aws4_request`;
+    assert.match(String(call.headers.authorization), new RegExp(`^AWS4-HMAC-SHA256 Credential=${credentialScope}`));
+    assert.equal(call.body.messages[0].content[0].text, PROMPT);
+  });
+
+  it("the contract's health check command succeeds inside the container", async () => {
+    const probe = await container.exec(HEALTH_PROBE);
+    assert.equal(probe.exitCode, 0, probe.stderr);
+  });
+
+  it("the same health check command fails where nothing listens", async () => {
+    const probe = await dockerResult(["run", "--rm", "--network", "none", APP_IMAGE, ...HEALTH_PROBE]);
+    assert.equal(probe.exitCode, 1, probe.stderr);
+  });
+
+  it("writes only JSON log lines to stdout, with no prompt text", async () => {
+    const output = (await container.logs()).split("\n").filter(Boolean);
+    assert.ok(output.length > 0, "no log output");
+    for (const line of output) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+    assert.ok(!output.some((line) => line.includes("image-test-prompt-marker")), "the prompt text reached the logs");
+  });
+});
