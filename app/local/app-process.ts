@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_MODEL_ID, ENV, HEALTH_PATH } from "../src/runtime-contract";
 
-/** Repository root: the child runs from here so `--import tsx` resolves from the root's node_modules. */
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** Repository root: children run from here so `--import tsx` resolves from the root's node_modules. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const SERVER_ENTRY = path.join(REPO_ROOT, "app", "src", "server.ts");
 
 /**
@@ -32,16 +32,19 @@ export function localAppEnv(base: NodeJS.ProcessEnv, bedrockUrl: string, port: n
 }
 
 /**
- * Starts `app/src/server.ts` under tsx in its own process group, so a terminal's Ctrl-C reaches it once, through
- * us, rather than twice (once from the terminal, once forwarded).
+ * Runs a TypeScript entry point with the current `node` and tsx's loader: one process (no npx/tsx wrapper in
+ * between), so a signal sent to the child reaches the program itself.
+ */
+export function spawnTypeScript(entry: string, args: string[], options: SpawnOptions): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: REPO_ROOT, ...options });
+}
+
+/**
+ * Starts `app/src/server.ts` in its own process group, so a terminal's Ctrl-C reaches it once, through us, rather
+ * than twice (once from the terminal, once forwarded).
  */
 export function spawnApp(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", SERVER_ENTRY], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ["ignore", "inherit", "inherit"],
-    detached: true,
-  });
+  return spawnTypeScript(SERVER_ENTRY, [], { env, stdio: ["ignore", "inherit", "inherit"], detached: true });
 }
 
 /** Resolves once `GET /health` answers 200; rejects if the child exits first or `timeoutMs` passes. */

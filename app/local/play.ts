@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { defaultReply, lastUserText, type Pacing } from "./reply";
 import type { Outcome, RecordedRequest, Scenario, Step } from "./scenario";
 import type { AnyResponse } from "./transport";
@@ -16,10 +15,24 @@ export interface PlayContext {
   reset(scope: "connection" | "stream"): void;
 }
 
-/** Waits `ms` unless the stream closes first; returns whether the stream is still open. */
-async function wait(ms: number | undefined, closed: AbortSignal): Promise<boolean> {
-  if (ms && ms > 0 && !closed.aborted) await sleep(ms, undefined, { signal: closed }).catch(() => undefined);
-  return !closed.aborted;
+/**
+ * Waits `ms` unless the stream closes first; returns whether the stream is still open.
+ * A plain timer rather than `timers/promises` with a signal: at 1,000 streams x 20 tokens/s this runs 20,000
+ * times a second, and the abortable promise version costs several times the CPU.
+ */
+function wait(ms: number | undefined, closed: AbortSignal): Promise<boolean> {
+  if (!ms || ms <= 0 || closed.aborted) return Promise.resolve(!closed.aborted);
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      closed.removeEventListener("abort", onClose);
+      resolve(true);
+    }, ms);
+    closed.addEventListener("abort", onClose, { once: true });
+  });
 }
 
 /** Writes with backpressure: 1,000 slow readers must not make the fake buffer without bound. */

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 
@@ -42,11 +41,12 @@ const ERROR_TYPE_NAMESPACE = ":http://internal.amazon.com/coral/com.amazon.bedro
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 /**
- * Real Bedrock pads every event with a random-length "p" field so payload sizes do not leak token lengths.
- * We do the same: it proves the client ignores fields it does not know.
+ * Real Bedrock pads every event with a random-length "p" field (a prefix of this alphabet) so payload sizes do not
+ * leak token lengths. We do the same: it proves the client ignores fields it does not know.
  */
+const PADDING_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 function padding(): string {
-  return randomBytes(8).toString("base64url").slice(0, 1 + Math.floor(Math.random() * 10));
+  return PADDING_ALPHABET.slice(0, 1 + Math.floor(Math.random() * PADDING_ALPHABET.length));
 }
 
 function frame(headers: Record<string, string>, body: unknown): Uint8Array {

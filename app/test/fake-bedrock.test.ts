@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+import path from "node:path";
+import readline from "node:readline";
 import {
   BedrockRuntimeClient,
   ConverseStreamCommand,
@@ -13,15 +18,16 @@ import {
   startFakeBedrock,
   type FakeBedrock,
 } from "../local/fake-bedrock";
+import { REPO_ROOT, spawnTypeScript } from "../local/app-process";
 import { defaultReply, replyTokens } from "../local/reply";
 import { decodeFrame } from "../local/wire";
 
 const MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
-function sdkClient(fake: FakeBedrock, extra: Partial<ConstructorParameters<typeof BedrockRuntimeClient>[0]> = {}) {
+function sdkClient(endpoint: string, extra: Partial<ConstructorParameters<typeof BedrockRuntimeClient>[0]> = {}) {
   return new BedrockRuntimeClient({
     region: "us-east-1",
-    endpoint: fake.url,
+    endpoint,
     credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" },
     maxAttempts: 1,
     ...extra,
@@ -70,7 +76,7 @@ describe("fake Bedrock (local ConverseStream stand-in) with the real SDK", () =>
 
   beforeEach(async () => {
     fake = await startFakeBedrock({ pacing: NO_PACING });
-    client = sdkClient(fake);
+    client = sdkClient(fake.url);
   });
   afterEach(async () => {
     client.destroy();
@@ -152,7 +158,7 @@ describe("fake Bedrock (local ConverseStream stand-in) with the real SDK", () =>
 
   it("the SDK's default retries repeat a pre-stream throttle: each attempt is a recorded request", async () => {
     fake.setScenario({ error: { type: "ThrottlingException" } });
-    const retrying = sdkClient(fake, { maxAttempts: 3 });
+    const retrying = sdkClient(fake.url, { maxAttempts: 3 });
     const result = await converse(retrying, "hi");
     retrying.destroy();
     assert.equal(result.error.name, "ThrottlingException");
@@ -185,7 +191,7 @@ describe("fake Bedrock (local ConverseStream stand-in) with the real SDK", () =>
 
   it("a connection reset never looks like a finished message (HTTP/2 ends the loop silently, HTTP/1.1 throws)", async () => {
     fake.setScenario({ steps: [{ text: "a" }, { reset: true, delayMs: 20 }] });
-    const h1 = sdkClient(fake, { requestHandler: new NodeHttpHandler() });
+    const h1 = sdkClient(fake.url, { requestHandler: new NodeHttpHandler() });
     for (const [c, protocol] of [[client, "h2"], [h1, "http/1.1"]] as const) {
       const result = await converse(c, "hi");
       assert.deepEqual(result.texts, ["a"]);
@@ -198,7 +204,7 @@ describe("fake Bedrock (local ConverseStream stand-in) with the real SDK", () =>
 
   it("also serves an SDK configured with the HTTP/1.1 handler", async () => {
     fake.setScenario({ steps: [{ text: "über" }, { text: "日本" }] });
-    const h1 = sdkClient(fake, { requestHandler: new NodeHttpHandler() });
+    const h1 = sdkClient(fake.url, { requestHandler: new NodeHttpHandler() });
     const result = await converse(h1, "hi");
     h1.destroy();
     assert.deepEqual(result.texts, ["über", "日本"]);
@@ -316,5 +322,107 @@ describe("default reply (reply.ts)", () => {
     const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
     assert.ok(tokens.every((token) => !loneSurrogate.test(token)));
     assert.ok(tokens.join("").startsWith("こんにちは"));
+  });
+});
+
+/** Resolves with the first stdout line that matches, rejecting if the process exits or `timeoutMs` passes first. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => done(new Error(`no line matching ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+    const onExit = (code: number | null) => done(new Error(`process exited (${code}) before printing ${pattern}`));
+    const done = (error: Error | undefined, line?: string) => {
+      clearTimeout(timer);
+      child.off("exit", onExit);
+      lines.close();
+      if (error) reject(error);
+      else resolve(line!);
+    };
+    lines.on("line", (line) => pattern.test(line) && done(undefined, line));
+    child.once("exit", onExit);
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function stopAndExitCode(child: ChildProcess): Promise<number | null> {
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+describe("local mode processes", () => {
+  const children: ChildProcess[] = [];
+  const start = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const entry = path.join(REPO_ROOT, "app", "local", script);
+    const child = spawnTypeScript(entry, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
+    children.push(child);
+    return { child, stderr: () => stderr };
+  };
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("fake-bedrock-cli prints its URL as JSON, serves the paced reply and exits 0 on SIGTERM", async () => {
+    const args = ["--port", "0", "--first-token-ms", "0", "--tokens-per-second", "1000", "--tokens", "7"];
+    const { child, stderr } = start("fake-bedrock-cli.ts", args);
+    const ready = JSON.parse(await waitForLine(child, /^\{"url"/, 20_000));
+    assert.match(ready.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.deepEqual(ready.pacing, { firstTokenMs: 0, interTokenMs: 1, jitterMs: 0, tokenCount: 7 });
+    const client = sdkClient(ready.url);
+    const result = await converse(client, "hello");
+    client.destroy();
+    assert.equal(result.texts.length, 7);
+    assert.equal(await stopAndExitCode(child), 0);
+    assert.match(stderr(), /"stopped":"SIGTERM","requests":1,"outcomes":\{"completed":1\}/);
+  });
+
+  it("fake-bedrock-cli rejects a bad flag with exit code 2 and its usage", async () => {
+    const { child, stderr } = start("fake-bedrock-cli.ts", ["--tokens-per-second", "fast"]);
+    const [code] = await once(child, "exit");
+    assert.equal(code, 2);
+    assert.match(stderr(), /--tokens-per-second must be a number/);
+    assert.match(stderr(), /usage: fake-bedrock-cli/);
+  });
+
+  it("npm run local: the app streams the local reply as JSON lines, and SIGTERM stops everything with exit 0", async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), FAKE_BEDROCK_FIRST_TOKEN_MS: "0", FAKE_BEDROCK_TOKENS_PER_SECOND: "100" };
+    const { child } = start("run-local.ts", [], env);
+    const banner = await waitForLine(child, /Local mode is up/, 25_000);
+    assert.ok(banner.includes(`http://localhost:${port}`));
+    const base = `http://127.0.0.1:${port}`;
+    assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: "healthy" });
+
+    const response = await fetch(`${base}/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "こんにちは" }),
+    });
+    assert.equal(response.status, 200);
+    let body = "";
+    let chunks = 0;
+    for await (const chunk of response.body!) {
+      chunks += 1;
+      body += Buffer.from(chunk).toString("utf8");
+    }
+    const lines = body.trim().split("\n").map((line) => JSON.parse(line));
+    const text = lines.filter((line) => "data" in line).map((line) => line.data).join("");
+    assert.match(text, /^こんにちは！/);
+    assert.ok(chunks > 1, "the reply should arrive in several pieces, not as one buffered body");
+    assert.equal(lines.at(-1).done, true);
+    assert.equal(lines.at(-1).stopReason, "end_turn");
+
+    assert.equal(await stopAndExitCode(child), 0);
+    await assert.rejects(fetch(`${base}/health`), "the app must be gone after the runner exits");
   });
 });
