@@ -1,0 +1,150 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL_ID } from "../app/src/runtime-contract";
+
+/**
+ * Stack configuration: every `pulumi config` key this program reads, parsed and validated in one place.
+ *
+ * Why validate here although Pulumi.yaml declares types: the CLI only checks the type (integer, boolean, ...),
+ * not that 256 CPU units may run with 4096 MiB, that min <= desired <= max, or that 45 is not a retention period
+ * CloudWatch accepts. Those mistakes would otherwise surface minutes into `pulumi up` as an AWS error about some
+ * resource; here they stop the program before anything is created, with a message naming the key.
+ *
+ * The defaults below mirror the `default:` entries of Pulumi.yaml (a test keeps the two identical), so the program
+ * behaves the same whether the CLI or a test harness supplies the configuration.
+ */
+
+export const CPU_ARCHITECTURES = ["ARM64", "X86_64"] as const;
+export type CpuArchitecture = (typeof CPU_ARCHITECTURES)[number];
+
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy); 0 ("never expire") is left out on purpose. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Fargate task sizes: CPU units -> the memory values (MiB) Fargate accepts with them (Linux tasks). */
+export const FARGATE_MEMORY_BY_CPU: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+/**
+ * Bedrock model IDs (`anthropic.claude-...-v1:0`) and system inference profile IDs (`global.anthropic...`,
+ * `us.anthropic...`). ARNs are refused: the IAM policy is derived from the ID (see iam.ts).
+ */
+const MODEL_ID_PATTERN = /^([a-z-]+\.)?[a-z0-9-]+\.[a-zA-Z0-9._-]+(:[a-z0-9]+)*$/;
+/** Stage names become the first URL path segment and the app's STAGE_PREFIX, so keep them URL-safe. */
+const STAGE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const stackConfigSchema = z
+  .object({
+    modelId: z
+      .string()
+      .regex(MODEL_ID_PATTERN, "must be a Bedrock model ID or inference profile ID, e.g. global.anthropic.claude-haiku-4-5-20251001-v1:0")
+      .default(DEFAULT_MODEL_ID),
+    stageName: z
+      .string()
+      .regex(STAGE_NAME_PATTERN, "must be 1-64 characters of letters, digits, '-' or '_'")
+      .default("v1"),
+    desiredCount: count(1, 100).default(2),
+    minCapacity: count(1, 100).default(2),
+    maxCapacity: count(1, 100).default(6),
+    cpu: z.coerce
+      .number()
+      .int()
+      .refine((cpu) => cpu in FARGATE_MEMORY_BY_CPU, `must be one of ${Object.keys(FARGATE_MEMORY_BY_CPU).join(", ")} (Fargate CPU units)`)
+      .default(256),
+    memory: count(512, 122880).default(512),
+    cpuArchitecture: z.enum(CPU_ARCHITECTURES).default("ARM64"),
+    apiKeyRequired: z.stringbool().default(true),
+    throttleRateLimit: count(1, 10000).default(10),
+    throttleBurstLimit: count(1, 5000).default(20),
+    dailyQuota: count(1, 100_000_000).default(1000),
+    logRetentionDays: z.coerce
+      .number()
+      .int()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), `must be one of ${LOG_RETENTION_DAYS.join(", ")}`)
+      .default(30),
+    maxTokens: count(1, 65536).default(DEFAULT_MAX_TOKENS),
+    availabilityZones: z
+      .array(z.string().regex(AZ_NAME_PATTERN, "must be an availability zone name such as us-east-1a"))
+      .refine((zones) => zones.length === 0 || (zones.length >= 2 && new Set(zones).size === zones.length), "must be empty (first two zones of the region) or list at least two distinct zones")
+      .default([]),
+    manageApiGatewayAccount: z.stringbool().default(true),
+  })
+  .superRefine((c, ctx) => {
+    const memories = FARGATE_MEMORY_BY_CPU[c.cpu];
+    if (memories && !memories.includes(c.memory)) {
+      ctx.addIssue({ code: "custom", path: ["memory"], message: `Fargate does not run ${c.cpu} CPU units with ${c.memory} MiB; allowed: ${memories.join(", ")}` });
+    }
+    if (c.minCapacity > c.maxCapacity) {
+      ctx.addIssue({ code: "custom", path: ["minCapacity"], message: `must not exceed maxCapacity (${c.maxCapacity})` });
+    }
+    if (c.desiredCount < c.minCapacity || c.desiredCount > c.maxCapacity) {
+      ctx.addIssue({ code: "custom", path: ["desiredCount"], message: `must lie between minCapacity (${c.minCapacity}) and maxCapacity (${c.maxCapacity})` });
+    }
+    if (c.throttleBurstLimit < c.throttleRateLimit) {
+      ctx.addIssue({ code: "custom", path: ["throttleBurstLimit"], message: `must be at least throttleRateLimit (${c.throttleRateLimit}), or API Gateway rejects steady traffic` });
+    }
+  });
+
+/** The keys Pulumi.yaml declares; tests compare this list with the file. */
+export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<keyof z.input<typeof stackConfigSchema>>;
+
+export type StackConfig = z.output<typeof stackConfigSchema> & {
+  /** AWS region of the stack (`aws:region`). */
+  readonly region: string;
+  /** ARN partition of that region (`aws`, `aws-cn`, `aws-us-gov`). */
+  readonly partition: string;
+};
+
+/** The defaults applied when a key is unset (what Pulumi.yaml's `default:` entries must say). */
+export function configDefaults(): z.output<typeof stackConfigSchema> {
+  return stackConfigSchema.parse({});
+}
+
+/**
+ * Reads and validates the stack configuration. Throws a `pulumi.RunError` (reported without a stack trace) that
+ * lists every invalid key with its fully-qualified name, e.g. `bedrock-stream-api:memory`.
+ */
+export function loadStackConfig(): StackConfig {
+  const config = new pulumi.Config();
+  const raw: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    raw[key] = key === "availabilityZones" ? config.getObject<unknown>(key) : config.get(key);
+  }
+  const parsed = stackConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "config");
+      const value = raw[key] === undefined ? "" : ` = ${JSON.stringify(raw[key])}`;
+      return `  ${config.name}:${key}${value}: ${issue.message}`;
+    });
+    throw new pulumi.RunError(`Invalid stack configuration:\n${lines.join("\n")}`);
+  }
+  const region = aws.config.region;
+  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new pulumi.RunError(`Invalid stack configuration:\n  aws:region${region ? ` = "${region}"` : ""}: set it, e.g. \`pulumi config set aws:region us-east-1\``);
+  }
+  return { ...parsed.data, region, partition: partitionOf(region) };
+}
+
+/** The ARN partition a region belongs to; derived locally so ARNs are known at preview time. */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+function range(from: number, to: number, step: number): number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}

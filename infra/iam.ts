@@ -1,0 +1,172 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * IAM for the service: the Bedrock permissions derived from the configured model ID, the task role that carries
+ * them and the execution role ECS uses to pull the image and ship logs.
+ */
+
+/** The only Bedrock action the app needs: ConverseStream is authorised as InvokeModelWithResponseStream. */
+export const BEDROCK_STREAM_ACTION = "bedrock:InvokeModelWithResponseStream";
+
+/** Prefixes of geographic cross-Region (system) inference profiles, e.g. `us.anthropic.claude-...`. */
+const GEOGRAPHIC_PROFILE_PREFIXES = ["us", "us-gov", "eu", "apac", "jp", "au", "ca"];
+
+export type ModelKind = "global-profile" | "geographic-profile" | "foundation-model";
+
+export interface ParsedModelId {
+  readonly kind: ModelKind;
+  /** The model ID without its profile prefix, as it appears in foundation-model ARNs. */
+  readonly foundationModelId: string;
+}
+
+/** Tells a global or geographic inference profile ID from a plain foundation-model ID. */
+export function parseModelId(modelId: string): ParsedModelId {
+  const dot = modelId.indexOf(".");
+  const prefix = modelId.slice(0, dot);
+  const rest = modelId.slice(dot + 1);
+  if (prefix === "global") return { kind: "global-profile", foundationModelId: rest };
+  if (GEOGRAPHIC_PROFILE_PREFIXES.includes(prefix)) return { kind: "geographic-profile", foundationModelId: rest };
+  return { kind: "foundation-model", foundationModelId: modelId };
+}
+
+export interface ModelScope {
+  readonly modelId: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly accountId: string;
+}
+
+/** One IAM statement, in the JSON shape IAM expects. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/**
+ * The statements allowing exactly the configured model, following the Bedrock user guide
+ * (inference-profiles-prereq, global-cross-region-inference):
+ * - plain model ID: that foundation model in this region;
+ * - `global.` profile: the profile ARN, the foundation model in the source region and the region-less
+ *   foundation-model ARN that global routing is authorised against (`aws:RequestedRegion` = "unspecified");
+ * - geographic profile (`us.`, `eu.`, `apac.`, ...): the profile ARN and the foundation model in every region,
+ *   allowed only through this profile (`bedrock:InferenceProfileArn`). A wildcard region bound to the profile is
+ *   used instead of a region list because AWS adds destination regions to profiles over time; a stale list would
+ *   turn into AccessDenied on some requests, while the condition keeps the grant to the regions the profile routes to.
+ */
+export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
+  const { kind, foundationModelId } = parseModelId(scope.modelId);
+  const bedrockArn = (region: string, account: string, resource: string) =>
+    `arn:${scope.partition}:bedrock:${region}:${account}:${resource}`;
+  const foundationModel = (region: string) => bedrockArn(region, "", `foundation-model/${foundationModelId}`);
+  const allow = (Sid: string, Resource: string[], Condition?: PolicyStatement["Condition"]): PolicyStatement => ({
+    Sid,
+    Effect: "Allow",
+    Action: [BEDROCK_STREAM_ACTION],
+    Resource,
+    ...(Condition ? { Condition } : {}),
+  });
+
+  if (kind === "foundation-model") {
+    return [allow("InvokeFoundationModel", [foundationModel(scope.region)])];
+  }
+  const profileArn = bedrockArn(scope.region, scope.accountId, `inference-profile/${scope.modelId}`);
+  const viaProfile = { "bedrock:InferenceProfileArn": profileArn };
+  if (kind === "global-profile") {
+    return [
+      allow("InvokeInferenceProfile", [profileArn]),
+      allow("InvokeSourceRegionModelViaProfile", [foundationModel(scope.region)], { StringEquals: viaProfile }),
+      allow("InvokeGlobalModelViaProfile", [foundationModel("")], {
+        StringEquals: { "aws:RequestedRegion": "unspecified", ...viaProfile },
+      }),
+    ];
+  }
+  return [
+    allow("InvokeInferenceProfile", [profileArn]),
+    allow("InvokeDestinationRegionModelsViaProfile", [foundationModel("*")], { StringEquals: viaProfile }),
+  ];
+}
+
+export interface ServiceRolesArgs {
+  readonly modelId: string;
+  readonly region: string;
+  readonly partition: string;
+  /** ECR repository the execution role may pull from. */
+  readonly repositoryArn: pulumi.Input<string>;
+  /** Log group the execution role may write the container's logs to. */
+  readonly logGroupArn: pulumi.Input<string>;
+}
+
+/** Task role (what the app may do) and execution role (what ECS may do on its behalf), both least-privilege. */
+export class ServiceRoles extends pulumi.ComponentResource {
+  public readonly taskRoleArn: pulumi.Output<string>;
+  public readonly executionRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceRolesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("bedrock-stream:iam:ServiceRoles", name, {}, opts);
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+
+    const taskRole = new aws.iam.Role(`${name}-task`, {
+      description: "Lets the chat service stream from the configured Bedrock model, and nothing else",
+      // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
+      assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
+    }, { parent: this });
+    new aws.iam.RolePolicy(`${name}-task-bedrock`, {
+      role: taskRole.id,
+      policy: accountId.apply((account) =>
+        policyJson(bedrockStatements({ modelId: args.modelId, region: args.region, partition: args.partition, accountId: account }))),
+    }, { parent: this });
+
+    const executionRole = new aws.iam.Role(`${name}-execution`, {
+      description: "Lets ECS pull the chat image from its repository and write the container logs",
+      assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+    }, { parent: this });
+    new aws.iam.RolePolicy(`${name}-execution-pull-and-log`, {
+      role: executionRole.id,
+      policy: pulumi.all([args.repositoryArn, args.logGroupArn]).apply(([repositoryArn, logGroupArn]) =>
+        policyJson([
+          // GetAuthorizationToken is account-wide: IAM offers no resource-level scoping for it.
+          { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
+          {
+            Sid: "PullServiceImage",
+            Effect: "Allow",
+            Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            Resource: [repositoryArn],
+          },
+          {
+            Sid: "WriteServiceLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [`${logGroupArn}:log-stream:*`],
+          },
+        ])),
+    }, { parent: this });
+
+    this.taskRoleArn = taskRole.arn;
+    this.executionRoleArn = executionRole.arn;
+    this.registerOutputs({ taskRoleArn: this.taskRoleArn, executionRoleArn: this.executionRoleArn });
+  }
+}
+
+/**
+ * Trust policy for a service principal; with `sourceAccount`, only requests made on behalf of this account may
+ * assume the role (confused-deputy protection, where the service documents that it sends aws:SourceAccount).
+ */
+export function assumeRolePolicy(service: string, sourceAccount?: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.output(sourceAccount).apply((account) => JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sts:AssumeRole",
+      ...(account ? { Condition: { StringEquals: { "aws:SourceAccount": account } } } : {}),
+    }],
+  }));
+}
+
+function policyJson(statements: PolicyStatement[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}

@@ -1,0 +1,205 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  ALB_IDLE_TIMEOUT_SECONDS, CONTAINER_NAME, CONTAINER_PORT, CONTAINER_USER, DEREGISTRATION_DELAY_SECONDS, ENV,
+  HEALTH_CHECK, HEALTH_PATH, READONLY_ROOT_FILESYSTEM, SHUTDOWN_GRACE_SECONDS, STOP_TIMEOUT_SECONDS,
+} from "../app/src/runtime-contract";
+import type { StackConfig } from "./config";
+import { ServiceRoles } from "./iam";
+import { ALB_LISTENER_PORT } from "./network";
+
+/**
+ * The chat service: an internal ALB in the isolated subnets in front of a Fargate service that scales on load.
+ */
+
+/** Average CPU the service scales out above. Streaming is mostly waiting on Bedrock, so CPU rises late... */
+export const CPU_TARGET_PERCENT = 60;
+/**
+ * ...which is why request count per task also drives scaling. Each request holds a stream for seconds; 600 a minute
+ * is ~10 new streams a second per task, far below what the event loop of a 0.25 vCPU task relays.
+ */
+export const REQUESTS_PER_TASK_PER_MINUTE = 600;
+
+export type ServiceSettings = Pick<StackConfig,
+  "modelId" | "region" | "partition" | "stageName" | "desiredCount" | "minCapacity" | "maxCapacity" | "cpu" |
+  "memory" | "cpuArchitecture" | "logRetentionDays" | "maxTokens">;
+
+export interface ChatServiceArgs {
+  readonly settings: ServiceSettings;
+  readonly vpcId: pulumi.Input<string>;
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly albSecurityGroupId: pulumi.Input<string>;
+  readonly taskSecurityGroupId: pulumi.Input<string>;
+  readonly imageRef: pulumi.Input<string>;
+  readonly repositoryArn: pulumi.Input<string>;
+  /**
+   * What must exist before a task starts: in isolated subnets the image pull, the log driver and Bedrock all go
+   * through the VPC endpoints and their security group rules, so tasks started earlier fail to pull.
+   */
+  readonly networkReady: pulumi.Resource;
+}
+
+export class ChatService extends pulumi.ComponentResource {
+  public readonly loadBalancerArn: pulumi.Output<string>;
+  public readonly loadBalancerDnsName: pulumi.Output<string>;
+
+  constructor(name: string, args: ChatServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("bedrock-stream:service:ChatService", name, {}, opts);
+    const { settings } = args;
+
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+      retentionInDays: settings.logRetentionDays,
+    }, { parent: this });
+    const roles = new ServiceRoles(`${name}-roles`, {
+      modelId: settings.modelId,
+      region: settings.region,
+      partition: settings.partition,
+      repositoryArn: args.repositoryArn,
+      logGroupArn: logGroup.arn,
+    }, { parent: this });
+
+    const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+      settings: [{ name: "containerInsights", value: "enabled" }],
+    }, { parent: this });
+    // Container Insights writes to this group and would create it itself, without retention and beyond the reach of
+    // `pulumi destroy`; made here first, it is both.
+    const insightsLogs = new aws.cloudwatch.LogGroup(`${name}-insights-logs`, {
+      name: pulumi.interpolate`/aws/ecs/containerinsights/${cluster.name}/performance`,
+      retentionInDays: settings.logRetentionDays,
+    }, { parent: this });
+
+    const alb = new awsx.lb.ApplicationLoadBalancer(`${name}-alb`, {
+      internal: true,
+      subnetIds: args.subnetIds,
+      securityGroups: [args.albSecurityGroupId],
+      // The groups above are the only ones: no awsx default group (it would admit the world on the listener).
+      defaultSecurityGroup: { skip: true },
+      // Streams may stay quiet for as long as API Gateway allows (5 minutes); the ALB must not cut them sooner.
+      idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
+      dropInvalidHeaderFields: true,
+      listener: { port: ALB_LISTENER_PORT, protocol: "HTTP" },
+      defaultTargetGroup: {
+        vpcId: args.vpcId,
+        port: CONTAINER_PORT,
+        protocol: "HTTP",
+        targetType: "ip",
+        // Streams last seconds to minutes: send new ones to the task with the fewest in flight, not round-robin.
+        loadBalancingAlgorithmType: "least_outstanding_requests",
+        // Draining lasts as long as the app's shutdown grace, so in-flight streams can finish.
+        deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
+        healthCheck: {
+          path: HEALTH_PATH,
+          matcher: "200",
+          interval: 15,
+          timeout: 5,
+          healthyThreshold: 2,
+          unhealthyThreshold: 3,
+        },
+      },
+    }, { parent: this });
+    const targetGroup = alb.defaultTargetGroup;
+
+    const service = new awsx.ecs.FargateService(`${name}-service`, {
+      cluster: cluster.arn,
+      desiredCount: settings.desiredCount,
+      networkConfiguration: {
+        subnets: args.subnetIds,
+        securityGroups: [args.taskSecurityGroupId],
+        assignPublicIp: false,
+      },
+      loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: CONTAINER_NAME, containerPort: CONTAINER_PORT }],
+      healthCheckGracePeriodSeconds: HEALTH_CHECK.startPeriodSeconds + HEALTH_CHECK.intervalSeconds,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      taskDefinitionArgs: {
+        cpu: String(settings.cpu),
+        memory: String(settings.memory),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: settings.cpuArchitecture },
+        taskRole: { roleArn: roles.taskRoleArn },
+        executionRole: { roleArn: roles.executionRoleArn },
+        // The log group above (with its retention) is the one; no awsx-made group.
+        logGroup: { skip: true },
+        container: {
+          name: CONTAINER_NAME,
+          image: args.imageRef,
+          essential: true,
+          user: CONTAINER_USER,
+          readonlyRootFilesystem: READONLY_ROOT_FILESYSTEM,
+          portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
+          healthCheck: {
+            command: [...HEALTH_CHECK.command],
+            interval: HEALTH_CHECK.intervalSeconds,
+            timeout: HEALTH_CHECK.timeoutSeconds,
+            retries: HEALTH_CHECK.retries,
+            startPeriod: HEALTH_CHECK.startPeriodSeconds,
+          },
+          stopTimeout: STOP_TIMEOUT_SECONDS,
+          environment: containerEnvironment(settings),
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: {
+              "awslogs-group": logGroup.name,
+              "awslogs-region": settings.region,
+              "awslogs-stream-prefix": CONTAINER_NAME,
+            },
+          },
+        },
+      },
+    }, {
+      parent: this,
+      dependsOn: [alb, insightsLogs, args.networkReady],
+      // Autoscaling owns the task count after the first deployment; `pulumi up` must not reset it.
+      transforms: [ignoreDesiredCountChanges],
+    });
+
+    const scaling = new aws.appautoscaling.Target(`${name}-scaling`, {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: pulumi.interpolate`service/${cluster.name}/${service.service.name}`,
+      minCapacity: settings.minCapacity,
+      maxCapacity: settings.maxCapacity,
+    }, { parent: this });
+    const trackTarget = (suffix: string, targetValue: number, metric: aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification) =>
+      new aws.appautoscaling.Policy(`${name}-${suffix}`, {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: scaling.serviceNamespace,
+        scalableDimension: scaling.scalableDimension,
+        resourceId: scaling.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue,
+          predefinedMetricSpecification: metric,
+          scaleOutCooldown: 60,
+          // Scale in slowly: every removed task drains its streams first.
+          scaleInCooldown: 300,
+        },
+      }, { parent: this });
+    trackTarget("cpu-scaling", CPU_TARGET_PERCENT, { predefinedMetricType: "ECSServiceAverageCPUUtilization" });
+    trackTarget("request-scaling", REQUESTS_PER_TASK_PER_MINUTE, {
+      predefinedMetricType: "ALBRequestCountPerTarget",
+      resourceLabel: pulumi.interpolate`${alb.loadBalancer.arnSuffix}/${targetGroup.arnSuffix}`,
+    });
+
+    this.loadBalancerArn = alb.loadBalancer.arn;
+    this.loadBalancerDnsName = alb.loadBalancer.dnsName;
+    this.registerOutputs({ loadBalancerArn: this.loadBalancerArn, loadBalancerDnsName: this.loadBalancerDnsName });
+  }
+}
+
+/** The container environment: what the app reads (names from the runtime contract). */
+export function containerEnvironment(settings: ServiceSettings): Array<{ name: string; value: string }> {
+  return [
+    { name: ENV.port, value: String(CONTAINER_PORT) },
+    { name: ENV.modelId, value: settings.modelId },
+    { name: ENV.region, value: settings.region },
+    { name: ENV.maxTokens, value: String(settings.maxTokens) },
+    // API Gateway prefixes the stage to the backend path of private integrations (/v1/stream); the app serves both.
+    { name: ENV.stagePrefix, value: settings.stageName },
+    { name: ENV.shutdownGraceMs, value: String(SHUTDOWN_GRACE_SECONDS * 1000) },
+  ];
+}
+
+/** Resource transform: the ECS service inside the awsx component ignores drift of `desiredCount`. */
+export function ignoreDesiredCountChanges(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
+  if (args.type !== "aws:ecs/service:Service") return undefined;
+  return { props: args.props, opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ["desiredCount"] }) };
+}

@@ -1,0 +1,172 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as assert from "node:assert/strict";
+import { ENV, HEALTH_PATH, STREAM_PATH } from "../../app/src/runtime-contract";
+import { RouteDefinition, routeFingerprint } from "../api";
+import { ProgramRun, runProgram } from "./program-under-mocks";
+
+const METHOD = "aws:apigateway/method:Method";
+const INTEGRATION = "aws:apigateway/integration:Integration";
+const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
+const ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/chat-alb/50dc6c495c0c9188";
+const ALB_DNS = "internal-chat-alb-1234567890.us-east-1.elb.amazonaws.com";
+const ACCESS_TYPES = ["aws:apigateway/apiKey:ApiKey", "aws:apigateway/usagePlan:UsagePlan", "aws:apigateway/usagePlanKey:UsagePlanKey"];
+
+const trigger = (run: ProgramRun) => run.one(DEPLOYMENT, "chat-deployment").inputs.triggers.redeployment;
+
+describe("API", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram();
+  });
+
+  it("is a Regional REST API reaching the VPC over its own VPC link", () => {
+    assert.deepEqual(run.one("aws:apigateway/restApi:RestApi", "chat-api").inputs.endpointConfiguration, { types: "REGIONAL" });
+    const link = run.one("aws:apigatewayv2/vpcLink:VpcLink", "chat-vpc-link").inputs;
+    assert.deepEqual(link.securityGroupIds, ["sg-chat-vpc-link-sg"]);
+  });
+
+  it("has GET /health and POST /stream, both requiring the API key by default", () => {
+    const resources = run.ofType("aws:apigateway/resource:Resource").map((r) => r.inputs);
+    assert.deepEqual(resources.map((r) => [r.parentId, r.pathPart]), [["root-resource-id", "health"], ["root-resource-id", "stream"]]);
+    const methods = run.ofType(METHOD).map((m) => m.inputs);
+    assert.deepEqual(methods.map((m) => [m.resourceId, m.httpMethod, m.authorization, m.apiKeyRequired]), [
+      ["chat-health-id", "GET", "NONE", true],
+      ["chat-stream-id", "POST", "NONE", true],
+    ]);
+  });
+
+  it("streams POST /stream through an HTTP_PROXY integration over the VPC link to the ALB for up to 15 minutes", () => {
+    assert.deepEqual(run.one(INTEGRATION, "chat-stream-integration").inputs, {
+      restApi: "chat-api-id",
+      resourceId: "chat-stream-id",
+      httpMethod: "POST",
+      type: "HTTP_PROXY",
+      integrationHttpMethod: "POST",
+      connectionType: "VPC_LINK",
+      connectionId: "chat-vpc-link-id",
+      integrationTarget: ALB_ARN,
+      uri: `http://${ALB_DNS}${STREAM_PATH}`,
+      responseTransferMode: "STREAM",
+      timeoutMilliseconds: 900_000,
+    });
+  });
+
+  it("keeps GET /health buffered, explicitly", () => {
+    const health = run.one(INTEGRATION, "chat-health-integration").inputs;
+    assert.deepEqual(
+      [health.type, health.httpMethod, health.integrationHttpMethod, health.connectionType, health.connectionId,
+        health.integrationTarget, health.uri, health.responseTransferMode],
+      ["HTTP_PROXY", "GET", "GET", "VPC_LINK", "chat-vpc-link-id", ALB_ARN, `http://${ALB_DNS}${HEALTH_PATH}`, "BUFFERED"]);
+  });
+
+  it("sends the stage name to the app as STAGE_PREFIX, since private integrations prefix it to the backend path", () => {
+    const stage = run.one("aws:apigateway/stage:Stage", "chat-stage").inputs;
+    const env = run.one("awsx:ecs:FargateService", "chat-service").inputs.taskDefinitionArgs.container.environment;
+    assert.deepEqual(env.find((e: { name: string }) => e.name === ENV.stagePrefix), { name: ENV.stagePrefix, value: stage.stageName });
+  });
+
+  describe("without an API key (apiKeyRequired=false)", () => {
+    it("opens the methods and creates no key, usage plan or plan key", async () => {
+      const open = await runProgram({ apiKeyRequired: "false" });
+      assert.deepEqual(open.ofType(METHOD).map((m) => m.inputs.apiKeyRequired), [false, false]);
+      for (const type of ACCESS_TYPES) assert.equal(open.ofType(type).length, 0, type);
+      for (const type of ACCESS_TYPES) assert.equal(run.ofType(type).length, 1, type);
+    });
+  });
+
+  describe("deployment", () => {
+    it("is re-created when a method changes, and kept when something outside the API changes", async () => {
+      const open = await runProgram({ apiKeyRequired: "false" });
+      const resized = await runProgram({ cpu: "512", memory: "1024" });
+      assert.match(trigger(run), /^[0-9a-f]{64}$/);
+      assert.notEqual(trigger(open), trigger(run));
+      assert.equal(trigger(resized), trigger(run));
+    });
+
+    it("has a trigger that covers every method and integration argument of every route", async () => {
+      const base = (): RouteDefinition[] => [HEALTH_PATH, STREAM_PATH].map((path) => ({
+        path,
+        methodArgs: { restApi: "api", resourceId: `res${path}`, httpMethod: "POST", authorization: "NONE", apiKeyRequired: true },
+        integrationArgs: {
+          restApi: "api", resourceId: `res${path}`, httpMethod: "POST", type: "HTTP_PROXY", connectionType: "VPC_LINK",
+          connectionId: "link", integrationTarget: "alb", uri: `http://alb${path}`, responseTransferMode: "STREAM",
+          timeoutMilliseconds: 900_000,
+        },
+        resources: [{ id: pulumi.output(`id${path}`) } as unknown as pulumi.CustomResource],
+      }));
+      const fingerprint = (routes: RouteDefinition[]) =>
+        new Promise<string>((resolve) => routeFingerprint(routes).apply((hash) => { resolve(hash); return hash; }));
+      const reference = await fingerprint(base());
+      assert.equal(await fingerprint(base()), reference, "deterministic");
+      for (const [index, part] of [[0, "methodArgs"], [1, "integrationArgs"]] as const) {
+        const fields = Object.keys(base()[index][part]);
+        for (const field of fields) {
+          const routes = base();
+          const args = routes[index][part] as unknown as Record<string, unknown>;
+          args[field] = `${String(args[field])}-changed`;
+          assert.notEqual(await fingerprint(routes), reference, `${part}.${field}`);
+        }
+      }
+      const recreated = base();
+      recreated[1] = { ...recreated[1], resources: [{ id: pulumi.output("new-id") } as unknown as pulumi.CustomResource] };
+      assert.notEqual(await fingerprint(recreated), reference, "a re-created method or integration");
+    });
+
+    it("is the one the stage serves", () => {
+      const stage = run.one("aws:apigateway/stage:Stage", "chat-stage").inputs;
+      assert.equal(stage.deployment, run.one(DEPLOYMENT, "chat-deployment").id);
+      assert.equal(stage.restApi, "chat-api-id");
+    });
+  });
+
+  describe("stage", () => {
+    it("writes JSON access logs to a log group with retention, via the region's CloudWatch role", () => {
+      const stage = run.one("aws:apigateway/stage:Stage", "chat-stage").inputs;
+      const accessLogs = run.one("aws:cloudwatch/logGroup:LogGroup", "chat-access-logs");
+      assert.equal(stage.stageName, "v1");
+      assert.equal(stage.accessLogSettings.destinationArn, `arn:aws:logs:us-east-1:123456789012:log-group:${accessLogs.name}`);
+      const format = JSON.parse(stage.accessLogSettings.format);
+      for (const field of ["requestId", "status", "httpMethod", "resourcePath", "integrationLatencyMs", "apiKeyId"]) {
+        assert.match(format[field], /^\$context\./, field);
+      }
+      assert.equal(accessLogs.inputs.retentionInDays, 30);
+      const executionLogs = run.one("aws:cloudwatch/logGroup:LogGroup", "chat-execution-logs").inputs;
+      assert.equal(executionLogs.name, "API-Gateway-Execution-Logs_chat-api-id/v1");
+    });
+
+    it("sets the account's CloudWatch role as a resource, unless told to leave it alone", async () => {
+      const role = run.one("aws:iam/role:Role", "chat-cloudwatch-role");
+      assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "apigateway.amazonaws.com");
+      assert.equal(run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "chat-cloudwatch-push-logs").inputs.policyArn,
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
+      const account = run.one("aws:apigateway/account:Account", "chat-cloudwatch-account").inputs;
+      assert.equal(account.cloudwatchRoleArn, "arn:aws:iam::123456789012:role/chat-cloudwatch-role");
+      const unmanaged = await runProgram({ manageApiGatewayAccount: "false" });
+      assert.equal(unmanaged.ofType("aws:apigateway/account:Account").length, 0);
+    });
+
+    it("enables metrics and throttles every method with the configured rate and burst", async () => {
+      const custom = await runProgram({ throttleRateLimit: "25", throttleBurstLimit: "50", dailyQuota: "5000" });
+      const settings = custom.one("aws:apigateway/methodSettings:MethodSettings", "chat-method-settings").inputs;
+      assert.equal(settings.methodPath, "*/*");
+      assert.equal(settings.stageName, "v1");
+      assert.deepEqual(settings.settings, {
+        metricsEnabled: true, loggingLevel: "ERROR", dataTraceEnabled: false, throttlingRateLimit: 25, throttlingBurstLimit: 50,
+      });
+      const plan = custom.one("aws:apigateway/usagePlan:UsagePlan", "chat-access-usage-plan").inputs;
+      assert.deepEqual(plan.throttleSettings, { rateLimit: 25, burstLimit: 50 });
+      assert.deepEqual(plan.quotaSettings, { limit: 5000, period: "DAY" });
+    });
+  });
+
+  it("binds the API key to the stage through a usage plan with throttle and daily quota", () => {
+    const plan = run.one("aws:apigateway/usagePlan:UsagePlan", "chat-access-usage-plan");
+    assert.deepEqual(plan.inputs.apiStages, [{ apiId: "chat-api-id", stage: "v1" }]);
+    assert.deepEqual(plan.inputs.throttleSettings, { rateLimit: 10, burstLimit: 20 });
+    assert.deepEqual(plan.inputs.quotaSettings, { limit: 1000, period: "DAY" });
+    const planKey = run.one("aws:apigateway/usagePlanKey:UsagePlanKey", "chat-access-usage-plan-key").inputs;
+    const key = run.one("aws:apigateway/apiKey:ApiKey", "chat-access-key");
+    assert.deepEqual(planKey, { keyId: key.id, keyType: "API_KEY", usagePlanId: plan.id });
+    assert.equal(key.inputs.enabled, true);
+  });
+});

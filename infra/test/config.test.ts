@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL_ID } from "../../app/src/runtime-contract";
+import { CONFIG_KEYS, configDefaults } from "../config";
+import { PROJECT, devStackConfig, programError, projectFile, runProgram } from "./program-under-mocks";
+
+describe("stack configuration", () => {
+  describe("Pulumi.yaml", () => {
+    it("runs infra/index.ts with the nodejs runtime, TypeScript and npm", () => {
+      const project = projectFile as unknown as Record<string, any>;
+      assert.deepEqual(project.runtime, { name: "nodejs", options: { typescript: true, packagemanager: "npm" } });
+      assert.equal(project.main, "infra/index.ts");
+      assert.ok(fs.existsSync(path.resolve(__dirname, "..", "..", project.main)));
+    });
+
+    it("declares exactly the keys the program reads, each with a type, a description and a default", () => {
+      assert.deepEqual(Object.keys(projectFile.config).sort(), [...CONFIG_KEYS].sort());
+      for (const [key, schema] of Object.entries(projectFile.config)) {
+        assert.ok(["string", "integer", "boolean", "array"].includes(schema.type), `${key}: type ${schema.type}`);
+        assert.ok((schema.description ?? "").length > 20, `${key}: description`);
+        assert.notEqual(schema.default, undefined, `${key}: default`);
+      }
+    });
+
+    it("has the same defaults as the program, so CLI and tests run the same configuration", () => {
+      const fromFile = Object.fromEntries(Object.entries(projectFile.config).map(([k, v]) => [k, v.default]));
+      assert.deepEqual(fromFile, configDefaults());
+    });
+
+    it("defaults modelId and maxTokens to the runtime contract's values", () => {
+      assert.equal(projectFile.config.modelId.default, DEFAULT_MODEL_ID);
+      assert.equal(projectFile.config.maxTokens.default, DEFAULT_MAX_TOKENS);
+      assert.equal(projectFile.config.cpuArchitecture.default, "ARM64");
+      assert.equal(projectFile.config.apiKeyRequired.default, true);
+    });
+
+    it("Pulumi.dev.yaml sets the region to us-east-1 and the model ID", () => {
+      assert.equal(devStackConfig["aws:region"], "us-east-1");
+      assert.equal(devStackConfig[`${PROJECT}:modelId`], DEFAULT_MODEL_ID);
+    });
+  });
+
+  describe("validation", () => {
+    const invalid: Array<[string, Record<string, string | undefined>, string]> = [
+      ["a CPU size Fargate does not offer", { cpu: "300" }, "cpu"],
+      ["memory that does not fit the CPU size", { cpu: "256", memory: "4096" }, "memory"],
+      ["a desired count above the maximum", { desiredCount: "10", maxCapacity: "6" }, "desiredCount"],
+      ["a minimum above the maximum", { minCapacity: "7", desiredCount: "7", maxCapacity: "6" }, "minCapacity"],
+      ["a retention CloudWatch does not accept", { logRetentionDays: "45" }, "logRetentionDays"],
+      ["a stage name that is not a URL segment", { stageName: "v 1/x" }, "stageName"],
+      ["an unknown CPU architecture", { cpuArchitecture: "arm" }, "cpuArchitecture"],
+      ["a boolean that is not one", { apiKeyRequired: "maybe" }, "apiKeyRequired"],
+      ["a model ARN instead of an ID", { modelId: "arn:aws:bedrock:us-east-1::foundation-model/x" }, "modelId"],
+      ["zero max tokens", { maxTokens: "0" }, "maxTokens"],
+      ["a fractional quota", { dailyQuota: "1.5" }, "dailyQuota"],
+      ["a non-number", { throttleRateLimit: "ten" }, "throttleRateLimit"],
+      ["a burst below the rate", { throttleRateLimit: "50", throttleBurstLimit: "20" }, "throttleBurstLimit"],
+      ["a single availability zone", { availabilityZones: '["us-east-1a"]' }, "availabilityZones"],
+    ];
+    for (const [what, overrides, key] of invalid) {
+      it(`rejects ${what}, naming ${PROJECT}:${key}`, async () => {
+        const error = await programError(overrides);
+        assert.ok(pulumi.RunError.isInstance(error), "a RunError: reported without a stack trace");
+        assert.match(error.message, new RegExp(`${PROJECT}:${key}\\b`));
+      });
+    }
+
+    it("lists every invalid key at once", async () => {
+      const error = await programError({ cpu: "300", logRetentionDays: "45", stageName: "" });
+      for (const key of ["cpu", "logRetentionDays", "stageName"]) assert.match(error.message, new RegExp(`${PROJECT}:${key}`));
+    });
+
+    it("requires aws:region", async () => {
+      // The AWS provider would also take the region from the environment; make sure neither is there.
+      const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+      delete process.env.AWS_REGION;
+      delete process.env.AWS_DEFAULT_REGION;
+      try {
+        const error = await programError({ "aws:region": undefined });
+        assert.match(error.message, /aws:region/);
+      } finally {
+        for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+      }
+    });
+
+    it("accepts other valid sizes and counts", async () => {
+      const run = await runProgram({ cpu: "1024", memory: "4096", minCapacity: "1", desiredCount: "3", maxCapacity: "10" });
+      const service = run.one("awsx:ecs:FargateService", "chat-service").inputs;
+      assert.equal(service.taskDefinitionArgs.cpu, "1024");
+      assert.equal(service.taskDefinitionArgs.memory, "4096");
+      assert.equal(service.desiredCount, 3);
+      const scaling = run.one("aws:appautoscaling/target:Target", "chat-scaling").inputs;
+      assert.deepEqual([scaling.minCapacity, scaling.maxCapacity], [1, 10]);
+    });
+  });
+});

@@ -1,0 +1,216 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+/**
+ * Runs the real Pulumi program (infra/index.ts) under `pulumi.runtime.setMocks`: no cloud, no CLI.
+ *
+ * The configuration is what the CLI would hand the program for the `dev` stack: Pulumi.yaml's `default:` values,
+ * overlaid with Pulumi.dev.yaml, overlaid with the test's overrides. Each run reloads infra/ with a fresh module
+ * cache, records every registered resource (type, name, inputs) and resolves the stack outputs.
+ *
+ * awsx components are multi-language components: under mocks only the component itself is registered (its
+ * children are built by the awsx plugin, which does not run here). The mock therefore returns plausible outputs
+ * for them (subnet IDs, ALB ARN and DNS name, ...) and the tests assert on the inputs the program gives them.
+ */
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const INFRA_DIR = path.join(REPO_ROOT, "infra");
+const PROGRAM = path.join(INFRA_DIR, "index.ts");
+export const ACCOUNT_ID = "123456789012";
+export const REGION = "us-east-1";
+export const S3_PREFIX_LIST_ID = "pl-63a5400a";
+
+interface ProjectFile {
+  name: string;
+  config: Record<string, { type: string; description?: string; default?: unknown }>;
+}
+
+export const projectFile: ProjectFile = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+export const devStackConfig: Record<string, unknown> =
+  parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")).config;
+export const PROJECT = projectFile.name;
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly id: string;
+  readonly inputs: any;
+  readonly transforms: readonly pulumi.ResourceTransform[];
+}
+
+export interface ProgramRun {
+  readonly resources: readonly RecordedResource[];
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly secretOutputs: ReadonlySet<string>;
+  /** Every resource of one type. */
+  ofType(type: string): RecordedResource[];
+  /** The one resource of that type whose logical name ends with `suffix`; throws unless exactly one matches. */
+  one(type: string, suffix: string): RecordedResource;
+}
+
+/** Config overrides by short key (`modelId`) or full key (`aws:region`); `undefined` removes a key. */
+export type Overrides = Record<string, string | undefined>;
+
+/** The configuration the CLI would pass for the dev stack, plus overrides, as full-key strings. */
+export function stackConfig(overrides: Overrides = {}): Record<string, string> {
+  const config: Record<string, string> = {};
+  const put = (key: string, value: unknown) => {
+    const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (value === undefined) delete config[fullKey];
+    else config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+  };
+  for (const [key, schema] of Object.entries(projectFile.config)) put(key, schema.default);
+  for (const [key, value] of Object.entries(devStackConfig)) put(key, value);
+  for (const [key, value] of Object.entries(overrides)) put(key, value);
+  return config;
+}
+
+const runs = new Map<string, Promise<ProgramRun>>();
+
+/** Runs the program once per distinct configuration (runs are cached: the program is deterministic). */
+export function runProgram(overrides: Overrides = {}): Promise<ProgramRun> {
+  const key = JSON.stringify(stackConfig(overrides));
+  let run = runs.get(key);
+  if (!run) {
+    // Chain onto the previous run: the Pulumi runtime is process-global, so runs must not overlap.
+    const previous = Promise.all([...runs.values()].map((r) => r.catch(() => undefined)));
+    run = previous.then(() => execute(overrides));
+    runs.set(key, run);
+  }
+  return run;
+}
+
+/** Loads the program with this configuration and returns the error it throws while constructing. */
+export async function programError(overrides: Overrides): Promise<Error> {
+  await Promise.all([...runs.values()].map((r) => r.catch(() => undefined)));
+  try {
+    await execute(overrides);
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error(`the program accepted ${JSON.stringify(overrides)}`);
+}
+
+async function execute(overrides: Overrides): Promise<ProgramRun> {
+  const resources: RecordedResource[] = [];
+  pulumi.runtime.setAllConfig(stackConfig(overrides));
+  await pulumi.runtime.setMocks({
+    newResource(args: pulumi.runtime.MockResourceArgs) {
+      const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${args.name}` : `${args.name}-id`;
+      const inputs = revealSecrets(args.inputs);
+      resources.push({ type: args.type, name: args.name, id, inputs, transforms: args.transforms ?? [] });
+      return { id, state: { ...args.inputs, ...fakeOutputs(args.type, args.name, inputs) } };
+    },
+    call(args: pulumi.runtime.MockCallArgs) {
+      return fakeInvoke(args.token, args.inputs);
+    },
+  }, PROJECT, "dev", false);
+
+  for (const cached of Object.keys(require.cache)) {
+    if (cached.startsWith(INFRA_DIR + path.sep) && !cached.startsWith(path.join(INFRA_DIR, "test"))) {
+      delete require.cache[cached];
+    }
+  }
+  const program: Record<string, unknown> = require(PROGRAM);
+
+  const outputs: Record<string, unknown> = {};
+  const secretOutputs = new Set<string>();
+  for (const [name, value] of Object.entries(program)) {
+    if (!pulumi.Output.isInstance(value)) continue;
+    outputs[name] = await settle(value);
+    if (await pulumi.isSecret(value)) secretOutputs.add(name);
+  }
+  // Resources registered outside the outputs' dependency chains finish registering too.
+  await pulumi.runtime.disconnect();
+
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  return {
+    resources,
+    outputs,
+    secretOutputs,
+    ofType,
+    one(type: string, suffix: string) {
+      const matches = ofType(type).filter((r) => r.name.endsWith(suffix));
+      if (matches.length !== 1) {
+        throw new Error(`expected one ${type} named *${suffix}, found [${matches.map((m) => m.name).join(", ")}]`);
+      }
+      return matches[0];
+    },
+  };
+}
+
+/** Inputs arrive with secrets still wrapped ({sig: secret, value}); tests assert on the values. */
+function revealSecrets(value: any): any {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value === null || typeof value !== "object") return value;
+  if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return revealSecrets(value.value);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+}
+
+function settle<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((value) => {
+    resolve(value);
+    return value;
+  }));
+}
+
+/** Outputs AWS (or the awsx plugin) would compute, shaped like the real ones. */
+function fakeOutputs(type: string, name: string, inputs: any): Record<string, unknown> {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
+  switch (type) {
+    case "awsx:ec2:Vpc":
+      return { vpcId: "vpc-0a1b2c3d", isolatedSubnetIds: ["subnet-iso-a", "subnet-iso-b"], privateSubnetIds: [], publicSubnetIds: [] };
+    case "awsx:lb:ApplicationLoadBalancer":
+      return {
+        loadBalancer: {
+          arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/50dc6c495c0c9188`),
+          arnSuffix: `app/${name}/50dc6c495c0c9188`,
+          dnsName: `internal-${name}-1234567890.${REGION}.elb.amazonaws.com`,
+        },
+        defaultTargetGroup: {
+          arn: arn("elasticloadbalancing", `targetgroup/${name}/73e2d6bc24d8a067`),
+          arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067`,
+        },
+      };
+    case "awsx:ecs:FargateService":
+      return { service: { name: `${name}-svc` } };
+    case "aws:ecr/repository:Repository":
+      return {
+        name,
+        arn: arn("ecr", `repository/${name}`),
+        registryId: ACCOUNT_ID,
+        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
+      };
+    case "docker-build:index:Image":
+      return { ref: `${inputs.tags[0]}@sha256:${"ab".repeat(32)}`, digest: `sha256:${"ab".repeat(32)}` };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { name: inputs.name ?? name, arn: arn("logs", `log-group:${inputs.name ?? name}`) };
+    case "aws:iam/role:Role":
+      return { name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` };
+    case "aws:ecs/cluster:Cluster":
+      return { name, arn: arn("ecs", `cluster/${name}`) };
+    case "aws:apigateway/restApi:RestApi":
+      return { rootResourceId: "root-resource-id" };
+    case "aws:apigateway/stage:Stage":
+      return { invokeUrl: `https://${inputs.restApi}.execute-api.${REGION}.amazonaws.com/${inputs.stageName}` };
+    case "aws:apigateway/apiKey:ApiKey":
+      return { value: "generated-api-key-value" };
+    default:
+      return {};
+  }
+}
+
+function fakeInvoke(token: string, inputs: any): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`, userId: "AIDATEST" };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return { userName: "AWS", password: "ecr-token", authorizationToken: "QVdTOmVjci10b2tlbg==" };
+    case "aws:ec2/getPrefixList:getPrefixList":
+      return { id: S3_PREFIX_LIST_ID, name: inputs.name, cidrBlocks: ["16.15.176.0/20"] };
+    default:
+      throw new Error(`unexpected invoke ${token}`);
+  }
+}
