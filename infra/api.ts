@@ -89,7 +89,9 @@ export class StreamingApi extends pulumi.ComponentResource {
         responseTransferMode: route.responseTransferMode,
         timeoutMilliseconds: route.timeoutMilliseconds,
       };
-      const integration = new aws.apigateway.Integration(`${name}-${slug}-integration`, integrationArgs, { parent: this });
+      const integration = new aws.apigateway.Integration(`${name}-${slug}-integration`, integrationArgs, {
+        parent: this,
+      });
       return { path: route.path, methodArgs, integrationArgs, resources: [resource, method, integration] };
     });
 

@@ -44,12 +44,14 @@ const STAGE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const oneOf = (allowed: readonly number[], unit = "") =>
+  z.coerce.number().int().refine((value) => allowed.includes(value), `must be one of ${allowed.join(", ")}${unit}`);
 
 const stackConfigSchema = z
   .object({
     modelId: z
       .string()
-      .regex(MODEL_ID_PATTERN, "must be a Bedrock model ID or inference profile ID, e.g. global.anthropic.claude-haiku-4-5-20251001-v1:0")
+      .regex(MODEL_ID_PATTERN, `must be a Bedrock model ID or inference profile ID, e.g. ${DEFAULT_MODEL_ID}`)
       .default(DEFAULT_MODEL_ID),
     stageName: z
       .string()
@@ -58,47 +60,47 @@ const stackConfigSchema = z
     desiredCount: count(1, 100).default(2),
     minCapacity: count(1, 100).default(2),
     maxCapacity: count(1, 100).default(6),
-    cpu: z.coerce
-      .number()
-      .int()
-      .refine((cpu) => cpu in FARGATE_MEMORY_BY_CPU, `must be one of ${Object.keys(FARGATE_MEMORY_BY_CPU).join(", ")} (Fargate CPU units)`)
-      .default(256),
+    cpu: oneOf(Object.keys(FARGATE_MEMORY_BY_CPU).map(Number), " (Fargate CPU units)").default(256),
     memory: count(512, 122880).default(512),
     cpuArchitecture: z.enum(CPU_ARCHITECTURES).default("ARM64"),
     apiKeyRequired: z.stringbool().default(true),
     throttleRateLimit: count(1, 10000).default(10),
     throttleBurstLimit: count(1, 5000).default(20),
     dailyQuota: count(1, 100_000_000).default(1000),
-    logRetentionDays: z.coerce
-      .number()
-      .int()
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), `must be one of ${LOG_RETENTION_DAYS.join(", ")}`)
-      .default(30),
+    logRetentionDays: oneOf(LOG_RETENTION_DAYS).default(30),
     maxTokens: count(1, 65536).default(DEFAULT_MAX_TOKENS),
     availabilityZones: z
       .array(z.string().regex(AZ_NAME_PATTERN, "must be an availability zone name such as us-east-1a"))
-      .refine((zones) => zones.length === 0 || (zones.length >= 2 && new Set(zones).size === zones.length), "must be empty (first two zones of the region) or list at least two distinct zones")
+      .refine((zones) => zones.length === 0 || (zones.length >= 2 && new Set(zones).size === zones.length),
+        "must be empty (first two zones of the region) or list at least two distinct zones")
       .default([]),
     manageApiGatewayAccount: z.stringbool().default(true),
   })
   .superRefine((c, ctx) => {
     const memories = FARGATE_MEMORY_BY_CPU[c.cpu];
     if (memories && !memories.includes(c.memory)) {
-      ctx.addIssue({ code: "custom", path: ["memory"], message: `Fargate does not run ${c.cpu} CPU units with ${c.memory} MiB; allowed: ${memories.join(", ")}` });
+      const message = `Fargate does not run ${c.cpu} CPU units with ${c.memory} MiB; allowed: ${memories.join(", ")}`;
+      ctx.addIssue({ code: "custom", path: ["memory"], message });
     }
     if (c.minCapacity > c.maxCapacity) {
-      ctx.addIssue({ code: "custom", path: ["minCapacity"], message: `must not exceed maxCapacity (${c.maxCapacity})` });
+      ctx.addIssue({
+        code: "custom", path: ["minCapacity"],
+        message: `must not exceed maxCapacity (${c.maxCapacity})`
+      });
     }
     if (c.desiredCount < c.minCapacity || c.desiredCount > c.maxCapacity) {
-      ctx.addIssue({ code: "custom", path: ["desiredCount"], message: `must lie between minCapacity (${c.minCapacity}) and maxCapacity (${c.maxCapacity})` });
+      const message = `must lie between minCapacity (${c.minCapacity}) and maxCapacity (${c.maxCapacity})`;
+      ctx.addIssue({ code: "custom", path: ["desiredCount"], message });
     }
     if (c.throttleBurstLimit < c.throttleRateLimit) {
-      ctx.addIssue({ code: "custom", path: ["throttleBurstLimit"], message: `must be at least throttleRateLimit (${c.throttleRateLimit}), or API Gateway rejects steady traffic` });
+      const message = `must be at least throttleRateLimit (${c.throttleRateLimit}), or steady traffic is throttled`;
+      ctx.addIssue({ code: "custom", path: ["throttleBurstLimit"], message });
     }
   });
 
 /** The keys Pulumi.yaml declares; tests compare this list with the file. */
-export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<keyof z.input<typeof stackConfigSchema>>;
+export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<ConfigKey>;
+type ConfigKey = keyof z.input<typeof stackConfigSchema>;
 
 export type StackConfig = z.output<typeof stackConfigSchema> & {
   /** AWS region of the stack (`aws:region`). */
@@ -133,7 +135,9 @@ export function loadStackConfig(): StackConfig {
   }
   const region = aws.config.region;
   if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
-    throw new pulumi.RunError(`Invalid stack configuration:\n  aws:region${region ? ` = "${region}"` : ""}: set it, e.g. \`pulumi config set aws:region us-east-1\``);
+    const value = region ? ` = "${region}"` : "";
+    throw new pulumi.RunError(
+      `Invalid stack configuration:\n  aws:region${value}: set it, e.g. \`pulumi config set aws:region us-east-1\``);
   }
   return { ...parsed.data, region, partition: partitionOf(region) };
 }

@@ -116,8 +116,12 @@ export class ServiceRoles extends pulumi.ComponentResource {
     }, { parent: this });
     new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
-      policy: accountId.apply((account) =>
-        policyJson(bedrockStatements({ modelId: args.modelId, region: args.region, partition: args.partition, accountId: account }))),
+      policy: accountId.apply((account) => policyJson(bedrockStatements({
+        modelId: args.modelId,
+        region: args.region,
+        partition: args.partition,
+        accountId: account,
+      }))),
     }, { parent: this });
 
     const executionRole = new aws.iam.Role(`${name}-execution`, {

@@ -33,6 +33,15 @@ export interface ChainSecurityGroups {
   readonly endpoints: pulumi.Output<string>;
 }
 
+/** One allowed TCP hop between two security groups. */
+interface Hop {
+  readonly from: aws.ec2.SecurityGroup;
+  readonly to: aws.ec2.SecurityGroup;
+  readonly port: number;
+  /** Rule description, shown in the console. */
+  readonly purpose: string;
+}
+
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly isolatedSubnetIds: pulumi.Output<string[]>;
@@ -72,9 +81,15 @@ export class Network extends pulumi.ComponentResource {
     const task = group("task", "Chat tasks: admit the ALB only, reach the AWS endpoints only");
     const endpoints = group("endpoints", "Interface endpoints: admit HTTPS from the tasks only");
 
-    this.allow(`${name}-vpc-link-to-alb`, { from: vpcLink, to: alb, port: ALB_LISTENER_PORT, purpose: "API requests" });
-    this.allow(`${name}-alb-to-task`, { from: alb, to: task, port: args.containerPort, purpose: "Requests and health checks" });
-    this.allow(`${name}-task-to-endpoints`, { from: task, to: endpoints, port: HTTPS_PORT, purpose: "ECR, logs and Bedrock calls" });
+    this.allow(`${name}-vpc-link-to-alb`, {
+      from: vpcLink, to: alb, port: ALB_LISTENER_PORT, purpose: "API requests",
+    });
+    this.allow(`${name}-alb-to-task`, {
+      from: alb, to: task, port: args.containerPort, purpose: "Requests and health checks",
+    });
+    this.allow(`${name}-task-to-endpoints`, {
+      from: task, to: endpoints, port: HTTPS_PORT, purpose: "ECR, logs and Bedrock calls",
+    });
     const s3PrefixList = aws.ec2.getPrefixListOutput({ name: serviceName("s3") }, { parent: this });
     new aws.vpc.SecurityGroupEgressRule(`${name}-task-to-s3`, {
       securityGroupId: task.id,
@@ -106,7 +121,7 @@ export class Network extends pulumi.ComponentResource {
   }
 
   /** Opens one TCP port from one group to another: the egress rule on the source and the ingress rule on the target. */
-  private allow(name: string, hop: { from: aws.ec2.SecurityGroup; to: aws.ec2.SecurityGroup; port: number; purpose: string }): void {
+  private allow(name: string, hop: Hop): void {
     const rule = { ipProtocol: "tcp", fromPort: hop.port, toPort: hop.port, description: hop.purpose };
     new aws.vpc.SecurityGroupEgressRule(`${name}-egress`, {
       ...rule,

@@ -6,20 +6,13 @@ import {
   HEALTH_CHECK, HEALTH_PATH, READONLY_ROOT_FILESYSTEM, SHUTDOWN_GRACE_SECONDS, STOP_TIMEOUT_SECONDS,
 } from "../app/src/runtime-contract";
 import type { StackConfig } from "./config";
+import { ServiceAutoscaling } from "./autoscaling";
 import { ServiceRoles } from "./iam";
 import { ALB_LISTENER_PORT } from "./network";
 
 /**
  * The chat service: an internal ALB in the isolated subnets in front of a Fargate service that scales on load.
  */
-
-/** Average CPU the service scales out above. Streaming is mostly waiting on Bedrock, so CPU rises late... */
-export const CPU_TARGET_PERCENT = 60;
-/**
- * ...which is why request count per task also drives scaling. Each request holds a stream for seconds; 600 a minute
- * is ~10 new streams a second per task, far below what the event loop of a 0.25 vCPU task relays.
- */
-export const REQUESTS_PER_TASK_PER_MINUTE = 600;
 
 export type ServiceSettings = Pick<StackConfig,
   "modelId" | "region" | "partition" | "stageName" | "desiredCount" | "minCapacity" | "maxCapacity" | "cpu" |
@@ -108,7 +101,11 @@ export class ChatService extends pulumi.ComponentResource {
         securityGroups: [args.taskSecurityGroupId],
         assignPublicIp: false,
       },
-      loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: CONTAINER_NAME, containerPort: CONTAINER_PORT }],
+      loadBalancers: [{
+        targetGroupArn: targetGroup.arn,
+        containerName: CONTAINER_NAME,
+        containerPort: CONTAINER_PORT,
+      }],
       healthCheckGracePeriodSeconds: HEALTH_CHECK.startPeriodSeconds + HEALTH_CHECK.intervalSeconds,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       taskDefinitionArgs: {
@@ -152,32 +149,12 @@ export class ChatService extends pulumi.ComponentResource {
       transforms: [ignoreDesiredCountChanges],
     });
 
-    const scaling = new aws.appautoscaling.Target(`${name}-scaling`, {
-      serviceNamespace: "ecs",
-      scalableDimension: "ecs:service:DesiredCount",
+    new ServiceAutoscaling(`${name}-scaling`, {
       resourceId: pulumi.interpolate`service/${cluster.name}/${service.service.name}`,
       minCapacity: settings.minCapacity,
       maxCapacity: settings.maxCapacity,
+      requestCountLabel: pulumi.interpolate`${alb.loadBalancer.arnSuffix}/${targetGroup.arnSuffix}`,
     }, { parent: this });
-    const trackTarget = (suffix: string, targetValue: number, metric: aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification) =>
-      new aws.appautoscaling.Policy(`${name}-${suffix}`, {
-        policyType: "TargetTrackingScaling",
-        serviceNamespace: scaling.serviceNamespace,
-        scalableDimension: scaling.scalableDimension,
-        resourceId: scaling.resourceId,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue,
-          predefinedMetricSpecification: metric,
-          scaleOutCooldown: 60,
-          // Scale in slowly: every removed task drains its streams first.
-          scaleInCooldown: 300,
-        },
-      }, { parent: this });
-    trackTarget("cpu-scaling", CPU_TARGET_PERCENT, { predefinedMetricType: "ECSServiceAverageCPUUtilization" });
-    trackTarget("request-scaling", REQUESTS_PER_TASK_PER_MINUTE, {
-      predefinedMetricType: "ALBRequestCountPerTarget",
-      resourceLabel: pulumi.interpolate`${alb.loadBalancer.arnSuffix}/${targetGroup.arnSuffix}`,
-    });
 
     this.loadBalancerArn = alb.loadBalancer.arn;
     this.loadBalancerDnsName = alb.loadBalancer.dnsName;
@@ -199,7 +176,9 @@ export function containerEnvironment(settings: ServiceSettings): Array<{ name: s
 }
 
 /** Resource transform: the ECS service inside the awsx component ignores drift of `desiredCount`. */
-export function ignoreDesiredCountChanges(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
+export function ignoreDesiredCountChanges(
+  args: pulumi.ResourceTransformArgs,
+): pulumi.ResourceTransformResult | undefined {
   if (args.type !== "aws:ecs/service:Service") return undefined;
   return { props: args.props, opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ["desiredCount"] }) };
 }

@@ -91,7 +91,7 @@ describe("stack configuration", () => {
       assert.equal(service.taskDefinitionArgs.cpu, "1024");
       assert.equal(service.taskDefinitionArgs.memory, "4096");
       assert.equal(service.desiredCount, 3);
-      const scaling = run.one("aws:appautoscaling/target:Target", "chat-scaling").inputs;
+      const scaling = run.one("aws:appautoscaling/target:Target", "chat-scaling-target").inputs;
       assert.deepEqual([scaling.minCapacity, scaling.maxCapacity], [1, 10]);
     });
   });

@@ -4,6 +4,7 @@ import {
   ALB_IDLE_TIMEOUT_SECONDS, CONTAINER_NAME, CONTAINER_PORT, CONTAINER_USER, DEREGISTRATION_DELAY_SECONDS, ENV,
   HEALTH_CHECK, HEALTH_PATH, SHUTDOWN_GRACE_SECONDS, STOP_TIMEOUT_SECONDS,
 } from "../../app/src/runtime-contract";
+import { CPU_TARGET_PERCENT, REQUESTS_PER_TASK_PER_MINUTE } from "../autoscaling";
 import { ProgramRun, REGION, runProgram } from "./program-under-mocks";
 
 const SERVICE = "awsx:ecs:FargateService";
@@ -125,14 +126,17 @@ describe("service", () => {
 
   describe("autoscaling", () => {
     it("tracks CPU and ALB requests per task between minCapacity and maxCapacity", () => {
-      const target = run.one("aws:appautoscaling/target:Target", "chat-scaling").inputs;
+      const target = run.one("aws:appautoscaling/target:Target", "chat-scaling-target").inputs;
       assert.equal(target.resourceId, "service/chat-cluster/chat-service-svc");
       assert.equal(target.scalableDimension, "ecs:service:DesiredCount");
       assert.deepEqual([target.minCapacity, target.maxCapacity], [2, 6]);
       const policies = run.ofType("aws:appautoscaling/policy:Policy").map((p) => p.inputs);
       assert.deepEqual(policies.map((p) => p.policyType), ["TargetTrackingScaling", "TargetTrackingScaling"]);
       assert.ok(policies.every((p) => p.resourceId === target.resourceId));
-      const metrics = policies.map((p) => p.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification);
+      const tracking = policies.map((p) => p.targetTrackingScalingPolicyConfiguration);
+      assert.deepEqual(tracking.map((t) => t.targetValue), [CPU_TARGET_PERCENT, REQUESTS_PER_TASK_PER_MINUTE]);
+      assert.ok(tracking.every((t) => t.scaleInCooldown > t.scaleOutCooldown), "scale in slower than out");
+      const metrics = tracking.map((t) => t.predefinedMetricSpecification);
       assert.deepEqual(metrics, [
         { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
         {
