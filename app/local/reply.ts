@@ -43,7 +43,7 @@ function splitWords(text: string): string[] {
 }
 
 /** Splits non-Latin text into pieces of 1–3 code points (never inside a surrogate pair). */
-function splitCodePoints(text: string): string[] {
+export function splitCodePoints(text: string): string[] {
   const codePoints = Array.from(text);
   const pieces: string[] = [];
   for (let i = 0, size = 1; i < codePoints.length; i += size, size = (size % 3) + 1) {

@@ -19,7 +19,7 @@ import {
   type FakeBedrock,
 } from "../local/fake-bedrock";
 import { REPO_ROOT, spawnTypeScript } from "../local/app-process";
-import { defaultReply, replyTokens } from "../local/reply";
+import { defaultReply, replyTokens, splitCodePoints } from "../local/reply";
 import { decodeFrame } from "../local/wire";
 
 const MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -321,6 +321,10 @@ describe("default reply (reply.ts)", () => {
     assert.ok(tokens.some((token) => /\p{Extended_Pictographic}/u.test(token)), "reply should include an emoji");
     const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
     assert.ok(tokens.every((token) => !loneSurrogate.test(token)));
+    const emojiRun = "🙂😀🎉👍🙂😀🎉";
+    const pieces = splitCodePoints(emojiRun);
+    assert.ok(pieces.every((piece) => !loneSurrogate.test(piece)), JSON.stringify(pieces));
+    assert.equal(pieces.join(""), emojiRun);
     assert.ok(tokens.join("").startsWith("こんにちは"));
   });
 });
