@@ -27,18 +27,24 @@ export interface Reply {
 function encodeBody(options: RequestOptions): { body?: Buffer; headers: Record<string, string | number> } {
   const headers = { ...options.headers };
   if (options.body === undefined) return { headers };
-  if (typeof options.body === "string" || Buffer.isBuffer(options.body)) {
-    return { body: Buffer.from(options.body), headers };
-  }
-  const hasType = Object.keys(headers).some((name) => name.toLowerCase() === "content-type");
-  if (!hasType) headers["Content-Type"] = "application/json";
-  return { body: Buffer.from(JSON.stringify(options.body)), headers };
+  const has = (header: string) => Object.keys(headers).some((name) => name.toLowerCase() === header);
+  const raw = typeof options.body === "string" || Buffer.isBuffer(options.body);
+  if (!raw && !has("content-type")) headers["Content-Type"] = "application/json";
+  const body = raw ? Buffer.from(options.body as string | Buffer) : Buffer.from(JSON.stringify(options.body));
+  // Node's client frames bodies of GET/DELETE/OPTIONS only when told their length.
+  if (!has("content-length") && !has("transfer-encoding")) headers["Content-Length"] = body.length;
+  return { body, headers };
 }
 
 /** Starts a request and resolves with the response head (the body is still to be read). */
 export function startRequest(baseUrl: string, options: RequestOptions = {}): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
   const { body, headers } = encodeBody(options);
-  const req = http.request(new URL(options.path ?? "/", baseUrl), {
+  // Host and port from the base URL, the path verbatim: `//stream` must stay a path, never become a host name.
+  const { hostname, port } = new URL(baseUrl);
+  const req = http.request({
+    host: hostname,
+    port,
+    path: options.path ?? "/",
     method: options.method ?? (body ? "POST" : "GET"),
     headers,
     agent: options.agent ?? false,
