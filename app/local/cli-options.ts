@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { REALISTIC_PACING, type Pacing } from "./reply";
 import type { Scenario } from "./scenario";
+import { parseScenarioJson } from "./scenario-schema";
 
 /**
  * Command-line options shared by `fake-bedrock-cli.ts` and `run-local.ts`: where the fake listens and how fast it
@@ -73,9 +74,9 @@ export function parseFakeCliOptions(argv: string[], env: NodeJS.ProcessEnv): Fak
   let scenario: Scenario | undefined;
   if (scenarioText) {
     try {
-      scenario = JSON.parse(scenarioText);
-    } catch {
-      throw new UsageError(`--scenario must be JSON, got ${JSON.stringify(scenarioText)}`);
+      scenario = parseScenarioJson(scenarioText);
+    } catch (error) {
+      throw new UsageError(`--scenario: ${(error as Error).message}`);
     }
   }
   return {

@@ -20,6 +20,7 @@ import {
 } from "../local/fake-bedrock";
 import { REPO_ROOT, spawnTypeScript } from "../local/app-process";
 import { defaultReply, replyTokens, splitCodePoints } from "../local/reply";
+import { parseScenarioJson } from "../local/scenario-schema";
 import { decodeFrame } from "../local/wire";
 
 const MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -326,6 +327,21 @@ describe("default reply (reply.ts)", () => {
     assert.ok(pieces.every((piece) => !loneSurrogate.test(piece)), JSON.stringify(pieces));
     assert.equal(pieces.join(""), emojiRun);
     assert.ok(tokens.join("").startsWith("こんにちは"));
+  });
+});
+
+describe("scenario JSON for the CLI (scenario-schema.ts)", () => {
+  it("accepts a full scenario and names the field of a bad one", () => {
+    const scenario = {
+      headersDelayMs: 5,
+      steps: [{ text: "a", delayMs: 1 }, { exception: "modelStreamErrorException", message: "m" }],
+      stopReason: "max_tokens",
+    };
+    assert.deepEqual(parseScenarioJson(JSON.stringify(scenario)), scenario);
+    assert.throws(() => parseScenarioJson('{"error":{"type":"Throttling"}}'), /error\.type/);
+    assert.throws(() => parseScenarioJson('{"steps":[{"hang":false}]}'), /steps\[0\]/);
+    assert.throws(() => parseScenarioJson('{"stpes":[]}'), /stpes/);
+    assert.throws(() => parseScenarioJson("{"), /not JSON/);
   });
 });
 
