@@ -62,9 +62,6 @@ export class Network extends pulumi.ComponentResource {
       // Private DNS on the interface endpoints needs both.
       enableDnsHostnames: true,
       enableDnsSupport: true,
-      // "Auto" attaches the gateway endpoint to the route tables awsx creates: here, the isolated ones.
-      vpcEndpointStrategy: "Auto",
-      vpcEndpointSpecs: [{ serviceName: serviceName("s3"), vpcEndpointType: "Gateway" }],
     }, { parent: this });
     this.vpcId = vpc.vpcId;
     this.isolatedSubnetIds = vpc.isolatedSubnetIds;
@@ -90,14 +87,21 @@ export class Network extends pulumi.ComponentResource {
     this.allow(`${name}-task-to-endpoints`, {
       from: task, to: endpoints, port: HTTPS_PORT, purpose: "ECR, logs and Bedrock calls",
     });
-    const s3PrefixList = aws.ec2.getPrefixListOutput({ name: serviceName("s3") }, { parent: this });
+    // Image layers come from S3: a gateway endpoint (free) on the VPC's route tables, which are all isolated ones.
+    const s3 = new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
+      vpcId: vpc.vpcId,
+      serviceName: serviceName("s3"),
+      vpcEndpointType: "Gateway",
+      routeTableIds: vpc.routeTables.apply((tables) => pulumi.all((tables ?? []).map((table) => table.id))),
+      tags: { Name: `${name}-s3` },
+    }, { parent: this });
     new aws.vpc.SecurityGroupEgressRule(`${name}-task-to-s3`, {
       securityGroupId: task.id,
       description: "Image layers from S3 through the gateway endpoint",
       ipProtocol: "tcp",
       fromPort: HTTPS_PORT,
       toPort: HTTPS_PORT,
-      prefixListId: s3PrefixList.id,
+      prefixListId: s3.prefixListId,
     }, { parent: this });
 
     for (const service of INTERFACE_ENDPOINT_SERVICES) {

@@ -38,14 +38,17 @@ describe("network", () => {
     assert.equal(vpc.numberOfAvailabilityZones, undefined);
   });
 
-  it("has an S3 gateway endpoint on the VPC's (isolated) route tables", () => {
-    const vpc = run.one(VPC, "chat-vpc").inputs;
-    assert.deepEqual(vpc.vpcEndpointSpecs, [{ serviceName: `com.amazonaws.${REGION}.s3`, vpcEndpointType: "Gateway" }]);
-    assert.equal(vpc.vpcEndpointStrategy, "Auto", "Auto attaches the gateway endpoint to the generated route tables");
+  it("has an S3 gateway endpoint on the VPC's route tables, all of which belong to isolated subnets", () => {
+    const s3 = run.one(ENDPOINT, "chat-s3-endpoint").inputs;
+    assert.equal(s3.serviceName, `com.amazonaws.${REGION}.s3`);
+    assert.equal(s3.vpcEndpointType, "Gateway");
+    assert.equal(s3.vpcId, "vpc-0a1b2c3d");
+    assert.deepEqual(s3.routeTableIds, ["rtb-iso-a", "rtb-iso-b"]);
+    assert.equal(run.one(VPC, "chat-vpc").inputs.vpcEndpointSpecs, undefined);
   });
 
   it("has interface endpoints with private DNS for ecr.api, ecr.dkr, logs and bedrock-runtime in the isolated subnets", () => {
-    const endpoints = run.ofType(ENDPOINT).map((e) => e.inputs);
+    const endpoints = run.ofType(ENDPOINT).map((e) => e.inputs).filter((e) => e.vpcEndpointType !== "Gateway");
     assert.deepEqual(endpoints.map((e) => e.serviceName).sort(),
       ["bedrock-runtime", "ecr.api", "ecr.dkr", "logs"].map((s) => `com.amazonaws.${REGION}.${s}`));
     const endpointGroup = run.one(SECURITY_GROUP, "chat-endpoints-sg").id;

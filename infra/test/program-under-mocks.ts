@@ -104,7 +104,7 @@ async function execute(overrides: Overrides): Promise<ProgramRun> {
       return { id, state: { ...args.inputs, ...fakeOutputs(args.type, args.name, inputs) } };
     },
     call(args: pulumi.runtime.MockCallArgs) {
-      return fakeInvoke(args.token, args.inputs);
+      return fakeInvoke(args.token);
     },
   }, PROJECT, "dev", false);
 
@@ -161,7 +161,15 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
   const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
   switch (type) {
     case "awsx:ec2:Vpc":
-      return { vpcId: "vpc-0a1b2c3d", isolatedSubnetIds: ["subnet-iso-a", "subnet-iso-b"], privateSubnetIds: [], publicSubnetIds: [] };
+      return {
+        vpcId: "vpc-0a1b2c3d",
+        isolatedSubnetIds: ["subnet-iso-a", "subnet-iso-b"],
+        privateSubnetIds: [],
+        publicSubnetIds: [],
+        routeTables: [{ id: "rtb-iso-a" }, { id: "rtb-iso-b" }],
+      };
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      return inputs.vpcEndpointType === "Gateway" ? { prefixListId: S3_PREFIX_LIST_ID } : {};
     case "awsx:lb:ApplicationLoadBalancer":
       return {
         loadBalancer: {
@@ -202,14 +210,12 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
   }
 }
 
-function fakeInvoke(token: string, inputs: any): Record<string, unknown> {
+function fakeInvoke(token: string): Record<string, unknown> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`, userId: "AIDATEST" };
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
       return { userName: "AWS", password: "ecr-token", authorizationToken: "QVdTOmVjci10b2tlbg==" };
-    case "aws:ec2/getPrefixList:getPrefixList":
-      return { id: S3_PREFIX_LIST_ID, name: inputs.name, cidrBlocks: ["16.15.176.0/20"] };
     default:
       throw new Error(`unexpected invoke ${token}`);
   }
