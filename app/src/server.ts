@@ -55,9 +55,15 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
   const app = createApp({ config, bedrock, logger, activeStreams });
   const server = createHttpServer(app.callback());
   let stopping: Promise<void> | undefined;
-  // While draining, every response asks the client to close its connection rather than reuse it.
+  // While draining, every response not yet started asks the client to close its connection rather than reuse it.
+  const unanswered = new Set<http.ServerResponse>();
+  const askToClose = (res: http.ServerResponse) => {
+    if (!res.headersSent) res.setHeader("Connection", "close");
+  };
   server.prependListener("request", (_req, res) => {
-    if (stopping) res.setHeader("Connection", "close");
+    if (stopping) return askToClose(res);
+    unanswered.add(res);
+    res.once("close", () => unanswered.delete(res));
   });
 
   server.listen(config.port, config.host);
@@ -66,6 +72,7 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
 
   async function drainAndClose(reason: string): Promise<void> {
     logger.info({ reason, activeStreams: activeStreams.size }, "shutting down: not accepting new connections");
+    unanswered.forEach(askToClose);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (!(await activeStreams.whenIdle(config.shutdownGraceMs))) {
@@ -104,13 +111,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     logger.fatal({ err }, msg);
     process.exit(1);
   };
+  // A thrown exception leaves the process in an unknown state: exit and let ECS replace the task. A stray rejected
+  // promise (e.g. inside a library after an abort) does not justify cutting every other stream: log it loudly.
   process.on("uncaughtException", (err) => fatal(err, "uncaught exception"));
-  process.on("unhandledRejection", (err) => fatal(err, "unhandled promise rejection"));
+  process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled promise rejection"));
 
   const running = await startServer(config, { logger }).catch((err: unknown) => fatal(err, "cannot listen"));
   if (!running) return;
   const { port } = running;
-  logger.info({ port, host: config.host, modelId: config.modelId, region: config.region, stagePrefix: config.stagePrefix ?? null }, "listening");
+  const { host, modelId, region, stagePrefix } = config;
+  logger.info({ port, host, modelId, region, stagePrefix: stagePrefix ?? null }, "listening");
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
       void running.shutdown(signal).then(() => process.exit(0));
