@@ -1,0 +1,91 @@
+import { type BenchContext, SERVER_KINDS, type ServerKind, withServer, withUpstream } from "./context";
+import { closedLoop, withClientDelay } from "./load";
+import { cpuTimeMs, memory, sampleRss } from "./proc-stats";
+import type { UpstreamPacing } from "./processes";
+import { distribution, type Distribution, round } from "./stats";
+import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
+
+/**
+ * Many long streams at once, each paced by the upstream (e.g. 20 tokens/s for 10 s): does every one arrive byte
+ * for byte, how late do lines get compared with the upstream's pacing, and what does the server spend in CPU and
+ * memory for it. Each server gets a fresh upstream and a fresh process, so peak RSS (VmHWM) belongs to this load.
+ */
+
+export interface ConcurrencyPlan {
+  streams: number;
+  rampMs: number;
+  pacing: UpstreamPacing;
+}
+
+export interface ConcurrencyRun {
+  streams: number;
+  completedExact: number;
+  /** The first few failures, for diagnosis. */
+  problems: string[];
+  /** Gaps between consecutive data lines, all streams pooled, ms. */
+  gaps: Distribution;
+  /** gaps.p99 minus the upstream's intended gap. */
+  addedGapP99Ms: number;
+  firstLine: Distribution;
+  tokens: number;
+  cpuMs: number;
+  cpuPerTokenUs: number;
+  /** CPU the upstream stand-in used meanwhile: near 1,000 ms per second, it, not the server, sets the pace. */
+  upstreamCpuMs: number;
+  peakRssBytes: number;
+  rssSamplesBytes: number[];
+  /** p99 event-loop delay of the load generator during the run, ms. */
+  clientDelayP99Ms: number;
+  wallMs: number;
+}
+
+async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: ConcurrencyPlan): Promise<ConcurrencyRun> {
+  const label = `concurrency-${plan.streams}`;
+  const intendedGapMs = 1000 / plan.pacing.tokensPerSecond;
+  const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
+  return withUpstream(ctx, `${label}-${kind}`, plan.pacing, (upstream) =>
+    withServer(ctx, kind, label, upstream.url, async (server) => {
+      const agent = loadAgent();
+      const rss = sampleRss(server.pid);
+      const cpuBefore = cpuTimeMs(server.pid);
+      const upstreamCpuBefore = cpuTimeMs(upstream.pid);
+      const startedAt = performance.now();
+      const { result: checks, clientDelayP99Ms } = await withClientDelay(() =>
+        closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
+          checkStream(await streamOnce(agent, server.url, promptFor(index)), expected[index % 2]),
+        ),
+      );
+      const wallMs = performance.now() - startedAt;
+      const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
+      const upstreamCpuMs = cpuTimeMs(upstream.pid) - upstreamCpuBefore;
+      const rssSamplesBytes = rss.stop();
+      const { peakRss } = memory(server.pid);
+      agent.destroy();
+
+      const gaps = distribution(checks.flatMap((check) => check.gapsMs));
+      const tokens = checks.reduce((sum, check) => sum + check.gapsMs.length + (check.firstLineMs === undefined ? 0 : 1), 0);
+      return {
+        streams: plan.streams,
+        completedExact: checks.filter((check) => check.exact).length,
+        problems: [...new Set(checks.flatMap((check) => (check.problem ? [check.problem] : [])))].slice(0, 5),
+        gaps,
+        addedGapP99Ms: round(gaps.p99 - intendedGapMs, 2),
+        firstLine: distribution(checks.flatMap((check) => (check.firstLineMs === undefined ? [] : [check.firstLineMs]))),
+        tokens,
+        cpuMs,
+        cpuPerTokenUs: round((cpuMs * 1000) / Math.max(1, tokens), 2),
+        upstreamCpuMs,
+        peakRssBytes: peakRss,
+        rssSamplesBytes,
+        clientDelayP99Ms: round(clientDelayP99Ms, 2),
+        wallMs: round(wallMs, 0),
+      };
+    }),
+  );
+}
+
+export async function measureConcurrency(ctx: BenchContext, plan: ConcurrencyPlan): Promise<Record<ServerKind, ConcurrencyRun>> {
+  const runs = {} as Record<ServerKind, ConcurrencyRun>;
+  for (const kind of SERVER_KINDS) runs[kind] = await runAgainst(ctx, kind, plan);
+  return runs;
+}

@@ -1,0 +1,57 @@
+import path from "node:path";
+import { startServer, startUpstream, type Process, type ServerProcess, type UpstreamPacing } from "./processes";
+
+/** The two servers under test: the service's production bundle, and the minimal baseline's bundle. */
+export type ServerKind = "ours" | "baseline";
+export const SERVER_KINDS: readonly ServerKind[] = ["ours", "baseline"];
+
+/** Where things are and how the run was asked to go; every phase receives it. */
+export interface BenchContext {
+  quick: boolean;
+  /** Bundle to run for each server. */
+  entries: Record<ServerKind, string>;
+  /** Every child process's output, one file per phase and process. */
+  logsDir: string;
+  /** When set, each server runs with `--cpu-prof` and writes its profile here. */
+  profileDir?: string;
+}
+
+/** Runs `use` with a fresh stand-in at `pacing`, and always stops it. */
+export async function withUpstream<T>(
+  ctx: BenchContext,
+  label: string,
+  pacing: UpstreamPacing,
+  use: (upstream: Process) => Promise<T>,
+): Promise<T> {
+  const upstream = await startUpstream(pacing, path.join(ctx.logsDir, `${label}-upstream.log`));
+  try {
+    return await use(upstream);
+  } finally {
+    await upstream.stop();
+  }
+}
+
+/** Runs `use` with a fresh `kind` server pointed at `upstreamUrl`, and always stops it (writing its profile). */
+export async function withServer<T>(
+  ctx: BenchContext,
+  kind: ServerKind,
+  label: string,
+  upstreamUrl: string,
+  use: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const name = `${label}-${kind}`;
+  const nodeArgs = ctx.profileDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const server = await startServer({
+    entry: ctx.entries[kind],
+    upstreamUrl,
+    logFile: path.join(ctx.logsDir, `${name}.log`),
+    nodeArgs,
+  });
+  try {
+    return await use(server);
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,66 @@
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { build } from "esbuild";
+import type { BenchContext, ServerKind } from "./context";
+import { startServer } from "./processes";
+import { median, round } from "./stats";
+
+/**
+ * What a deployment pays before the first request: the size of the production bundle and the time from process
+ * spawn to the first 200 on /health. The baseline is bundled the same way (esbuild, minified, one CommonJS file),
+ * so both figures compare like with like.
+ */
+
+const BASELINE_SOURCE = path.join(__dirname, "baseline-server.ts");
+
+/** Bundles the baseline server into `outdir`; returns the bundle's path. */
+export async function buildBaseline(outdir: string): Promise<string> {
+  const outfile = path.join(outdir, "baseline-server.js");
+  await build({
+    entryPoints: [BASELINE_SOURCE],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+export interface BundleSize {
+  /** The bundle itself, bytes. */
+  bundleBytes: number;
+  /** Everything beside it in its folder (source map, licences), bytes. */
+  folderBytes: number;
+}
+
+export function bundleSize(entry: string): BundleSize {
+  const dir = path.dirname(entry);
+  const folderBytes = readdirSync(dir).reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
+  return { bundleBytes: statSync(entry).size, folderBytes };
+}
+
+export interface ColdStart {
+  runs: number[];
+  medianMs: number;
+}
+
+/**
+ * Spawns the bundle `runs` times, each time timing spawn to the first 200 on /health (polled every millisecond).
+ * No upstream is needed: neither server calls Bedrock before a request; the endpoint is a closed local port.
+ */
+export async function coldStart(ctx: BenchContext, kind: ServerKind, runs: number): Promise<ColdStart> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const server = await startServer({
+      entry: ctx.entries[kind],
+      upstreamUrl: "http://127.0.0.1:9",
+      logFile: path.join(ctx.logsDir, `cold-start-${kind}.log`),
+    });
+    times.push(round(server.readyMs, 1));
+    await server.stop();
+  }
+  return { runs: times, medianMs: median(times) };
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * What the kernel says about a server process, read from /proc so the servers themselves carry no instrumentation:
+ * the figures are those of the exact bundle that ships.
+ */
+
+/** Clock ticks per second of /proc/<pid>/stat's utime/stime: USER_HZ, 100 on every Linux Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU time the process has used so far, in milliseconds (10 ms resolution). */
+export function cpuTimeMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+export interface Memory {
+  /** Resident set size now, bytes. */
+  rss: number;
+  /** Peak resident set size since the process started (VmHWM), bytes. */
+  peakRss: number;
+}
+
+export function memory(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kib("VmRSS"), peakRss: kib("VmHWM") };
+}
+
+/**
+ * Samples VmRSS every `intervalMs` while a load runs. VmHWM already gives the exact peak; the samples add the
+ * shape (and a cross-check) to the JSON report.
+ */
+export function sampleRss(pid: number, intervalMs = 250): { stop(): number[] } {
+  const samples: number[] = [];
+  const take = () => {
+    try {
+      samples.push(memory(pid).rss);
+    } catch {
+      // The process is gone; the caller finds out from its exit.
+    }
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}

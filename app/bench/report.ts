@@ -1,0 +1,120 @@
+import type { ConcurrencyRun } from "./concurrency";
+import type { ServerKind } from "./context";
+import type { FirstLineFigures } from "./first-line";
+import type { BundleSize, ColdStart } from "./footprint";
+import { round } from "./stats";
+
+/**
+ * Turns the measurements into the report's rows, one figure each with ours, the baseline, their ratio and, where
+ * the issue sets one, the target and whether it is met; and prints them as a Markdown table.
+ */
+
+/** The issue's targets on this 2-core machine. */
+export const TARGETS = {
+  addedFirstLineP99Ms: 5,
+  cpuPerTokenRatio: 1.3,
+  streamsAtScale: 1000,
+  addedGapP99Ms: 20,
+  peakRssMb: 300,
+  coldStartMs: 200,
+  bundleMb: 2,
+} as const;
+
+export interface Row {
+  figure: string;
+  unit: string;
+  ours: number;
+  baseline: number;
+  /** ours / baseline; null where the baseline is zero or negative (a ratio would mean nothing). */
+  ratio: number | null;
+  target?: string;
+  met?: boolean;
+}
+
+export interface Measurements {
+  firstLine: FirstLineFigures[];
+  concurrency: Record<ServerKind, ConcurrencyRun>[];
+  coldStart: Record<ServerKind, ColdStart>;
+  bundle: Record<ServerKind, BundleSize>;
+}
+
+const MB = 1_000_000;
+
+function row(figure: string, unit: string, ours: number, baseline: number, target?: { text: string; met: boolean }): Row {
+  return {
+    figure,
+    unit,
+    ours,
+    baseline,
+    ratio: baseline > 0 ? round(ours / baseline, 2) : null,
+    ...(target ? { target: target.text, met: target.met } : {}),
+  };
+}
+
+function firstLineRows(figures: FirstLineFigures): Row[] {
+  const at = `${figures.concurrency} stream${figures.concurrency === 1 ? "" : "s"}`;
+  const p99Target =
+    figures.concurrency === 1
+      ? { text: `<= ${TARGETS.addedFirstLineP99Ms} ms`, met: figures.added.ours.p99 <= TARGETS.addedFirstLineP99Ms }
+      : undefined;
+  return [
+    row(`added time to first line p50, ${at}`, "ms", figures.added.ours.p50, figures.added.baseline.p50),
+    row(`added time to first line p99, ${at}`, "ms", figures.added.ours.p99, figures.added.baseline.p99, p99Target),
+  ];
+}
+
+function concurrencyRows(runs: Record<ServerKind, ConcurrencyRun>): Row[] {
+  const { ours, baseline } = runs;
+  const at = `${ours.streams} streams`;
+  const atScale = ours.streams === TARGETS.streamsAtScale;
+  const cpuRatio = ours.cpuPerTokenUs / baseline.cpuPerTokenUs;
+  const peakMb = (run: ConcurrencyRun) => round(run.peakRssBytes / MB, 1);
+  return [
+    row(`completed byte-exact, ${at}`, "streams", ours.completedExact, baseline.completedExact, atScale
+      ? { text: `all ${ours.streams}`, met: ours.completedExact === ours.streams }
+      : undefined),
+    row(`added p99 gap between lines, ${at}`, "ms", ours.addedGapP99Ms, baseline.addedGapP99Ms, atScale
+      ? { text: `<= ${TARGETS.addedGapP99Ms} ms`, met: ours.addedGapP99Ms <= TARGETS.addedGapP99Ms }
+      : undefined),
+    row(`peak RSS, ${at}`, "MB", peakMb(ours), peakMb(baseline), atScale
+      ? { text: `<= ${TARGETS.peakRssMb} MB`, met: peakMb(ours) <= TARGETS.peakRssMb }
+      : undefined),
+    row(`CPU per streamed token, ${at}`, "µs", ours.cpuPerTokenUs, baseline.cpuPerTokenUs, {
+      text: `<= ${TARGETS.cpuPerTokenRatio}x baseline`,
+      met: cpuRatio <= TARGETS.cpuPerTokenRatio,
+    }),
+  ];
+}
+
+export function tableRows(m: Measurements): Row[] {
+  const coldOurs = m.coldStart.ours.medianMs;
+  const bundleMb = (kind: ServerKind) => round(m.bundle[kind].bundleBytes / MB, 3);
+  return [
+    ...m.firstLine.flatMap(firstLineRows),
+    ...m.concurrency.flatMap(concurrencyRows),
+    row("cold start to first 200 on /health, median", "ms", coldOurs, m.coldStart.baseline.medianMs, {
+      text: `<= ${TARGETS.coldStartMs} ms`,
+      met: coldOurs <= TARGETS.coldStartMs,
+    }),
+    row("bundle size (server.js)", "MB", bundleMb("ours"), bundleMb("baseline"), {
+      text: `<= ${TARGETS.bundleMb} MB`,
+      met: bundleMb("ours") <= TARGETS.bundleMb,
+    }),
+  ];
+}
+
+/** The rows as a Markdown table (what stdout and the README show). */
+export function formatTable(rows: Row[]): string {
+  const cells = rows.map((r) => [
+    `${r.figure} (${r.unit})`,
+    String(r.ours),
+    String(r.baseline),
+    r.ratio === null ? "—" : `${r.ratio}x`,
+    r.target ?? "",
+    r.met === undefined ? "" : r.met ? "met" : "MISSED",
+  ]);
+  const header = ["figure", "ours", "baseline", "ratio", "target", ""];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}

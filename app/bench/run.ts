@@ -1,0 +1,131 @@
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { measureConcurrency } from "./concurrency";
+import type { BenchContext } from "./context";
+import { measureFirstLine } from "./first-line";
+import { buildBaseline, bundleSize, coldStart } from "./footprint";
+import { killAllChildren, REPO_ROOT } from "./processes";
+import { formatProfile, summarizeProfile } from "./profile-summary";
+import { formatTable, type Measurements, tableRows } from "./report";
+import { planFor } from "./plan";
+
+/**
+ * `npm run bench [-- --quick] [-- --profile] [-- --out DIR]`: builds the service's bundle (the npm script does),
+ * bundles the baseline, then measures, in order: bundle size, cold start, added time to first line (1 and 200
+ * concurrent streams), and 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak
+ * RSS). Prints a Markdown table and writes everything to DIR/latest.json (default bench-results/, gitignored).
+ * The whole run is bounded: a watchdog abandons it, killing every child, past RUN_LIMIT_MS.
+ */
+
+const RUN_LIMIT_MS = 9 * 60_000;
+
+const progress = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+const loadAverage = () => os.loadavg().map((value) => Math.round(value * 100) / 100);
+
+async function measure(ctx: BenchContext): Promise<Measurements> {
+  const plan = planFor(ctx.quick);
+  progress("bundle sizes and cold start");
+  const bundle = { ours: bundleSize(ctx.entries.ours), baseline: bundleSize(ctx.entries.baseline) };
+  const cold = { ours: await coldStart(ctx, "ours", plan.coldStartRuns), baseline: await coldStart(ctx, "baseline", plan.coldStartRuns) };
+  const firstLine = [];
+  for (const firstLinePlan of plan.firstLine) {
+    progress(`added time to first line at ${firstLinePlan.concurrency} concurrent stream(s)`);
+    firstLine.push(await measureFirstLine(ctx, firstLinePlan));
+  }
+  const concurrency = [];
+  for (const streams of plan.concurrencyLevels) {
+    progress(`${streams} concurrent streams, ${plan.concurrencyPacing.tokensPerSecond} tokens/s for ${plan.concurrencyPacing.tokens / plan.concurrencyPacing.tokensPerSecond} s`);
+    concurrency.push(await measureConcurrency(ctx, { streams, rampMs: plan.rampMs, pacing: plan.concurrencyPacing }));
+  }
+  return { firstLine, concurrency, coldStart: cold, bundle };
+}
+
+async function main(): Promise<void> {
+  // The bare consumer's SDK would print a Node-version notice in the middle of the progress lines.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const { values } = parseArgs({
+    options: { quick: { type: "boolean", default: false }, profile: { type: "boolean", default: false }, out: { type: "string" } },
+  });
+  const outDir = path.resolve(REPO_ROOT, values.out ?? "bench-results");
+  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run bench\` (it builds first)`);
+  const logsDir = path.join(outDir, "logs");
+  mkdirSync(logsDir, { recursive: true });
+  const profileDir = values.profile ? path.join(outDir, "profiles") : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  const startedAt = Date.now();
+  const loadAverageAtStart = loadAverage();
+  progress(`load average ${loadAverageAtStart.join(" ")} on ${os.cpus().length} cores; bundling the baseline`);
+  const ctx: BenchContext = {
+    quick: values.quick,
+    entries: { ours: entry, baseline: await buildBaseline(path.join(outDir, "baseline")) },
+    logsDir,
+    profileDir,
+  };
+  const measurements = await measure(ctx);
+  const rows = tableRows(measurements);
+  const report = {
+    meta: {
+      date: new Date(startedAt).toISOString(),
+      commit: gitCommit(),
+      command: `npm run bench${values.quick ? " -- --quick" : ""}`,
+      quick: values.quick,
+      profiled: values.profile,
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? "unknown",
+      loadAverage: { atStart: loadAverageAtStart, atEnd: loadAverage() },
+      durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+    },
+    table: rows,
+    ...measurements,
+  };
+  const latest = path.join(outDir, "latest.json");
+  writeFileSync(latest, `${JSON.stringify(report, null, 2)}\n`);
+  copyFileSync(latest, path.join(outDir, `bench-${report.meta.date.replace(/[:.]/g, "-")}.json`));
+
+  console.log(formatTable(rows));
+  console.log(
+    `\nload average ${report.meta.loadAverage.atStart.join(" ")} -> ${report.meta.loadAverage.atEnd.join(" ")}; ` +
+      `${report.meta.cpus} cores; node ${report.meta.node}; ${report.meta.durationSeconds} s; written to ${path.relative(REPO_ROOT, latest)}`,
+  );
+  if (profileDir) {
+    for (const file of readdirSync(profileDir).filter((name) => name.startsWith("concurrency-")).sort()) {
+      console.log(`\n${file}\n${formatProfile(summarizeProfile(path.join(profileDir, file)))}`);
+    }
+  }
+}
+
+const watchdog = setTimeout(() => {
+  progress(`the run exceeded ${RUN_LIMIT_MS / 60_000} minutes: abandoning it`);
+  killAllChildren();
+  process.exit(1);
+}, RUN_LIMIT_MS);
+watchdog.unref();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    console.error(`bench: ${(error as Error).stack ?? error}`);
+    killAllChildren();
+    process.exit(1);
+  });
