@@ -9,9 +9,9 @@ import type { StackConfig } from "./config";
  * The public face: a Regional REST API whose two methods proxy over a VPC link (v2) to the internal ALB.
  *
  * Backend paths: for private integrations API Gateway puts the stage name in front of the path it sends to the
- * backend (API Gateway developer guide, "Private integrations for REST APIs"), so `/v1/stream` may arrive as
- * `/v1/stream`. The integration URIs name `/health` and `/stream`, and the container gets STAGE_PREFIX=<stage>, so
- * the app answers on both forms whichever one API Gateway sends.
+ * backend (API Gateway developer guide, "Private integrations for REST APIs"), so a call to <stage URL>/stream may
+ * reach the app as `/v1/stream` rather than `/stream`. The integration URIs name `/health` and `/stream`, and the
+ * container gets STAGE_PREFIX=<stage>, so the app answers on both forms, whichever one API Gateway sends.
  */
 
 export interface Route {

@@ -10,8 +10,9 @@ import { ChatService } from "./service";
  * One `pulumi up`: private network -> image -> Fargate service behind an internal ALB -> streaming REST API.
  * Every piece is a Pulumi resource, so `pulumi destroy` removes all of it.
  */
-const settings = loadStackConfig();
 const CURL_JSON_BODY = `-H 'content-type: application/json' -d '{"message":"Write a haiku about streaming."}'`;
+
+const settings = loadStackConfig();
 
 const network = new Network("chat", {
   region: settings.region,
