@@ -5,7 +5,6 @@ import { TEST_ENV } from "../helpers/harness";
 import { parseLines, postStream, request } from "../helpers/http-client";
 import { APP_IMAGE, APP_URL, type AppContainer, DEFAULT_STACK_SETTINGS, startAppContainer, taskEnvironment } from "./app-container";
 import { dockerResult } from "./docker-cli";
-import { recordFigure } from "./figures";
 
 /** The container as ECS runs it, talking to the local Bedrock-compatible server on the host's loopback. */
 
@@ -23,7 +22,6 @@ describe("container run as the ECS task definition runs it", () => {
   before(async () => {
     fake = await startFakeBedrock({ pacing: NO_PACING, scenario: { steps: DELTAS.map((text) => ({ text })), usage: USAGE } });
     container = await startAppContainer(taskEnvironment(fake.url));
-    recordFigure("start-to-healthy", `${container.startToHealthyMs} ms (container process start to first 200 from GET ${HEALTH_PATH})`);
   });
 
   after(async () => {

@@ -3,18 +3,23 @@
  * speeds and sizes are for people to read and compare across runs, not pass/fail thresholds.
  */
 
-const figures: Array<{ name: string; value: string }> = [];
+const figures = new Map<string, { values: string[]; note: string }>();
 
-export function recordFigure(name: string, value: string): void {
-  figures.push({ name, value });
+/** Records one measurement; measurements under the same name are printed together, in order. */
+export function recordFigure(name: string, value: string, note = ""): void {
+  const figure = figures.get(name) ?? { values: [], note };
+  figure.values.push(value);
+  figures.set(name, figure);
 }
 
 /** Printed once at the end, after mocha's report, so they are easy to find in a CI log. */
 export function printFigures(): void {
-  if (figures.length === 0) return;
-  const width = Math.max(...figures.map(({ name }) => name.length));
+  if (figures.size === 0) return;
+  const width = Math.max(...[...figures.keys()].map((name) => name.length));
   console.log("\nfigures:");
-  for (const { name, value } of figures) console.log(`  ${name.padEnd(width)}  ${value}`);
+  for (const [name, { values, note }] of figures) {
+    console.log(`  ${name.padEnd(width)}  ${values.join(", ")}${note ? ` (${note})` : ""}`);
+  }
 }
 
 export const megabytes = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;

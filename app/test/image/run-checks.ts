@@ -12,16 +12,22 @@ import { printFigures } from "./figures";
  */
 
 const SPECS = ["image-config.spec.ts", "container.spec.ts", "shutdown.spec.ts"];
+const priorPassed = Number(process.env.IMAGE_TEST_PRIOR_PASSED ?? 0);
+
+function finish(passes: number, failures: number): void {
+  // A run where no check executed must not read as a pass.
+  const failed = passes === 0 ? Math.max(failures, 1) : failures;
+  printFigures();
+  console.log(`image: ${priorPassed + passes} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
 
 const mocha = new Mocha({ reporter: "spec", timeout: 90_000, slow: 10_000 });
 for (const spec of SPECS) mocha.addFile(path.join(__dirname, spec));
-
-const runner = mocha.run(() => {
-  const stats = runner.stats ?? { passes: 0, failures: 0 };
-  const priorPassed = Number(process.env.IMAGE_TEST_PRIOR_PASSED ?? 0);
-  // A run where no check executed must not read as a pass.
-  const failed = stats.passes === 0 ? Math.max(stats.failures, 1) : stats.failures;
-  printFigures();
-  console.log(`image: ${priorPassed + stats.passes} passed, ${failed} failed`);
-  process.exitCode = failed > 0 ? 1 : 0;
-});
+try {
+  const runner = mocha.run(() => finish(runner.stats?.passes ?? 0, runner.stats?.failures ?? 0));
+} catch (err) {
+  // A spec file that does not load (a broken import) is a failure of the whole check run, reported as such.
+  console.error("the image checks could not be loaded:", err);
+  finish(0, 1);
+}

@@ -29,6 +29,7 @@ WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/image-test.XXXXXX")
 
 cleanup() {
   local status=$?
+  close_unexpected "$status"
   engine_stop
   if [[ ${IMAGE_TEST_KEEP_WORK:-} == 1 ]]; then
     log "kept $WORK_DIR"
@@ -64,7 +65,8 @@ DOCKER_BUILDKIT=1 "$DOCKER" build --network host --progress plain \
 log "built $APP_IMAGE in $((SECONDS - build_started)) s"
 step_ok "app/Dockerfile builds"
 
-# 4-6. Container checks. tsx from the repository's own dev dependencies.
+# 4-6. Container checks. tsx from the repository's own dev dependencies. They print the closing line.
+CLOSING_LINE_PRINTED=1
 set +e
 DOCKER="$DOCKER" APP_IMAGE="$APP_IMAGE" NODE_IMAGE="$NODE_IMAGE" IMAGE_TEST_PRIOR_PASSED=$STEPS_PASSED \
   "$REPO_ROOT/node_modules/.bin/tsx" "$HERE/run-checks.ts"

@@ -48,7 +48,7 @@ describe("SIGTERM during a stream", () => {
     assert.equal(result.lines.at(-1).done, true);
     assert.equal(result.stop.exitCode, 0);
     assert.ok(result.stop.elapsedMs < SHUTDOWN_GRACE_SECONDS * 1000, `took ${result.stop.elapsedMs} ms`);
-    recordFigure("SIGTERM to exit", `${result.stop.elapsedMs} ms (a stream with ~1.75 s left in flight)`);
+    recordFigure("SIGTERM to exit", `${result.stop.elapsedMs} ms`, "with a stream of ~1.75 s still to go in flight");
   });
 
   it("ends a stream that outlives the grace period with an error line, aborts its Bedrock call, exits 0", async () => {

@@ -6,6 +6,9 @@
 
 IMAGE_TEST_STARTED_AT=$(date +%s.%N)
 STEPS_PASSED=0
+# Set once a closing line is out (by fail, or by the TypeScript checks), so an exit on an unexpected error can
+# still print one.
+CLOSING_LINE_PRINTED=
 
 # Seconds since the test started, for log lines and timings.
 elapsed() {
@@ -33,7 +36,17 @@ fail() {
     printf -- '---\n'
   fi
   printf 'image: %d passed, 1 failed\n' "$STEPS_PASSED"
+  CLOSING_LINE_PRINTED=1
   exit 1
+}
+
+# close_unexpected STATUS: for run.sh's EXIT trap; a non-zero exit that no step reported still ends with a
+# closing line that counts it as a failure.
+close_unexpected() {
+  local status=$1
+  ((status != 0)) && [[ -z $CLOSING_LINE_PRINTED ]] || return 0
+  printf 'not ok - run.sh: stopped by an unexpected error (exit %d)\n' "$status"
+  printf 'image: %d passed, 1 failed\n' "$STEPS_PASSED"
 }
 
 # apt_install LOG_FILE PACKAGE...: installs Debian packages without prompts (CI has no standard input). Runs

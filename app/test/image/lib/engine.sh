@@ -12,10 +12,11 @@
 
 ENGINE_PID=
 ENGINE_ROOT=
-# Folders dockerd and containerd create outside their roots whatever the flags say (plugin sockets, shim
-# sockets); removed again at the end when this run created them and they are empty.
-ENGINE_STRAY_DIRS=(/run/docker/plugins /run/docker /run/containerd/s /run/containerd)
-ENGINE_STRAY_DIRS_NEW=()
+# What dockerd 20.10 and its containerd create outside their roots whatever the flags say (the daemon's legacy
+# trust key, plugin and shim socket folders), deepest first; removed again at the end when this run created them
+# (folders only when empty).
+ENGINE_STRAYS=(/etc/docker/key.json /etc/docker /run/docker/plugins /run/docker /run/containerd/s /run/containerd)
+ENGINE_STRAYS_NEW=()
 
 # A CLI that can run BuildKit builds: `docker build` of CLI 23+ needs the buildx plugin for BuildKit, while Debian's
 # 20.10 CLI (/usr/bin/docker from docker.io) has BuildKit built in. The machine's PATH may hold a newer CLI without
@@ -54,13 +55,17 @@ engine_start() {
   fi
 
   ENGINE_ROOT=$work/engine
-  local dir
-  for dir in "${ENGINE_STRAY_DIRS[@]}"; do [[ -e $dir ]] || ENGINE_STRAY_DIRS_NEW+=("$dir"); done
+  local path
+  for path in "${ENGINE_STRAYS[@]}"; do [[ -e $path ]] || ENGINE_STRAYS_NEW+=("$path"); done
+  # An empty configuration file of its own: a machine's /etc/docker/daemon.json (say, with its own data-root)
+  # must not leak into, or clash with, the private daemon.
   mkdir -p "$ENGINE_ROOT/data" "$ENGINE_ROOT/exec"
+  echo '{}' >"$ENGINE_ROOT/daemon.json"
   export DOCKER_HOST=unix://$ENGINE_ROOT/docker.sock
   # No --storage-driver: dockerd picks overlay2 where the kernel and the data root's filesystem allow it and falls
   # back to vfs (slower, but works on any filesystem) where they don't.
   dockerd \
+    --config-file "$ENGINE_ROOT/daemon.json" \
     --data-root "$ENGINE_ROOT/data" \
     --exec-root "$ENGINE_ROOT/exec" \
     --pidfile "$ENGINE_ROOT/dockerd.pid" \
@@ -95,6 +100,8 @@ engine_stop() {
   awk -v root="$ENGINE_ROOT/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mount_point; do
     umount -l "$mount_point" 2>/dev/null || true
   done
-  local dir
-  for dir in "${ENGINE_STRAY_DIRS_NEW[@]}"; do rmdir "$dir" 2>/dev/null || true; done
+  local path
+  for path in "${ENGINE_STRAYS_NEW[@]}"; do
+    if [[ -d $path ]]; then rmdir "$path" 2>/dev/null || true; else rm -f "$path"; fi
+  done
 }
