@@ -30,10 +30,12 @@ describe("image configuration agrees with the runtime contract", () => {
     assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), [`${CONTAINER_PORT}/tcp`]);
   });
 
-  it(`starts ${IMAGE_ENTRYPOINT.join(" ")} directly (exec form, no entrypoint wrapper), in production mode`, () => {
+  it(`starts ${IMAGE_ENTRYPOINT.join(" ")} directly (exec form, no entrypoint wrapper), in production mode with source maps`, () => {
     assert.ok(config.Entrypoint === null || config.Entrypoint.length === 0, `entrypoint: ${JSON.stringify(config.Entrypoint)}`);
     assert.deepEqual(config.Cmd, [...IMAGE_ENTRYPOINT]);
-    assert.ok(config.Env.includes("NODE_ENV=production"), `env: ${config.Env.join(" ")}`);
+    for (const setting of ["NODE_ENV=production", "NODE_OPTIONS=--enable-source-maps"]) {
+      assert.ok(config.Env.includes(setting), `no ${setting} in ${config.Env.join(" ")}`);
+    }
   });
 
   it("declares the contract's health check (the one the task definition uses)", () => {

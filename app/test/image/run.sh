@@ -62,7 +62,7 @@ build_started=$SECONDS
 DOCKER_BUILDKIT=1 "$DOCKER" build --network host --progress plain \
   -f "$DOCKERFILE" -t "$APP_IMAGE" "$REPO_ROOT" >"$WORK_DIR/build.log" 2>&1 ||
   fail "docker build" "app/Dockerfile did not build" "$WORK_DIR/build.log"
-log "built $APP_IMAGE in $((SECONDS - build_started)) s"
+log "built $APP_IMAGE in $((SECONDS - build_started)) s ($(grep -oE 'transferring context: [0-9.]+ ?[kMG]?B' "$WORK_DIR/build.log" | tail -n 1))"
 step_ok "app/Dockerfile builds"
 
 # 4-6. Container checks. tsx from the repository's own dev dependencies. They print the closing line.
