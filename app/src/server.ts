@@ -116,16 +116,21 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   process.on("uncaughtException", (err) => fatal(err, "uncaught exception"));
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled promise rejection"));
 
-  const running = await startServer(config, { logger }).catch((err: unknown) => fatal(err, "cannot listen"));
+  // Handlers go in before listening: a signal that arrives in between must not kill the process the default way.
+  let running: RunningServer | undefined;
+  let stopSignal: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stopSignal ??= signal;
+    if (running) void running.shutdown(signal).then(() => process.exit(0));
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+
+  running = await startServer(config, { logger }).catch((err: unknown) => fatal(err, "cannot listen"));
   if (!running) return;
-  const { port } = running;
   const { host, modelId, region, stagePrefix } = config;
-  logger.info({ port, host, modelId, region, stagePrefix: stagePrefix ?? null }, "listening");
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.on(signal, () => {
-      void running.shutdown(signal).then(() => process.exit(0));
-    });
-  }
+  logger.info({ port: running.port, host, modelId, region, stagePrefix: stagePrefix ?? null }, "listening");
+  if (stopSignal) stop(stopSignal);
 }
 
 if (require.main === module) void main();
