@@ -15,6 +15,16 @@ import { ClientClosedError, UpstreamIdleTimeoutError } from "./errors";
 export class UpstreamCall implements Abortable {
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
+  /**
+   * Per-event costs are per streamed token, so the wait on each event allocates as little as possible: one abort
+   * listener and one idle timer serve the whole call (instead of a listener and a timer per event), and the step
+   * being awaited is rejected through `rejectWaiting`.
+   */
+  private rejectWaiting: ((reason: unknown) => void) | undefined;
+  /** Whether an upstream step is being awaited: silence only counts while we wait on Bedrock, not on the client. */
+  private waiting = false;
+  /** Re-armed (`refresh`) at each step; firing while no step is awaited does nothing. Cleared by `dispose`. */
+  private readonly idleTimer: NodeJS.Timeout;
 
   constructor(
     private readonly res: ServerResponse,
@@ -23,10 +33,16 @@ export class UpstreamCall implements Abortable {
   ) {
     res.once("close", this.onResponseClose);
     registry.add(this);
+    this.signal.addEventListener("abort", () => this.rejectWaiting?.(this.signal.reason), { once: true });
+    this.idleTimer = setTimeout(this.onIdle, idleTimeoutMs);
   }
 
   private readonly onResponseClose = (): void => {
     if (!this.res.writableFinished) this.abort(new ClientClosedError());
+  };
+
+  private readonly onIdle = (): void => {
+    if (this.waiting) this.abort(new UpstreamIdleTimeoutError(this.idleTimeoutMs));
   };
 
   /** Aborts the call; the first reason wins and becomes the request's outcome. */
@@ -39,14 +55,35 @@ export class UpstreamCall implements Abortable {
     return this.signal.aborted ? this.signal.reason : err;
   }
 
-  /** Awaits one upstream step (the response, or the next event) within the idle timeout, unless aborted. */
-  async upstream<T>(step: Promise<T>): Promise<T> {
-    const timer = setTimeout(() => this.abort(new UpstreamIdleTimeoutError(this.idleTimeoutMs)), this.idleTimeoutMs);
-    try {
-      return await untilAborted(step, this.signal);
-    } finally {
-      clearTimeout(timer);
+  /**
+   * Awaits one upstream step (the response, or the next event) within the idle timeout. Settles like `step`, or
+   * rejects with the abort reason as soon as the call is aborted.
+   */
+  upstream<T>(step: Promise<T>): Promise<T> {
+    if (this.signal.aborted) {
+      step.catch(() => undefined);
+      return Promise.reject(this.signal.reason);
     }
+    this.waiting = true;
+    this.idleTimer.refresh();
+    return new Promise<T>((resolve, reject) => {
+      this.rejectWaiting = reject;
+      const settled = () => {
+        if (this.rejectWaiting !== reject) return;
+        this.waiting = false;
+        this.rejectWaiting = undefined;
+      };
+      step.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (err: unknown) => {
+          settled();
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Iterates an upstream event stream, each event awaited through {@link upstream}. */
@@ -73,30 +110,9 @@ export class UpstreamCall implements Abortable {
    * is completely sent (the error sink may still be writing a last line), so shutdown never cuts that line off.
    */
   dispose(): void {
+    clearTimeout(this.idleTimer);
     this.res.off("close", this.onResponseClose);
     this.abort(new Error("request finished"));
     finished(this.res, () => this.registry.delete(this));
   }
-}
-
-/** Settles like `promise`, or rejects with the signal's reason as soon as it is aborted. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
 }
