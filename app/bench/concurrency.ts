@@ -1,6 +1,6 @@
 import { type BenchContext, SERVER_KINDS, type ServerKind, withServer, withUpstream } from "./context";
 import { closedLoop, withClientDelay } from "./load";
-import { cpuTimeMs, memory, sampleRss } from "./proc-stats";
+import { cpuTimeMs, listenOverflows, memory, sampleRss } from "./proc-stats";
 import type { UpstreamPacing } from "./processes";
 import { distribution, type Distribution, round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
@@ -11,14 +11,25 @@ import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./s
  * memory for it. Each server gets a fresh upstream and a fresh process, so peak RSS (VmHWM) belongs to this load.
  */
 
+/** Node heap flags a run's servers get, and the name the report gives them. */
+export interface HeapSettings {
+  name: string;
+  nodeArgs: string[];
+}
+
 export interface ConcurrencyPlan {
   streams: number;
   rampMs: number;
   pacing: UpstreamPacing;
+  /** Default: V8's own sizing for this host. */
+  heap?: HeapSettings;
 }
 
 export interface ConcurrencyRun {
   streams: number;
+  /** Heap settings of the servers: "host defaults" or a {@link HeapSettings} name. */
+  heap: string;
+  rampMs: number;
   completedExact: number;
   /** The first few failures, for diagnosis. */
   problems: string[];
@@ -26,6 +37,11 @@ export interface ConcurrencyRun {
   gaps: Distribution;
   /** gaps.p99 minus the upstream's intended gap. */
   addedGapP99Ms: number;
+  /**
+   * The same, counting only gaps that ended once every stream had its first line: streaming alone, without the
+   * storm of new connections (client, server and a new upstream connection per stream) of the ramp.
+   */
+  steadyAddedGapP99Ms: number;
   firstLine: Distribution;
   tokens: number;
   cpuMs: number;
@@ -34,13 +50,15 @@ export interface ConcurrencyRun {
   upstreamCpuMs: number;
   peakRssBytes: number;
   rssSamplesBytes: number[];
+  /** Connections dropped machine-wide for a full accept queue during the run (see `listenOverflows`). */
+  listenOverflows: number;
   /** p99 event-loop delay of the load generator during the run, ms. */
   clientDelayP99Ms: number;
   wallMs: number;
 }
 
 async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: ConcurrencyPlan): Promise<ConcurrencyRun> {
-  const label = `concurrency-${plan.streams}`;
+  const label = `concurrency-${plan.streams}${plan.heap ? "-heap" : ""}`;
   const intendedGapMs = 1000 / plan.pacing.tokensPerSecond;
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
   return withUpstream(ctx, `${label}-${kind}`, plan.pacing, (upstream) =>
@@ -49,6 +67,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const rss = sampleRss(server.pid);
       const cpuBefore = cpuTimeMs(server.pid);
       const upstreamCpuBefore = cpuTimeMs(upstream.pid);
+      const overflowsBefore = listenOverflows();
       const startedAt = performance.now();
       const { result: checks, clientDelayP99Ms } = await withClientDelay(() =>
         closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
@@ -63,24 +82,32 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       agent.destroy();
 
       const gaps = distribution(checks.flatMap((check) => check.gapsMs));
+      const allStreamingAt = Math.max(...checks.map((check) => check.firstLineAt ?? Infinity));
+      const steadyGaps = distribution(
+        checks.flatMap((check) => check.gapsMs.filter((_, i) => check.gapEndsAt[i] >= allStreamingAt)),
+      );
       const tokens = checks.reduce((sum, check) => sum + check.gapsMs.length + (check.firstLineMs === undefined ? 0 : 1), 0);
       return {
         streams: plan.streams,
+        heap: plan.heap?.name ?? "host defaults",
+        rampMs: plan.rampMs,
         completedExact: checks.filter((check) => check.exact).length,
         problems: [...new Set(checks.flatMap((check) => (check.problem ? [check.problem] : [])))].slice(0, 5),
         gaps,
         addedGapP99Ms: round(gaps.p99 - intendedGapMs, 2),
+        steadyAddedGapP99Ms: round(steadyGaps.p99 - intendedGapMs, 2),
         firstLine: distribution(checks.flatMap((check) => (check.firstLineMs === undefined ? [] : [check.firstLineMs]))),
         tokens,
         cpuMs,
         cpuPerTokenUs: round((cpuMs * 1000) / Math.max(1, tokens), 2),
         upstreamCpuMs,
         peakRssBytes: peakRss,
+        listenOverflows: listenOverflows() - overflowsBefore,
         rssSamplesBytes,
         clientDelayP99Ms: round(clientDelayP99Ms, 2),
         wallMs: round(wallMs, 0),
       };
-    }),
+    }, plan.heap?.nodeArgs),
   );
 }
 

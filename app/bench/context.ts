@@ -14,6 +14,8 @@ export interface BenchContext {
   logsDir: string;
   /** When set, each server runs with `--cpu-prof` and writes its profile here. */
   profileDir?: string;
+  /** Node flags for every server process (`--node-args`), e.g. heap settings to try. */
+  nodeArgs: string[];
 }
 
 /** Runs `use` with a fresh stand-in at `pacing`, and always stops it. */
@@ -38,11 +40,13 @@ export async function withServer<T>(
   label: string,
   upstreamUrl: string,
   use: (server: ServerProcess) => Promise<T>,
+  extraNodeArgs: string[] = [],
 ): Promise<T> {
   const name = `${label}-${kind}`;
-  const nodeArgs = ctx.profileDir
+  const profiling = ctx.profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
     : [];
+  const nodeArgs = [...ctx.nodeArgs, ...extraNodeArgs, ...profiling];
   const server = await startServer({
     entry: ctx.entries[kind],
     upstreamUrl,

@@ -9,7 +9,7 @@ import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./s
 /**
  * Added time to first line: the client-observed time from sending `POST /stream` to the first `{"data":...}` line,
  * minus the time a bare SDK consumer in this process waits for the first delta from the same upstream under the
- * same concurrency. p50 minus p50, p99 minus p99: the two are separate runs, so only distributions compare.
+ * same concurrency. p50 minus p50, p99 minus p99: the two are separate requests, so only distributions compare.
  */
 
 export interface FirstLinePlan {
@@ -36,40 +36,69 @@ export interface FirstLineFigures {
   failed: Record<ServerKind, number>;
 }
 
-async function throughServer(plan: FirstLinePlan, agent: http.Agent, url: string) {
+type Target = ServerKind | "bare";
+/** One request through a target: its time to first line (or delta), or undefined when it failed. */
+type Probe = (index: number) => Promise<number | undefined>;
+
+function serverProbe(plan: FirstLinePlan, agent: http.Agent, url: string): Probe {
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
-  const one = async (index: number) => checkStream(await streamOnce(agent, url, promptFor(index)), expected[index % 2]);
-  await closedLoop(plan.concurrency, plan.warmupPerClient, plan.rampMs, one);
-  const checks = await closedLoop(plan.concurrency, plan.requestsPerClient, plan.rampMs, one);
-  const good = checks.filter((check) => check.exact && check.firstLineMs !== undefined);
-  return { samples: good.map((check) => check.firstLineMs!), failed: checks.length - good.length };
+  return async (index) => {
+    const check = checkStream(await streamOnce(agent, url, promptFor(index)), expected[index % 2]);
+    return check.exact ? check.firstLineMs : undefined;
+  };
 }
 
-async function throughBareSdk(plan: FirstLinePlan, upstreamUrl: string): Promise<number[]> {
-  const bare = new BareConsumer(upstreamUrl);
-  try {
-    const one = (index: number) => bare.timeToFirstDelta(promptFor(index));
-    await closedLoop(plan.concurrency, plan.warmupPerClient, plan.rampMs, one);
-    return await closedLoop(plan.concurrency, plan.requestsPerClient, plan.rampMs, one);
-  } finally {
-    bare.close();
+/**
+ * Warms every target up, then measures them in interleaved rounds (bare, ours, baseline, bare, ...): a change in
+ * the machine's load during the phase then weighs on all three alike instead of on whichever ran last.
+ */
+async function interleaved(plan: FirstLinePlan, probes: Record<Target, Probe>): Promise<Record<Target, (number | undefined)[]>> {
+  const targets = Object.keys(probes) as Target[];
+  const samples = Object.fromEntries(targets.map((target) => [target, [] as (number | undefined)[]])) as Record<
+    Target,
+    (number | undefined)[]
+  >;
+  for (const target of targets) await closedLoop(plan.concurrency, plan.warmupPerClient, plan.rampMs, probes[target]);
+  for (let round = 0; round < plan.requestsPerClient; round += 1) {
+    for (const target of targets) {
+      samples[target].push(...(await closedLoop(plan.concurrency, 1, plan.rampMs, probes[target])));
+    }
   }
+  return samples;
 }
 
 export async function measureFirstLine(ctx: BenchContext, plan: FirstLinePlan): Promise<FirstLineFigures> {
-  return withUpstream(ctx, plan.label, plan.pacing, async (upstream) => {
-    const bare = distribution(await throughBareSdk(plan, upstream.url));
-    const observed = {} as FirstLineFigures["observed"];
-    const added = {} as FirstLineFigures["added"];
-    const failed = {} as FirstLineFigures["failed"];
-    for (const kind of SERVER_KINDS) {
-      const agent = loadAgent();
-      const run = await withServer(ctx, kind, plan.label, upstream.url, (server) => throughServer(plan, agent, server.url));
-      agent.destroy();
-      observed[kind] = distribution(run.samples);
-      failed[kind] = run.failed;
-      added[kind] = { p50: round(observed[kind].p50 - bare.p50, 3), p99: round(observed[kind].p99 - bare.p99, 3) };
-    }
-    return { concurrency: plan.concurrency, samples: plan.concurrency * plan.requestsPerClient, bare, observed, added, failed };
-  });
+  return withUpstream(ctx, plan.label, plan.pacing, (upstream) =>
+    withServer(ctx, "ours", plan.label, upstream.url, (ours) =>
+      withServer(ctx, "baseline", plan.label, upstream.url, async (baseline) => {
+        const bare = new BareConsumer(upstream.url);
+        const agent = loadAgent();
+        try {
+          const samples = await interleaved(plan, {
+            bare: (index) => bare.timeToFirstDelta(promptFor(index)),
+            ours: serverProbe(plan, agent, ours.url),
+            baseline: serverProbe(plan, agent, baseline.url),
+          });
+          return figures(plan, samples);
+        } finally {
+          agent.destroy();
+          bare.close();
+        }
+      }),
+    ),
+  );
+}
+
+function figures(plan: FirstLinePlan, samples: Record<Target, (number | undefined)[]>): FirstLineFigures {
+  const measured = (target: Target) => samples[target].filter((value): value is number => value !== undefined);
+  const bare = distribution(measured("bare"));
+  const observed = {} as FirstLineFigures["observed"];
+  const added = {} as FirstLineFigures["added"];
+  const failed = {} as FirstLineFigures["failed"];
+  for (const kind of SERVER_KINDS) {
+    observed[kind] = distribution(measured(kind));
+    failed[kind] = samples[kind].length - observed[kind].n;
+    added[kind] = { p50: round(observed[kind].p50 - bare.p50, 3), p99: round(observed[kind].p99 - bare.p99, 3) };
+  }
+  return { concurrency: plan.concurrency, samples: plan.concurrency * plan.requestsPerClient, bare, observed, added, failed };
 }

@@ -54,3 +54,15 @@ export function sampleRss(pid: number, intervalMs = 250): { stop(): number[] } {
     },
   };
 }
+
+/**
+ * Connections the kernel dropped because a listening socket's accept queue was full (TcpExt ListenOverflows),
+ * machine-wide. A server that cannot accept as fast as streams arrive shows up here, and its clients wait for
+ * SYN retransmits (1 s, 3 s, ...): read it around a run to tell that from slow streaming.
+ */
+export function listenOverflows(): number {
+  const lines = readFileSync("/proc/net/netstat", "utf8").split("\n").filter((line) => line.startsWith("TcpExt:"));
+  const [names, values] = lines.map((line) => line.trim().split(/\s+/));
+  const at = names?.indexOf("ListenOverflows") ?? -1;
+  return at > 0 && values ? Number(values[at]) : NaN;
+}

@@ -13,7 +13,7 @@ import { formatTable, type Measurements, tableRows } from "./report";
 import { planFor } from "./plan";
 
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --out DIR]`: builds the service's bundle (the npm script does),
+ * `npm run bench [-- --quick] [--profile] [--out DIR] [--node-args "FLAGS"]`: builds the service's bundle (the npm script does),
  * bundles the baseline, then measures, in order: bundle size, cold start, added time to first line (1 and 200
  * concurrent streams), and 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak
  * RSS). Prints a Markdown table and writes everything to DIR/latest.json (default bench-results/, gitignored).
@@ -21,6 +21,8 @@ import { planFor } from "./plan";
  */
 
 const RUN_LIMIT_MS = 9 * 60_000;
+/** Above this 1-minute load average other work competes for the 2 cores, and the run says so. */
+const BUSY_LOAD_AVERAGE = 1;
 
 const progress = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
@@ -45,9 +47,11 @@ async function measure(ctx: BenchContext): Promise<Measurements> {
     firstLine.push(await measureFirstLine(ctx, firstLinePlan));
   }
   const concurrency = [];
-  for (const streams of plan.concurrencyLevels) {
-    progress(`${streams} concurrent streams, ${plan.concurrencyPacing.tokensPerSecond} tokens/s for ${plan.concurrencyPacing.tokens / plan.concurrencyPacing.tokensPerSecond} s`);
-    concurrency.push(await measureConcurrency(ctx, { streams, rampMs: plan.rampMs, pacing: plan.concurrencyPacing }));
+  const { tokens, tokensPerSecond } = plan.concurrencyPacing;
+  for (const { streams, heap } of plan.concurrencyLevels) {
+    progress(`${streams} concurrent streams, ${tokensPerSecond} tokens/s for ${tokens / tokensPerSecond} s${heap ? `, ${heap.name}` : ""}`);
+    const rampMs = (streams / plan.arrivalsPerSecond) * 1000;
+    concurrency.push(await measureConcurrency(ctx, { streams, rampMs, heap, pacing: plan.concurrencyPacing }));
   }
   return { firstLine, concurrency, coldStart: cold, bundle };
 }
@@ -56,7 +60,12 @@ async function main(): Promise<void> {
   // The bare consumer's SDK would print a Node-version notice in the middle of the progress lines.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { values } = parseArgs({
-    options: { quick: { type: "boolean", default: false }, profile: { type: "boolean", default: false }, out: { type: "string" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
+      out: { type: "string" },
+      "node-args": { type: "string", default: "" },
+    },
   });
   const outDir = path.resolve(REPO_ROOT, values.out ?? "bench-results");
   const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
@@ -69,11 +78,15 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAverageAtStart = loadAverage();
   progress(`load average ${loadAverageAtStart.join(" ")} on ${os.cpus().length} cores; bundling the baseline`);
+  if (loadAverageAtStart[0] > BUSY_LOAD_AVERAGE) {
+    progress(`warning: the machine is busy (1-minute load average ${loadAverageAtStart[0]}): figures will be skewed`);
+  }
   const ctx: BenchContext = {
     quick: values.quick,
     entries: { ours: entry, baseline: await buildBaseline(path.join(outDir, "baseline")) },
     logsDir,
     profileDir,
+    nodeArgs: values["node-args"].split(" ").filter(Boolean),
   };
   const measurements = await measure(ctx);
   const rows = tableRows(measurements);
@@ -81,9 +94,10 @@ async function main(): Promise<void> {
     meta: {
       date: new Date(startedAt).toISOString(),
       commit: gitCommit(),
-      command: `npm run bench${values.quick ? " -- --quick" : ""}`,
+      command: ["npm run bench", values.quick ? "-- --quick" : "", ctx.nodeArgs.length ? `--node-args="${ctx.nodeArgs.join(" ")}"` : ""].filter(Boolean).join(" "),
       quick: values.quick,
       profiled: values.profile,
+      serverNodeArgs: ctx.nodeArgs,
       node: process.version,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? "unknown",

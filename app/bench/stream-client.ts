@@ -83,19 +83,25 @@ export interface StreamCheck {
   exact: boolean;
   /** Time to the first `{"data":...}` line, ms. */
   firstLineMs?: number;
+  /** When the first `{"data":...}` line arrived (`performance.now()`). */
+  firstLineAt?: number;
   /** Gaps between consecutive `{"data":...}` lines, ms. */
   gapsMs: number[];
+  /** When each gap ended (the arrival of its second line). */
+  gapEndsAt: number[];
   problem?: string;
 }
 
 /** Checks one finished stream against the text the stand-in sent, and derives its timings. */
 export function checkStream(timing: StreamTiming, expected: string): StreamCheck {
-  const gapsMs: number[] = [];
+  const { lineTimes } = timing;
   const lines = timing.body.toString("utf8").split("\n");
-  const dataLines = lines.length - 2; // the `done` line, then "" after the last newline
-  for (let i = 1; i < dataLines; i += 1) gapsMs.push(timing.lineTimes[i] - timing.lineTimes[i - 1]);
-  const firstLineMs = dataLines > 0 ? timing.lineTimes[0] - timing.startedAt : undefined;
-  const fail = (problem: string): StreamCheck => ({ exact: false, firstLineMs, gapsMs, problem });
+  const dataLines = Math.max(0, lines.length - 2); // the `done` line, then "" after the last newline
+  const gapEndsAt = lineTimes.slice(1, dataLines);
+  const gapsMs = gapEndsAt.map((at, i) => at - lineTimes[i]);
+  const firstLineAt = dataLines > 0 ? lineTimes[0] : undefined;
+  const timings = { firstLineAt, firstLineMs: firstLineAt === undefined ? undefined : firstLineAt - timing.startedAt, gapsMs, gapEndsAt };
+  const fail = (problem: string): StreamCheck => ({ exact: false, ...timings, problem });
   if (timing.error) return fail(`transport: ${timing.error}`);
   if (timing.status !== 200) return fail(`status ${timing.status}`);
   try {
@@ -107,5 +113,5 @@ export function checkStream(timing: StreamTiming, expected: string): StreamCheck
   } catch (error) {
     return fail(`unparsable line: ${(error as Error).message}`);
   }
-  return { exact: true, firstLineMs, gapsMs };
+  return { exact: true, ...timings };
 }
