@@ -52,6 +52,8 @@ export interface ConcurrencyRun {
   rssSamplesBytes: number[];
   /** Connections dropped machine-wide for a full accept queue during the run (see `listenOverflows`). */
   listenOverflows: number;
+  /** CPU the load generator (this process) used meanwhile, ms: with the upstream's, the testbed's share of the 2 cores. */
+  clientCpuMs: number;
   /** p99 event-loop delay of the load generator during the run, ms. */
   clientDelayP99Ms: number;
   wallMs: number;
@@ -68,6 +70,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const cpuBefore = cpuTimeMs(server.pid);
       const upstreamCpuBefore = cpuTimeMs(upstream.pid);
       const overflowsBefore = listenOverflows();
+      const clientCpuBefore = process.cpuUsage();
       const startedAt = performance.now();
       const { result: checks, clientDelayP99Ms } = await withClientDelay(() =>
         closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
@@ -77,6 +80,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const wallMs = performance.now() - startedAt;
       const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
       const upstreamCpuMs = cpuTimeMs(upstream.pid) - upstreamCpuBefore;
+      const clientCpu = process.cpuUsage(clientCpuBefore);
       const rssSamplesBytes = rss.stop();
       const { peakRss } = memory(server.pid);
       agent.destroy();
@@ -101,6 +105,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
         cpuMs,
         cpuPerTokenUs: round((cpuMs * 1000) / Math.max(1, tokens), 2),
         upstreamCpuMs,
+        clientCpuMs: Math.round((clientCpu.user + clientCpu.system) / 1000),
         peakRssBytes: peakRss,
         listenOverflows: listenOverflows() - overflowsBefore,
         rssSamplesBytes,

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-import type { BenchContext, ServerKind } from "./context";
+import { type BenchContext, SERVER_KINDS, type ServerKind } from "./context";
 import { startServer } from "./processes";
 import { median, round } from "./stats";
 
@@ -50,20 +50,32 @@ export interface ColdStart {
   medianMs: number;
 }
 
+/** One spawn of `kind`'s bundle, timed to its first 200 on /health, then stopped. */
+async function timeOneStart(ctx: BenchContext, kind: ServerKind): Promise<number> {
+  const server = await startServer({
+    entry: ctx.entries[kind],
+    // Neither server calls Bedrock before a request: the endpoint is a closed local port.
+    upstreamUrl: "http://127.0.0.1:9",
+    logFile: path.join(ctx.logsDir, `cold-start-${kind}.log`),
+    nodeArgs: ctx.nodeArgs,
+  });
+  await server.stop();
+  return round(server.readyMs, 1);
+}
+
 /**
- * Spawns the bundle `runs` times, each time timing spawn to the first 200 on /health (polled every millisecond).
- * No upstream is needed: neither server calls Bedrock before a request; the endpoint is a closed local port.
+ * Spawns each bundle `runs` times, timing spawn to the first 200 on /health (polled every millisecond). The two
+ * servers take turns, after one unrecorded start each (file cache, an idle CPU waking up), so a change in the
+ * machine's load weighs on both alike.
  */
-export async function coldStart(ctx: BenchContext, kind: ServerKind, runs: number): Promise<ColdStart> {
-  const times: number[] = [];
+export async function coldStart(ctx: BenchContext, runs: number): Promise<Record<ServerKind, ColdStart>> {
+  const times: Record<ServerKind, number[]> = { ours: [], baseline: [] };
+  for (const kind of SERVER_KINDS) await timeOneStart(ctx, kind);
   for (let i = 0; i < runs; i += 1) {
-    const server = await startServer({
-      entry: ctx.entries[kind],
-      upstreamUrl: "http://127.0.0.1:9",
-      logFile: path.join(ctx.logsDir, `cold-start-${kind}.log`),
-    });
-    times.push(round(server.readyMs, 1));
-    await server.stop();
+    for (const kind of SERVER_KINDS) times[kind].push(await timeOneStart(ctx, kind));
   }
-  return { runs: times, medianMs: median(times) };
+  return {
+    ours: { runs: times.ours, medianMs: median(times.ours) },
+    baseline: { runs: times.baseline, medianMs: median(times.baseline) },
+  };
 }

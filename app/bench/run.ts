@@ -40,7 +40,7 @@ async function measure(ctx: BenchContext): Promise<Measurements> {
   const plan = planFor(ctx.quick);
   progress("bundle sizes and cold start");
   const bundle = { ours: bundleSize(ctx.entries.ours), baseline: bundleSize(ctx.entries.baseline) };
-  const cold = { ours: await coldStart(ctx, "ours", plan.coldStartRuns), baseline: await coldStart(ctx, "baseline", plan.coldStartRuns) };
+  const cold = await coldStart(ctx, plan.coldStartRuns);
   const firstLine = [];
   for (const firstLinePlan of plan.firstLine) {
     progress(`added time to first line at ${firstLinePlan.concurrency} concurrent stream(s)`);
