@@ -3,7 +3,7 @@ import type { FirstLinePlan } from "./first-line";
 import type { UpstreamPacing } from "./processes";
 
 /**
- * How much of everything one run measures. The full plan takes about four minutes on two cores; `--quick` is a
+ * How much of everything one run measures. The full plan takes about three minutes on two cores; `--quick` is a
  * smoke run (about a minute) that exercises every phase with fewer, shorter samples.
  */
 
