@@ -1,6 +1,6 @@
 import { type BenchContext, SERVER_KINDS, type ServerKind, withServer, withUpstream } from "./context";
 import { closedLoop, withClientDelay } from "./load";
-import { cpuTimeMs, listenOverflows, memory, sampleRss } from "./proc-stats";
+import { cpuTimeMs, listenOverflows, memory, sampleMainThreadBusy, sampleRss } from "./proc-stats";
 import type { UpstreamPacing } from "./processes";
 import { distribution, type Distribution, round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
@@ -43,9 +43,17 @@ export interface ConcurrencyRun {
    */
   steadyAddedGapP99Ms: number;
   firstLine: Distribution;
+  /**
+   * How much longer than intended each stream took from its first to its last line, p99, ms. Gaps only show
+   * jitter: a server that keeps up with nothing delays every line alike, the upstream's paced writes back up behind
+   * it, and the whole stream stretches. This shows that.
+   */
+  stretchP99Ms: number;
   tokens: number;
   cpuMs: number;
   cpuPerTokenUs: number;
+  /** The busiest second of the server's main thread, fraction of a core (see `sampleMainThreadBusy`). */
+  mainThreadPeakBusy: number;
   /** CPU the upstream stand-in used meanwhile: near 1,000 ms per second, it, not the server, sets the pace. */
   upstreamCpuMs: number;
   peakRssBytes: number;
@@ -67,6 +75,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
     withServer(ctx, kind, label, upstream.url, async (server) => {
       const agent = loadAgent();
       const rss = sampleRss(server.pid);
+      const mainThread = sampleMainThreadBusy(server.pid);
       const cpuBefore = cpuTimeMs(server.pid);
       const upstreamCpuBefore = cpuTimeMs(upstream.pid);
       const overflowsBefore = listenOverflows();
@@ -82,6 +91,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const upstreamCpuMs = cpuTimeMs(upstream.pid) - upstreamCpuBefore;
       const clientCpu = process.cpuUsage(clientCpuBefore);
       const rssSamplesBytes = rss.stop();
+      const mainThreadPeakBusy = mainThread.stop();
       const { peakRss } = memory(server.pid);
       agent.destroy();
 
@@ -100,10 +110,15 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
         gaps,
         addedGapP99Ms: round(gaps.p99 - intendedGapMs, 2),
         steadyAddedGapP99Ms: round(steadyGaps.p99 - intendedGapMs, 2),
+        stretchP99Ms: round(
+          distribution(checks.map((check) => check.gapsMs.reduce((sum, gap) => sum + gap - intendedGapMs, 0))).p99,
+          0,
+        ),
         firstLine: distribution(checks.flatMap((check) => (check.firstLineMs === undefined ? [] : [check.firstLineMs]))),
         tokens,
         cpuMs,
         cpuPerTokenUs: round((cpuMs * 1000) / Math.max(1, tokens), 2),
+        mainThreadPeakBusy,
         upstreamCpuMs,
         clientCpuMs: Math.round((clientCpu.user + clientCpu.system) / 1000),
         peakRssBytes: peakRss,

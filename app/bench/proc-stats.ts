@@ -8,9 +8,12 @@ import { readFileSync } from "node:fs";
 /** Clock ticks per second of /proc/<pid>/stat's utime/stime: USER_HZ, 100 on every Linux Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** User + system CPU time the process has used so far, in milliseconds (10 ms resolution). */
-export function cpuTimeMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/**
+ * User + system CPU time used so far, in milliseconds (10 ms resolution): by the whole process, or with `tid` by
+ * one of its threads (the main thread's id is the pid).
+ */
+export function cpuTimeMs(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
   // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const utime = Number(fields[11]);
@@ -51,6 +54,30 @@ export function sampleRss(pid: number, intervalMs = 250): { stop(): number[] } {
       clearInterval(timer);
       take();
       return samples;
+    },
+  };
+}
+
+/**
+ * The busiest second of the process's main thread while a load runs, as a fraction of one core. Node runs all
+ * JavaScript on that thread: near 1.0 it is saturated, and every line waits its turn however idle the machine is.
+ */
+export function sampleMainThreadBusy(pid: number, intervalMs = 1000): { stop(): number } {
+  let last = cpuTimeMs(pid, pid);
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      const now = cpuTimeMs(pid, pid);
+      peak = Math.max(peak, (now - last) / intervalMs);
+      last = now;
+    } catch {
+      // The process is gone; the caller finds out from its exit.
+    }
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round(peak * 100) / 100;
     },
   };
 }

@@ -77,7 +77,12 @@ function concurrencyRows(runs: Record<ServerKind, ConcurrencyRun>): Row[] {
       ? { text: `<= ${TARGETS.addedGapP99Ms} ms`, met: ours.addedGapP99Ms <= TARGETS.addedGapP99Ms }
       : undefined),
     ...(atScale
-      ? [row(`added p99 gap, all ${ours.streams} streaming (after the ramp)`, "ms", ours.steadyAddedGapP99Ms, baseline.steadyAddedGapP99Ms)]
+      ? [
+          row(`added p99 gap, all ${ours.streams} streaming (after the ramp)`, "ms", ours.steadyAddedGapP99Ms, baseline.steadyAddedGapP99Ms),
+          row(`time to first line p99, ${at}`, "ms", round(ours.firstLine.p99, 0), round(baseline.firstLine.p99, 0)),
+          row(`stream stretched beyond its paced length, p99, ${at}`, "ms", ours.stretchP99Ms, baseline.stretchP99Ms),
+          row(`server main thread, busiest second, ${at}`, "% of a core", Math.round(ours.mainThreadPeakBusy * 100), Math.round(baseline.mainThreadPeakBusy * 100)),
+        ]
       : []),
     row(`peak RSS, ${at}`, "MB", peakMb(ours), peakMb(baseline), atScale
       ? { text: `<= ${TARGETS.peakRssMb} MB`, met: peakMb(ours) <= TARGETS.peakRssMb }
