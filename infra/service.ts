@@ -3,7 +3,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ALB_IDLE_TIMEOUT_SECONDS, CONTAINER_NAME, CONTAINER_PORT, CONTAINER_USER, DEREGISTRATION_DELAY_SECONDS, ENV,
-  HEALTH_CHECK, HEALTH_PATH, READONLY_ROOT_FILESYSTEM, SHUTDOWN_GRACE_SECONDS, STOP_TIMEOUT_SECONDS,
+  HEALTH_CHECK, HEALTH_PATH, READONLY_ROOT_FILESYSTEM, SHUTDOWN_GRACE_SECONDS, taskNodeOptions, STOP_TIMEOUT_SECONDS,
 } from "../app/src/runtime-contract";
 import type { StackConfig } from "./config";
 import { ServiceAutoscaling } from "./autoscaling";
@@ -172,6 +172,8 @@ export function containerEnvironment(settings: ServiceSettings): Array<{ name: s
     // API Gateway prefixes the stage to the backend path of private integrations (/v1/stream); the app serves both.
     { name: ENV.stagePrefix, value: settings.stageName },
     { name: ENV.shutdownGraceMs, value: String(SHUTDOWN_GRACE_SECONDS * 1000) },
+    // V8's heap sized from the task's memory, not left to its heuristics (see taskNodeOptions).
+    { name: ENV.nodeOptions, value: taskNodeOptions(settings.memory) },
   ];
 }
 
