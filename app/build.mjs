@@ -25,11 +25,15 @@ const leanDependencies = {
   },
 };
 
-/** Builds into `outdir` (default app/dist) and returns esbuild's metafile, so callers can check the bundle. */
-export async function build({ outdir = path.join(appDir, "dist"), logLevel = "info" } = {}) {
+/**
+ * Builds `entry` (default the service, src/server.ts) into `outdir` (default app/dist) as `<entry's name>.js` and
+ * returns esbuild's metafile, so callers can check the bundle. The benchmark builds its baseline server through
+ * here too, so both bundles are made the same way.
+ */
+export async function build({ entry = path.join(appDir, "src/server.ts"), outdir = path.join(appDir, "dist"), logLevel = "info" } = {}) {
   const result = await esbuild({
-    entryPoints: [path.join(appDir, "src/server.ts")],
-    outfile: path.join(outdir, "server.js"),
+    entryPoints: [entry],
+    outfile: path.join(outdir, `${path.basename(entry, path.extname(entry))}.js`),
     bundle: true,
     platform: "node",
     target: "node20",
@@ -48,7 +52,9 @@ export async function build({ outdir = path.join(appDir, "dist"), logLevel = "in
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  // `node build.mjs [--outdir DIR]`: tests build into a temporary folder to run the bundle away from node_modules.
-  const { values } = parseArgs({ options: { outdir: { type: "string" } } });
-  await build({ outdir: values.outdir ? path.resolve(values.outdir) : undefined });
+  // `node build.mjs [--outdir DIR] [--entry FILE]`: tests build into a temporary folder to run the bundle away from
+  // node_modules; the benchmark builds its baseline server with --entry.
+  const { values } = parseArgs({ options: { outdir: { type: "string" }, entry: { type: "string" } } });
+  const resolved = (value) => (value ? path.resolve(value) : undefined);
+  await build({ outdir: resolved(values.outdir), entry: resolved(values.entry), logLevel: values.entry ? "warning" : "info" });
 }

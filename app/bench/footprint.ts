@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { build } from "esbuild";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { type BenchContext, SERVER_KINDS, type ServerKind } from "./context";
 import { startServer } from "./processes";
 import { median, round } from "./stats";
@@ -12,24 +13,13 @@ import { median, round } from "./stats";
  */
 
 const BASELINE_SOURCE = path.join(__dirname, "baseline-server.ts");
+const BUILD_SCRIPT = path.join(__dirname, "..", "build.mjs");
+const execFileAsync = promisify(execFile);
 
-/** Bundles the baseline server into `outdir`; returns the bundle's path. */
+/** Bundles the baseline server into `outdir` with the service's own build script (app/build.mjs); returns its path. */
 export async function buildBaseline(outdir: string): Promise<string> {
-  const outfile = path.join(outdir, "baseline-server.js");
-  await build({
-    entryPoints: [BASELINE_SOURCE],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    minify: true,
-    // Like the service's bundle: `--profile` maps the baseline's hot spots back to its sources too.
-    sourcemap: "linked",
-    sourcesContent: false,
-    logLevel: "warning",
-  });
-  return outfile;
+  await execFileAsync(process.execPath, [BUILD_SCRIPT, "--entry", BASELINE_SOURCE, "--outdir", outdir]);
+  return path.join(outdir, "baseline-server.js");
 }
 
 export interface BundleSize {
