@@ -69,6 +69,8 @@ function sendError(res: AnyResponse, ...args: Parameters<typeof preStreamError>)
 
 export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promise<FakeBedrock> {
   const requests: RecordedRequest[] = [];
+  // Ids in order of arrival: taken before the body is read, so concurrent requests never share one.
+  let nextId = 1;
   const changes = new EventEmitter().setMaxListeners(0);
   let scenarioSource: ScenarioSource = options.scenario ?? {};
   let shuttingDown = false;
@@ -109,7 +111,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     const match = req.method === "POST" ? CONVERSE_STREAM_PATH.exec(req.url ?? "") : null;
     if (!match) return sendError(res, "UnknownOperationException", `No operation at ${req.method} ${req.url}`);
     const record: RecordedRequest = {
-      id: requests.length + 1,
+      id: nextId++,
       modelId: decodeURIComponent(match[1]),
       body: undefined,
       headers: { ...req.headers },

@@ -92,16 +92,32 @@ const CONNECTION_FAILED: UpstreamRule = {
   logLevel: "warn",
 };
 
+/**
+ * Bedrock answers a wrong or unusable MODEL_ID (a typo, a model that needs an inference profile, a profile not
+ * offered here) with a ValidationException, not ResourceNotFound. That is the deployment's fault, not the caller's:
+ * a 400 would blame every client and alert nobody, so these become the misconfiguration 502 at error level.
+ */
+const MODEL_ID_REJECTED = /model identifier is invalid|on-demand throughput|inference profile/i;
+
+/** The SDK's own request timeout (e.g. a connection that never answers): as slow as a model timeout, so 504. */
+const SDK_TIMEOUT: UpstreamRule = {
+  status: 504,
+  code: "upstream_timeout",
+  message: "The model service did not answer in time",
+  logLevel: "warn",
+};
+
 const TRANSPORT_CODE = /^(E[A-Z]+$|ERR_HTTP2_|ERR_STREAM_PREMATURE_CLOSE$)/;
 const TRANSPORT_MESSAGE = /Truncated event message|HTTP\/2 stream|socket hang up|did not get a response/i;
 
 function isTransportError(err: Error & { code?: unknown }): boolean {
-  if (err.name === "TimeoutError") return true;
   if (typeof err.code === "string" && TRANSPORT_CODE.test(err.code)) return true;
   return TRANSPORT_MESSAGE.test(err.message);
 }
 
 function ruleFor(err: Error & { $fault?: unknown; code?: unknown }): UpstreamRule | undefined {
+  if (err.name === "ValidationException" && MODEL_ID_REJECTED.test(err.message)) return MISCONFIGURED;
+  if (err.name === "TimeoutError") return SDK_TIMEOUT;
   const known = BEDROCK_ERROR_TABLE[err.name];
   if (known) return known;
   if (err.$fault === "client" || err.$fault === "server") return UNKNOWN_UPSTREAM;

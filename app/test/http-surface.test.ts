@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import http from "node:http";
+import net from "node:net";
 import { ALB_IDLE_TIMEOUT_SECONDS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "../src/runtime-contract";
 import { type Harness, startHarness } from "./helpers/harness";
 import { assertErrorBody } from "./helpers/assertions";
@@ -76,6 +77,21 @@ describe("HTTP surface: health, routing, content types, limits", () => {
     const ok = await request(h.url, { method: "POST", path: "/stream", headers: { "Content-Type": "Application/JSON; charset=UTF-8" }, body: '{"message":"hi"}' });
     assert.equal(ok.status, 200);
     assert.equal(h.fake.requests.length, upstreamBefore + 1, "only the accepted request reached Bedrock");
+  });
+
+  it("a JSON POST with no body at all (no Content-Length, no Transfer-Encoding) is a 400 naming the field, not a 415", async () => {
+    const { port } = new URL(h.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => {
+        socket.end("POST /stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
+      });
+      let text = "";
+      socket.setEncoding("utf8").on("data", (chunk: string) => (text += chunk)).on("end", () => resolve(text)).on("error", reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    const body = JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4));
+    assert.equal(body.error.code, "invalid_request");
+    assert.match(body.error.message, /message/);
   });
 
   it("bodies over the limit answer 413 JSON, declared or chunked", async () => {

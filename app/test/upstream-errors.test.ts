@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { IN_STREAM_EXCEPTIONS, type InStreamExceptionName, PRE_STREAM_ERRORS, type PreStreamErrorName } from "../local/fake-bedrock";
+import { fromBedrockError } from "../src/bedrock-errors";
 import { assertErrorBody } from "./helpers/assertions";
 import { type Harness, startHarness } from "./helpers/harness";
 import { parseLines, postStream } from "./helpers/http-client";
@@ -60,6 +61,22 @@ describe("Bedrock failures: statuses before the stream, one error line after it 
         assert.equal(log.cause.type, type);
         assert.equal(log.cause.upstreamStatus, type === "AccessDeniedException" ? 403 : 404);
       }
+    });
+  }
+
+  // Bedrock's real answers to a wrong or unusable MODEL_ID are ValidationExceptions with these messages.
+  for (const bedrockMessage of [
+    "The provided model identifier is invalid.",
+    "Invocation of model ID anthropic.claude-haiku-4-5-20251001-v1:0 with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+  ]) {
+    it(`ValidationException "${bedrockMessage.slice(0, 40)}..." -> 502 upstream_misconfigured, logged at error`, async () => {
+      h.fake.setScenario({ error: { type: "ValidationException", message: bedrockMessage } });
+      const reply = await postStream(h.url, { message: "hi" });
+      const message = assertErrorBody(reply, 502, "upstream_misconfigured");
+      assert.doesNotMatch(message, /model identifier|on-demand/, "the model id stays in the logs");
+      const log = await h.logFor(String(reply.headers["x-request-id"]));
+      assert.equal(log.level, "error");
+      assert.equal(log.cause.type, "ValidationException");
     });
   }
 
@@ -147,5 +164,20 @@ describe("Bedrock unreachable", () => {
 
   it("a refused connection answers 502 upstream_connection_error", async () => {
     assertErrorBody(await postStream(h.url, { message: "hi" }), 502, "upstream_connection_error");
+  });
+});
+
+describe("fromBedrockError: errors the SDK raises itself", () => {
+  it("the SDK's request TimeoutError is 504 upstream_timeout, not a connection failure", () => {
+    const timeout = Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
+    const mapped = fromBedrockError(timeout);
+    assert.equal(mapped?.status, 504);
+    assert.equal(mapped?.code, "upstream_timeout");
+  });
+
+  it("a reset connection stays 502 upstream_connection_error", () => {
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    assert.equal(fromBedrockError(reset)?.code, "upstream_connection_error");
+    assert.equal(fromBedrockError(reset)?.status, 502);
   });
 });
