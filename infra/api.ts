@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-contract";
+import { GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-contract";
 import { ApiGatewayAccountLogging, ApiKeyAccess, accessLogFormat } from "./api-access";
 import type { StackConfig } from "./config";
 
@@ -88,6 +88,8 @@ export class StreamingApi extends pulumi.ComponentResource {
         uri: pulumi.interpolate`http://${args.loadBalancerDnsName}${route.path}`,
         responseTransferMode: route.responseTransferMode,
         timeoutMilliseconds: route.timeoutMilliseconds,
+        // API Gateway's own request id for the app's log line (a client-sent value is overwritten).
+        requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
       };
       const integration = new aws.apigateway.Integration(`${name}-${slug}-integration`, integrationArgs, {
         parent: this,

@@ -114,7 +114,7 @@ export class ServiceRoles extends pulumi.ComponentResource {
       // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
     }, { parent: this });
-    new aws.iam.RolePolicy(`${name}-task-bedrock`, {
+    const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
       policy: accountId.apply((account) => policyJson(bedrockStatements({
         modelId: args.modelId,
@@ -128,7 +128,7 @@ export class ServiceRoles extends pulumi.ComponentResource {
       description: "Lets ECS pull the chat image from its repository and write the container logs",
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
     }, { parent: this });
-    new aws.iam.RolePolicy(`${name}-execution-pull-and-log`, {
+    const executionPolicy = new aws.iam.RolePolicy(`${name}-execution-pull-and-log`, {
       role: executionRole.id,
       policy: pulumi.all([args.repositoryArn, args.logGroupArn]).apply(([repositoryArn, logGroupArn]) =>
         policyJson([
@@ -149,8 +149,10 @@ export class ServiceRoles extends pulumi.ComponentResource {
         ])),
     }, { parent: this });
 
-    this.taskRoleArn = taskRole.arn;
-    this.executionRoleArn = executionRole.arn;
+    // The ARNs resolve only once each role's policy exists, so the task definition (and its first tasks) never sees
+    // a role without its permissions: an image pull before the execution policy would trip the circuit breaker.
+    this.taskRoleArn = withPolicy(taskRole.arn, taskPolicy);
+    this.executionRoleArn = withPolicy(executionRole.arn, executionPolicy);
     this.registerOutputs({ taskRoleArn: this.taskRoleArn, executionRoleArn: this.executionRoleArn });
   }
 }
@@ -169,6 +171,10 @@ export function assumeRolePolicy(service: string, sourceAccount?: pulumi.Input<s
       ...(account ? { Condition: { StringEquals: { "aws:SourceAccount": account } } } : {}),
     }],
   }));
+}
+
+function withPolicy(roleArn: pulumi.Output<string>, policy: aws.iam.RolePolicy): pulumi.Output<string> {
+  return pulumi.all([roleArn, policy.id]).apply(([arn]) => arn);
 }
 
 function policyJson(statements: PolicyStatement[]): string {

@@ -25,6 +25,14 @@ export const CONTAINER_USER = "1000:1000";
 export const READONLY_ROOT_FILESYSTEM = true;
 
 export const HEALTH_PATH = "/health";
+
+/**
+ * Header carrying API Gateway's request id to the app. API Gateway does not send its id to HTTP integrations on its
+ * own, and a client's `x-amzn-requestid` passes an HTTP_PROXY integration untouched, so the integrations map
+ * `$context.requestId` into this header (overwriting any value a client sent); the app logs it, which joins its log
+ * lines with API Gateway's access logs.
+ */
+export const GATEWAY_REQUEST_ID_HEADER = "x-request-id";
 export const STREAM_PATH = "/stream";
 
 /**

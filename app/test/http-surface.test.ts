@@ -112,6 +112,11 @@ describe("HTTP surface: health, routing, content types, limits", () => {
   it("reuses API Gateway's x-amzn-requestid, else generates one, and echoes it as X-Request-Id", async () => {
     const given = await request(h.url, { path: "/health", headers: { "x-amzn-requestid": "c0ffee00-1234-4abc-9def-000000000001" } });
     assert.equal(given.headers["x-request-id"], "c0ffee00-1234-4abc-9def-000000000001");
+    const mapped = await request(h.url, {
+      path: "/health",
+      headers: { "x-request-id": "0a1b2c3d-0000-4000-8000-00000000abcd", "x-amzn-requestid": "client-chosen" },
+    });
+    assert.equal(mapped.headers["x-request-id"], "0a1b2c3d-0000-4000-8000-00000000abcd", "the id API Gateway maps wins");
     const generated = await request(h.url, { path: "/health" });
     assert.match(String(generated.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
     // A header that could forge log content is not trusted.

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
-import { ENV, HEALTH_PATH, STREAM_PATH } from "../../app/src/runtime-contract";
+import { ENV, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, STREAM_PATH } from "../../app/src/runtime-contract";
 import { RouteDefinition, routeFingerprint } from "../api";
 import { ProgramRun, runProgram } from "./program-under-mocks";
 
@@ -48,6 +48,7 @@ describe("API", () => {
       uri: `http://${ALB_DNS}${STREAM_PATH}`,
       responseTransferMode: "STREAM",
       timeoutMilliseconds: 900_000,
+      requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
     });
   });
 

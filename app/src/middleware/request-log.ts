@@ -2,10 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import type { AppState, RequestRecord } from "../request-record";
+import { GATEWAY_REQUEST_ID_HEADER } from "../runtime-contract";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
-/** API Gateway's request id, forwarded to the integration; reusing it joins our logs with its access logs. */
-const UPSTREAM_REQUEST_ID_HEADER = "x-amzn-requestid";
+/**
+ * Where API Gateway's request id arrives, first choice first: the header the integrations map `$context.requestId`
+ * into (see the runtime contract), then `x-amzn-requestid`. Reusing it joins our logs with API Gateway's.
+ */
+const INCOMING_REQUEST_ID_HEADERS = [GATEWAY_REQUEST_ID_HEADER, "x-amzn-requestid"];
 /** Only plausible ids are reused: they end up in logs and a response header. */
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -18,8 +22,8 @@ const elapsedMs = (from: number, to = performance.now()) => Math.round((to - fro
  */
 export function requestLog(logger: Logger): Middleware<AppState> {
   return async (ctx, next) => {
-    const claimed = ctx.get(UPSTREAM_REQUEST_ID_HEADER);
-    const requestId = SAFE_REQUEST_ID.test(claimed) ? claimed : randomUUID();
+    const claimed = INCOMING_REQUEST_ID_HEADERS.map((name) => ctx.get(name)).find((id) => SAFE_REQUEST_ID.test(id));
+    const requestId = claimed ?? randomUUID();
     const record: RequestRecord = { requestId, startedAt: performance.now(), deltas: 0 };
     ctx.state.record = record;
     ctx.set(REQUEST_ID_HEADER, requestId);
