@@ -5,6 +5,7 @@ import { loadStackConfig } from "./config";
 import { AppImage } from "./image";
 import { Network } from "./network";
 import { ChatService } from "./service";
+import { chooseAvailabilityZones } from "./zones";
 
 /**
  * One `pulumi up`: private network -> image -> Fargate service behind an internal ALB -> streaming REST API.
@@ -12,42 +13,48 @@ import { ChatService } from "./service";
  */
 const CURL_JSON_BODY = `-H 'content-type: application/json' -d '{"message":"Write a haiku about streaming."}'`;
 
-const settings = loadStackConfig();
+/** Async because the zones are looked up first (see zones.ts); Pulumi exports what the function returns. */
+export = async () => {
+  const settings = loadStackConfig();
 
-const network = new Network("chat", {
-  region: settings.region,
-  availabilityZones: settings.availabilityZones,
-  containerPort: CONTAINER_PORT,
-});
+  const network = new Network("chat", {
+    region: settings.region,
+    availabilityZones: await chooseAvailabilityZones(settings.region, settings.availabilityZones),
+    containerPort: CONTAINER_PORT,
+  });
 
-const image = new AppImage("chat", { cpuArchitecture: settings.cpuArchitecture });
+  const image = new AppImage("chat", { cpuArchitecture: settings.cpuArchitecture });
 
-const service = new ChatService("chat", {
-  settings,
-  vpcId: network.vpcId,
-  subnetIds: network.isolatedSubnetIds,
-  albSecurityGroupId: network.securityGroupIds.alb,
-  taskSecurityGroupId: network.securityGroupIds.task,
-  imageRef: image.imageRef,
-  repositoryArn: image.repositoryArn,
-  networkReady: network,
-});
+  const service = new ChatService("chat", {
+    settings,
+    vpcId: network.vpcId,
+    subnetIds: network.isolatedSubnetIds,
+    albSecurityGroupId: network.securityGroupIds.alb,
+    taskSecurityGroupId: network.securityGroupIds.task,
+    imageRef: image.imageRef,
+    repositoryArn: image.repositoryArn,
+    networkReady: network,
+  });
 
-const api = new StreamingApi("chat", {
-  settings,
-  subnetIds: network.isolatedSubnetIds,
-  vpcLinkSecurityGroupId: network.securityGroupIds.vpcLink,
-  loadBalancerArn: service.loadBalancerArn,
-  loadBalancerDnsName: service.loadBalancerDnsName,
-});
+  const api = new StreamingApi("chat", {
+    settings,
+    subnetIds: network.isolatedSubnetIds,
+    vpcLinkSecurityGroupId: network.securityGroupIds.vpcLink,
+    loadBalancerArn: service.loadBalancerArn,
+    loadBalancerDnsName: service.loadBalancerDnsName,
+  });
 
-/** Stage URL, e.g. https://abc123.execute-api.us-east-1.amazonaws.com/v1 */
-export const url = api.url;
-export const healthUrl = pulumi.interpolate`${api.url}${HEALTH_PATH}`;
-export const streamUrl = pulumi.interpolate`${api.url}${STREAM_PATH}`;
-/** The API key (secret: `pulumi stack output apiKey --show-secrets`); absent when apiKeyRequired is false. */
-export const apiKey = api.apiKey;
-/** A ready-to-paste streaming request; secret when it embeds the key. */
-export const curlCommand = api.apiKey
-  ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${api.apiKey}' ${CURL_JSON_BODY}`)
-  : pulumi.interpolate`curl -sN ${streamUrl} ${CURL_JSON_BODY}`;
+  const streamUrl = pulumi.interpolate`${api.url}${STREAM_PATH}`;
+  return {
+    /** Stage URL, e.g. https://abc123.execute-api.us-east-1.amazonaws.com/v1 */
+    url: api.url,
+    healthUrl: pulumi.interpolate`${api.url}${HEALTH_PATH}`,
+    streamUrl,
+    /** The API key (secret: `pulumi stack output apiKey --show-secrets`); absent when apiKeyRequired is false. */
+    apiKey: api.apiKey,
+    /** A ready-to-paste streaming request; secret when it embeds the key. */
+    curlCommand: api.apiKey
+      ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${api.apiKey}' ${CURL_JSON_BODY}`)
+      : pulumi.interpolate`curl -sN ${streamUrl} ${CURL_JSON_BODY}`,
+  };
+};

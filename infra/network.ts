@@ -20,7 +20,7 @@ export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "logs", "bedro
 
 export interface NetworkArgs {
   readonly region: string;
-  /** Zones for the subnets; empty picks the region's first two. */
+  /** Zones for the subnets (see zones.ts: configured, or chosen where VPC link v2 works). */
   readonly availabilityZones: readonly string[];
   /** Port the containers listen on (the ALB -> task hop). */
   readonly containerPort: number;
@@ -53,9 +53,7 @@ export class Network extends pulumi.ComponentResource {
 
     const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
       cidrBlock: "10.0.0.0/16",
-      ...(args.availabilityZones.length > 0
-        ? { availabilityZoneNames: [...args.availabilityZones] }
-        : { numberOfAvailabilityZones: 2 }),
+      availabilityZoneNames: [...args.availabilityZones],
       subnetStrategy: "Auto",
       subnetSpecs: [{ type: "Isolated", name: "isolated", cidrMask: 20 }],
       natGateways: { strategy: "None" },

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { CONTAINER_PORT } from "../../app/src/runtime-contract";
-import { ProgramRun, REGION, S3_PREFIX_LIST_ID, runProgram } from "./program-under-mocks";
+import { FAKE_ZONES, ProgramRun, REGION, S3_PREFIX_LIST_ID, runProgram } from "./program-under-mocks";
+import { VPC_LINK_ZONE_IDS } from "../zones";
 
 const VPC = "awsx:ec2:Vpc";
 const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
@@ -23,19 +24,30 @@ describe("network", () => {
     const vpc = run.one(VPC, "chat-vpc").inputs;
     assert.deepEqual(vpc.subnetSpecs.map((s: { type: string }) => s.type), ["Isolated"]);
     assert.deepEqual(vpc.natGateways, { strategy: "None" });
-    assert.equal(vpc.numberOfAvailabilityZones, 2);
-    assert.equal(vpc.availabilityZoneNames, undefined);
+    assert.equal(vpc.availabilityZoneNames.length, 2);
     assert.equal(vpc.enableDnsHostnames, true, "private DNS of the interface endpoints needs DNS hostnames");
     assert.equal(vpc.enableDnsSupport, true);
     assert.equal(run.ofType("aws:ec2/natGateway:NatGateway").length, 0);
     assert.equal(run.ofType("aws:ec2/eip:Eip").length, 0);
   });
 
-  it("pins the zones when availabilityZones is set", async () => {
+  it("by default picks the first two available zones whose IDs support VPC link v2", () => {
+    const lookups = run.invokes.filter((i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones");
+    assert.equal(lookups.length, 1);
+    assert.equal(lookups[0].inputs.state, "available");
+    assert.deepEqual(lookups[0].inputs.filters, [
+      { name: "zone-type", values: ["availability-zone"] },
+      { name: "zone-id", values: [...VPC_LINK_ZONE_IDS[REGION]] },
+    ]);
+    assert.ok(!VPC_LINK_ZONE_IDS[REGION].includes("use1-az3"), "use1-az3 has no VPC link v2");
+    assert.deepEqual(run.one(VPC, "chat-vpc").inputs.availabilityZoneNames, FAKE_ZONES.slice(0, 2).map((z) => z.name));
+  });
+
+  it("pins the zones when availabilityZones is set, without a look-up", async () => {
     const pinned = await runProgram({ availabilityZones: '["us-east-1b","us-east-1d"]' });
     const vpc = pinned.one(VPC, "chat-vpc").inputs;
     assert.deepEqual(vpc.availabilityZoneNames, ["us-east-1b", "us-east-1d"]);
-    assert.equal(vpc.numberOfAvailabilityZones, undefined);
+    assert.equal(pinned.invokes.filter((i) => i.token.includes("getAvailabilityZones")).length, 0);
   });
 
   it("has an S3 gateway endpoint on the VPC's route tables, all of which belong to isolated subnets", () => {

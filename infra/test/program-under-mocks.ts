@@ -21,6 +21,12 @@ const PROGRAM = path.join(INFRA_DIR, "index.ts");
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 export const S3_PREFIX_LIST_ID = "pl-63a5400a";
+/** What the mocked getAvailabilityZones answers: the first available zones that passed the program's filters. */
+export const FAKE_ZONES = [
+  { name: "us-east-1b", id: "use1-az1" },
+  { name: "us-east-1c", id: "use1-az2" },
+  { name: "us-east-1d", id: "use1-az4" },
+];
 
 interface ProjectFile {
   name: string;
@@ -40,9 +46,16 @@ export interface RecordedResource {
   readonly transforms: readonly pulumi.ResourceTransform[];
 }
 
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly inputs: Record<string, any>;
+}
+
 export interface ProgramRun {
   readonly resources: readonly RecordedResource[];
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** Every data-source call the program made (token and arguments). */
+  readonly invokes: readonly RecordedInvoke[];
   readonly secretOutputs: ReadonlySet<string>;
   /** Every resource of one type. */
   ofType(type: string): RecordedResource[];
@@ -95,6 +108,7 @@ export async function programError(overrides: Overrides): Promise<Error> {
 
 async function execute(overrides: Overrides): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
+  const invokes: RecordedInvoke[] = [];
   pulumi.runtime.setAllConfig(stackConfig(overrides));
   await pulumi.runtime.setMocks({
     newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -104,6 +118,7 @@ async function execute(overrides: Overrides): Promise<ProgramRun> {
       return { id, state: { ...args.inputs, ...fakeOutputs(args.type, args.name, inputs) } };
     },
     call(args: pulumi.runtime.MockCallArgs) {
+      invokes.push({ token: args.token, inputs: args.inputs });
       return fakeInvoke(args.token);
     },
   }, PROJECT, "dev", false);
@@ -113,7 +128,10 @@ async function execute(overrides: Overrides): Promise<ProgramRun> {
       delete require.cache[cached];
     }
   }
-  const program: Record<string, unknown> = require(PROGRAM);
+  // infra/index.ts exports an async function (Pulumi's form for a program that awaits look-ups): its result holds
+  // the stack outputs.
+  const entry: () => Promise<Record<string, unknown>> = require(PROGRAM);
+  const program = await entry();
 
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();
@@ -128,6 +146,7 @@ async function execute(overrides: Overrides): Promise<ProgramRun> {
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   return {
     resources,
+    invokes,
     outputs,
     secretOutputs,
     ofType,
@@ -214,6 +233,8 @@ function fakeInvoke(token: string): Record<string, unknown> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`, userId: "AIDATEST" };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return { names: FAKE_ZONES.map((z) => z.name), zoneIds: FAKE_ZONES.map((z) => z.id), state: "available" };
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
       return { userName: "AWS", password: "ecr-token", authorizationToken: "QVdTOmVjci10b2tlbg==" };
     default:

@@ -37,13 +37,15 @@ pulumi.runtime.setMocks({
     };
     return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
   },
-  call: () => ({ accountId: "123456789012", userName: "AWS", password: "token" }),
+  call: () => ({ accountId: "123456789012", userName: "AWS", password: "token", names: ["us-east-1a", "us-east-1b"] }),
 }, project.name, "dev", false);
 
 const started = Date.now();
-const program = require(path.resolve(root, project.main));
+const entry = require(path.resolve(root, project.main));
 const outputs = {};
-pulumi.all([program.url, program.streamUrl]).apply(([url, streamUrl]) => Object.assign(outputs, { url, streamUrl }));
+// The program is an async function, as the language host calls it; its result holds the stack outputs.
+Promise.resolve(entry()).then((program) =>
+  pulumi.all([program.url, program.streamUrl]).apply(([url, streamUrl]) => Object.assign(outputs, { url, streamUrl })));
 // Printed once every registration has settled (the event loop has nothing left), like the language host's exit.
 process.once("beforeExit", () => {
   const typescript = require(typescriptRequire).version;
