@@ -1,7 +1,7 @@
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import Koa from "koa";
 import type { Logger } from "pino";
-import { ActiveStreams } from "./active-streams";
+import type { ActiveStreams } from "./active-streams";
 import type { AppConfig } from "./config";
 import { errorHandler } from "./middleware/error-handler";
 import { requestLog } from "./middleware/request-log";
@@ -14,7 +14,7 @@ export interface AppDependencies {
   bedrock: BedrockRuntimeClient;
   logger: Logger;
   /** Shared with the server so graceful shutdown can wait for, then abort, running streams. */
-  activeStreams?: ActiveStreams;
+  activeStreams: ActiveStreams;
 }
 
 /**
@@ -25,8 +25,7 @@ export interface AppDependencies {
  * inside that the translation of unmatched routes into errors; then the router.
  */
 export function createApp(deps: AppDependencies): Koa<AppState> {
-  const activeStreams = deps.activeStreams ?? new ActiveStreams();
-  const router = createRouter({ config: deps.config, bedrock: deps.bedrock, activeStreams });
+  const router = createRouter({ config: deps.config, bedrock: deps.bedrock, activeStreams: deps.activeStreams });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(errorHandler());
