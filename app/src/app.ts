@@ -1,13 +1,13 @@
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import Koa from "koa";
 import type { Logger } from "pino";
-import type { ActiveStreams } from "./active-streams";
+import type { ActiveStreams } from "./bedrock/active-streams";
 import type { AppConfig } from "./config";
-import { errorHandler } from "./middleware/error-handler";
-import { requestLog } from "./middleware/request-log";
-import { unmatchedRoute } from "./middleware/unmatched-route";
-import type { AppState } from "./request-record";
-import { createRouter } from "./routes";
+import { errorHandler } from "./http/error-handler";
+import { requestLog } from "./http/request-log";
+import { unmatchedRoute } from "./http/unmatched-route";
+import type { AppState } from "./http/request-record";
+import { createRouter } from "./http/routes";
 
 export interface AppDependencies {
   config: AppConfig;

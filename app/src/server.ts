@@ -4,10 +4,10 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Logger } from "pino";
-import { ActiveStreams } from "./active-streams";
+import { ActiveStreams } from "./bedrock/active-streams";
 import { createApp } from "./app";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
-import { ShuttingDownError } from "./errors";
+import { ShuttingDownError } from "./http/errors";
 import { createLogger } from "./logger";
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "./runtime-contract";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { IN_STREAM_EXCEPTIONS, type InStreamExceptionName, PRE_STREAM_ERRORS, type PreStreamErrorName } from "../local/fake-bedrock";
-import { fromBedrockError } from "../src/bedrock-errors";
+import { fromBedrockError } from "../src/bedrock/bedrock-errors";
 import { assertErrorBody } from "./helpers/assertions";
 import { type Harness, startHarness } from "./helpers/harness";
 import { parseLines, postStream } from "./helpers/http-client";

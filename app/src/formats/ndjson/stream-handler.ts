@@ -1,13 +1,13 @@
 import { type BedrockRuntimeClient, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
 import type { Middleware } from "koa";
-import type { ActiveStreams } from "./active-streams";
+import type { ActiveStreams } from "../../bedrock/active-streams";
 import { parseChatRequest } from "./chat-request";
-import type { AppConfig } from "./config";
-import { internalError } from "./errors";
-import { converseInput, type StreamSummary, textDeltas } from "./model-stream";
+import type { AppConfig } from "../../config";
+import { internalError } from "../../http/errors";
+import { converseInput, type StreamSummary, textDeltas } from "../../bedrock/model-stream";
 import { endWithLine, openNdjsonStream, writeLine } from "./ndjson-response";
-import type { AppState } from "./request-record";
-import { UpstreamCall } from "./upstream-call";
+import type { AppState } from "../../http/request-record";
+import { UpstreamCall } from "../../bedrock/upstream-call";
 
 export interface StreamDependencies {
   config: AppConfig;

@@ -1,10 +1,10 @@
 import { bodyParser } from "@koa/bodyparser";
 import Router from "@koa/router";
 import type { Middleware } from "koa";
-import { requireJson } from "./middleware/require-json";
+import { requireJson } from "./require-json";
 import type { AppState } from "./request-record";
-import { HEALTH_PATH, STREAM_PATH } from "./runtime-contract";
-import { type StreamDependencies, streamHandler } from "./stream-handler";
+import { HEALTH_PATH, STREAM_PATH } from "../runtime-contract";
+import { type StreamDependencies, streamHandler } from "../formats/ndjson/stream-handler";
 
 /**
  * The two routes, served at `/health` and `/stream` and, when a stage prefix is configured, also at

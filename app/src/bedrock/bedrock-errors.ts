@@ -1,4 +1,4 @@
-import { ApiError, type LogLevel } from "./errors";
+import { ApiError, type LogLevel } from "../http/errors";
 
 /**
  * How Bedrock's failures reach our clients. The same table serves both phases: before the stream starts the

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { MAX_TOKENS_LIMIT } from "./config";
-import { ApiError } from "./errors";
+import { MAX_TOKENS_LIMIT } from "../../config";
+import { ApiError } from "../../http/errors";
 
 /**
  * The `POST /stream` body: the seed's `{"message": "..."}` or a conversation `{"messages": [...]}`, plus optional

@@ -1,5 +1,5 @@
 import type { ApiError } from "./errors";
-import type { TokenUsage } from "./model-stream";
+import type { TokenUsage } from "../bedrock/model-stream";
 
 /**
  * What one request did, collected while it runs and written as its single log line when it ends.

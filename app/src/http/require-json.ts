@@ -1,5 +1,5 @@
 import type { Middleware } from "koa";
-import { ApiError } from "../errors";
+import { ApiError } from "./errors";
 
 /** No charset parameter means UTF-8 for JSON (RFC 8259). */
 const UTF8_NAMES = new Set(["", "utf-8", "utf8"]);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
-import type { AppState, RequestRecord } from "../request-record";
+import type { AppState, RequestRecord } from "./request-record";
 import { GATEWAY_REQUEST_ID_HEADER } from "../runtime-contract";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";

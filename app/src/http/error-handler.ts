@@ -1,8 +1,8 @@
 import type { Middleware } from "koa";
-import { fromBedrockError } from "../bedrock-errors";
-import { ApiError, ClientClosedError, fromHttpError, internalError } from "../errors";
-import { endWithLine } from "../ndjson-response";
-import type { AppState } from "../request-record";
+import { fromBedrockError } from "../bedrock/bedrock-errors";
+import { ApiError, ClientClosedError, fromHttpError, internalError } from "./errors";
+import { endWithLine } from "../formats/ndjson/ndjson-response";
+import type { AppState } from "./request-record";
 
 /** Any thrown value -> the {@link ApiError} the client sees. Unknown errors become a bare 500. */
 export function toApiError(err: unknown): ApiError {

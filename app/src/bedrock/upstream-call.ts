@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { finished } from "node:stream";
 import type { ActiveStreams, Abortable } from "./active-streams";
-import { ClientClosedError, UpstreamIdleTimeoutError } from "./errors";
+import { ClientClosedError, UpstreamIdleTimeoutError } from "../http/errors";
 
 /**
  * The lifetime of one Bedrock call made for one client request.

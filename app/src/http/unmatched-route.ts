@@ -1,6 +1,6 @@
 import type { Middleware } from "koa";
-import { ApiError } from "../errors";
-import type { AppState } from "../request-record";
+import { ApiError } from "./errors";
+import type { AppState } from "./request-record";
 
 const MAX_ECHOED_PATH = 200;
 

@@ -1,7 +1,7 @@
 import type { ConverseStreamCommandInput, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
-import type { ChatRequest } from "./chat-request";
-import type { AppConfig } from "./config";
-import { UpstreamIncompleteError } from "./errors";
+import type { ChatRequest } from "../formats/ndjson/chat-request";
+import type { AppConfig } from "../config";
+import { UpstreamIncompleteError } from "../http/errors";
 
 /** Token counts as the final line and the log report them. */
 export interface TokenUsage {
