@@ -2,12 +2,13 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import Koa from "koa";
 import type { Logger } from "pino";
 import type { ActiveStreams } from "./bedrock/active-streams";
+import { servedModels } from "./bedrock/models";
 import type { AppConfig } from "./config";
 import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
 import { unmatchedRoute } from "./http/unmatched-route";
 import type { AppState } from "./http/request-record";
-import { createRouter } from "./http/routes";
+import { createRouter } from "./routes";
 
 export interface AppDependencies {
   config: AppConfig;
@@ -25,7 +26,8 @@ export interface AppDependencies {
  * inside that the translation of unmatched routes into errors; then the router.
  */
 export function createApp(deps: AppDependencies): Koa<AppState> {
-  const router = createRouter({ config: deps.config, bedrock: deps.bedrock, activeStreams: deps.activeStreams });
+  const models = servedModels(deps.config.modelId);
+  const router = createRouter({ config: deps.config, bedrock: deps.bedrock, activeStreams: deps.activeStreams, models });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(errorHandler());

@@ -12,12 +12,15 @@ export interface ApiErrorOptions {
   /** How loudly the request log line reports it: `error` means an operator has to act (e.g. IAM, model id). */
   logLevel?: LogLevel;
   cause?: unknown;
+  /** The request field at fault, for formats whose error body names it (OpenAI's `param`). */
+  param?: string;
 }
 
 export class ApiError extends Error {
   override name = "ApiError";
   readonly headers: Record<string, string>;
   readonly logLevel: LogLevel;
+  readonly param?: string;
 
   constructor(
     readonly status: number,
@@ -28,6 +31,7 @@ export class ApiError extends Error {
     super(message, { cause: options.cause });
     this.headers = options.headers ?? {};
     this.logLevel = options.logLevel ?? (status >= 500 ? "error" : "info");
+    this.param = options.param;
   }
 
   /** The JSON body (or final stream line) clients receive. */

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import type { AppState, RequestRecord } from "./request-record";
@@ -33,6 +33,9 @@ export function requestLog(logger: Logger): Middleware<AppState> {
       requestId,
       method: ctx.method,
       route: record.route ?? null,
+      format: record.format ?? null,
+      model: record.model ?? null,
+      userTag: record.userTag === undefined ? null : opaqueTag(record.userTag),
       path: ctx.path,
       status: ctx.status,
       durationMs: elapsedMs(record.startedAt),
@@ -47,6 +50,14 @@ export function requestLog(logger: Logger): Middleware<AppState> {
     const cause = level === "error" ? { cause: describeCause(error?.cause) } : {};
     logger[level]({ ...fields, ...cause }, summary(error?.code));
   };
+}
+
+/**
+ * A caller's tag as logged: kept when it looks like an identifier, else replaced by a hash of it, so free text a
+ * client put there (it could be anything) never reaches the logs while equal tags still group together.
+ */
+function opaqueTag(tag: string): string {
+  return SAFE_REQUEST_ID.test(tag) ? tag : `sha256:${createHash("sha256").update(tag).digest("hex").slice(0, 16)}`;
 }
 
 /** Failures that cut a running Bedrock call short (the call is aborted through its AbortSignal). */

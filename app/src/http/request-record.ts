@@ -1,5 +1,5 @@
+import type { TokenUsage } from "../bedrock/chat-events";
 import type { ApiError } from "./errors";
-import type { TokenUsage } from "../bedrock/model-stream";
 
 /**
  * What one request did, collected while it runs and written as its single log line when it ends.
@@ -9,19 +9,35 @@ export interface RequestRecord {
   requestId: string;
   /** The route template that matched (`/stream`, `/health`), whatever stage prefix the path carried. */
   route?: string;
+  /** The wire format that served the request (`ndjson`, `openai`, `anthropic`). */
+  format?: string;
+  /** The model that answered (resolved). */
+  model?: string;
+  /** The caller's opaque tag (OpenAI `user`, Anthropic `metadata.user_id`). */
+  userTag?: string;
   /** `performance.now()` at arrival. */
   startedAt: number;
-  /** `performance.now()` when the first text line was written. */
+  /** `performance.now()` when the first delta was written. */
   firstTokenAt?: number;
-  /** Text lines written. */
+  /** Deltas relayed (text, reasoning, tool input pieces). */
   deltas: number;
   stopReason?: string;
   usage?: TokenUsage;
-  /** The failure the client saw (status or final error line), if any. */
+  /** The failure the client saw (status or final error frame), if any. */
   error?: ApiError;
+}
+
+/** How a wire format reports errors; routes set it, and the one error sink asks it. */
+export interface ErrorShape {
+  /** The JSON body of an error answered with an HTTP status. */
+  errorBody(error: ApiError): unknown;
+  /** The last frame of a stream that fails after it started. */
+  errorFrame(error: ApiError): string;
 }
 
 /** Koa's `ctx.state` in this app. */
 export interface AppState {
   record: RequestRecord;
+  /** The matched route's error shape; the native `{"error":{"code","message"}}` when unset. */
+  errorShape?: ErrorShape;
 }

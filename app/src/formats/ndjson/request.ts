@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { MAX_TOKENS_LIMIT } from "../../config";
-import { ApiError } from "../../http/errors";
+import type { ChatRequest } from "../../bedrock/chat-request";
+import { invalidRequest } from "../schema-errors";
 
 /**
  * The `POST /stream` body: the seed's `{"message": "..."}` or a conversation `{"messages": [...]}`, plus optional
@@ -54,42 +55,21 @@ const chatRequestSchema = z
     }
   });
 
-export interface ChatTurn {
-  role: "user" | "assistant";
-  content: string;
-}
-
-export interface ChatRequest {
-  messages: ChatTurn[];
-  system?: string;
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  stopSequences?: string[];
-}
-
-/** `["messages", 1, "role"]` -> `messages[1].role`; the root is called `body`. */
-function fieldName(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "body";
-  return path
-    .map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`))
-    .join("");
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => `${fieldName([...issue.path, key])}: unknown field`).join("; ");
-  }
-  return `${fieldName(issue.path)}: ${issue.message}`;
-}
-
-/** Validates a parsed JSON body; throws a 400 {@link ApiError} whose message names each offending field. */
-export function parseChatRequest(body: unknown): ChatRequest {
+/**
+ * Validates a parsed JSON body into the internal request (always streamed, always the default model: this format
+ * has no model field). Throws a 400 {@link ApiError} whose message names each offending field.
+ */
+export function parseNdjsonRequest(body: unknown): ChatRequest {
   const parsed = chatRequestSchema.safeParse(body);
   if (!parsed.success) {
-    const message = parsed.error.issues.slice(0, 5).map(describeIssue).join("; ");
-    throw new ApiError(400, "invalid_request", message);
+    throw invalidRequest(parsed.error);
   }
-  const { message, messages, ...settings } = parsed.data;
-  return { messages: messages ?? [{ role: "user", content: message! }], ...settings };
+  const { message, messages, system, maxTokens, temperature, topP, stopSequences } = parsed.data;
+  const turns = messages ?? [{ role: "user" as const, content: message! }];
+  return {
+    messages: turns.map((turn) => ({ role: turn.role, content: [{ text: turn.content }] })),
+    system: system === undefined ? undefined : [{ text: system }],
+    inferenceConfig: { maxTokens, temperature, topP, stopSequences },
+    stream: true,
+  };
 }

@@ -1,0 +1,55 @@
+import type {
+  ConverseStreamCommandInput,
+  InferenceConfiguration,
+  Message,
+  SystemContentBlock,
+  ToolConfiguration,
+} from "@aws-sdk/client-bedrock-runtime";
+
+/**
+ * The one internal request every wire format's schema produces. It is Converse's own vocabulary (messages, system
+ * blocks, tool configuration, additional model fields), so nothing a format can express is lost on the way to
+ * Bedrock: tools, images, documents, reasoning blocks with signatures and cache points all pass as Converse blocks.
+ */
+export interface ChatRequest {
+  /** The model or inference profile the caller named; undefined means the deployment's default. */
+  model?: string;
+  messages: Message[];
+  system?: SystemContentBlock[];
+  inferenceConfig?: InferenceConfiguration;
+  toolConfig?: ToolConfiguration;
+  /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
+  additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
+  /** Whether the caller wants the reply streamed; the upstream call is always ConverseStream. */
+  stream: boolean;
+  /** An opaque caller-chosen tag (OpenAI `user`, Anthropic `metadata.user_id`): logged, never interpreted. */
+  userTag?: string;
+}
+
+/** The ConverseStream input for a validated request addressed to `modelId` (already resolved and allowed). */
+export function converseInput(request: ChatRequest, modelId: string, defaultMaxTokens: number): ConverseStreamCommandInput {
+  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields } = request;
+  return {
+    modelId,
+    messages,
+    system,
+    inferenceConfig: { ...inferenceConfig, maxTokens: inferenceConfig?.maxTokens ?? defaultMaxTokens },
+    toolConfig,
+    additionalModelRequestFields,
+  };
+}
+
+/**
+ * A rough input token count (about four characters a token, over every text the request carries), for what must
+ * be said before Bedrock reports the real count at the end of the stream.
+ */
+export function estimateInputTokens(request: Pick<ChatRequest, "messages" | "system" | "toolConfig">): number {
+  let characters = 0;
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") characters += value.length;
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === "object" && !(value instanceof Uint8Array)) Object.values(value).forEach(visit);
+  };
+  visit([request.system, request.messages, request.toolConfig]);
+  return Math.max(1, Math.ceil(characters / 4));
+}

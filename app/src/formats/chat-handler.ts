@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import { type BedrockRuntimeClient, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
+import type { Context, Middleware } from "koa";
+import type { ActiveStreams } from "../bedrock/active-streams";
+import { type ChatEvent, chatEvents, type StreamSummary } from "../bedrock/chat-events";
+import { type ChatRequest, converseInput, estimateInputTokens } from "../bedrock/chat-request";
+import { ReplyCollector } from "../bedrock/collect";
+import { resolveModel } from "../bedrock/models";
+import { UpstreamCall } from "../bedrock/upstream-call";
+import type { AppConfig } from "../config";
+import { internalError } from "../http/errors";
+import type { AppState } from "../http/request-record";
+import { FrameSink, openStream } from "../http/stream-response";
+import type { ReplyInfo, WireFormat } from "./wire-format";
+
+export interface ChatDependencies {
+  config: AppConfig;
+  bedrock: BedrockRuntimeClient;
+  activeStreams: ActiveStreams;
+  /** Every model the deployment serves, the default first. */
+  models: readonly string[];
+}
+
+/**
+ * The one chat handler behind every wire format: validate (the format's schema), resolve the model, call
+ * ConverseStream, then either stream the format's frames as each event arrives or collect the reply and answer
+ * once. Headers go out as soon as Bedrock accepts the call, so failures before that are real HTTP statuses and
+ * failures after it are one final error frame; both come from the one error sink, which asks the request's format
+ * for its error shape. This handler only throws (the abort reason, when the call was aborted).
+ */
+export function chatHandler(format: WireFormat, deps: ChatDependencies): Middleware<AppState> {
+  return async (ctx) => {
+    const request = format.parseRequest(ctx.request.body, ctx.headers);
+    const record = ctx.state.record;
+    record.userTag = request.userTag;
+    const model = resolveModel(request.model, deps.models);
+    record.model = model;
+    const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
+    try {
+      const command = new ConverseStreamCommand(converseInput(request, model, deps.config.defaultMaxTokens));
+      const response = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
+      if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
+      const reply = replyInfo(request, model, response.$metadata.requestId, record.startedAt);
+      const summary: StreamSummary = {};
+      const events = chatEvents(call.events(response.stream), summary);
+      if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
+      else await completeReply(ctx, format, reply, events, summary);
+    } catch (err) {
+      throw call.explain(err);
+    } finally {
+      call.dispose();
+    }
+  };
+}
+
+function replyInfo(request: ChatRequest, model: string, upstreamRequestId: string | undefined, startedAt: number): ReplyInfo {
+  return {
+    id: (upstreamRequestId ?? randomUUID()).replace(/-/g, ""),
+    model,
+    created: Math.floor(Date.now() / 1000),
+    startedAt,
+    request,
+    estimatedInputTokens: estimateInputTokens(request),
+  };
+}
+
+type Events = AsyncGenerator<ChatEvent>;
+
+function noteEvent(record: AppState["record"], event: ChatEvent): void {
+  if (event.type !== "delta") return;
+  record.firstTokenAt ??= performance.now();
+  record.deltas += 1;
+}
+
+async function streamReply(
+  ctx: Context & { state: AppState },
+  format: WireFormat,
+  reply: ReplyInfo,
+  events: Events,
+  summary: StreamSummary,
+  signal: AbortSignal,
+): Promise<void> {
+  const record = ctx.state.record;
+  const writer = format.streamWriter(reply);
+  const sink = new FrameSink(openStream(ctx, format.streamContentType), signal, writer.ping?.bind(writer));
+  try {
+    await sink.write(writer.open());
+    for await (const event of events) {
+      noteEvent(record, event);
+      await sink.write(writer.event(event));
+    }
+    finishRecord(record, summary);
+    sink.end(writer.end(summary));
+  } finally {
+    sink.close();
+  }
+}
+
+async function completeReply(
+  ctx: Context & { state: AppState },
+  format: WireFormat,
+  reply: ReplyInfo,
+  events: Events,
+  summary: StreamSummary,
+): Promise<void> {
+  const record = ctx.state.record;
+  const collector = new ReplyCollector();
+  for await (const event of events) {
+    noteEvent(record, event);
+    collector.add(event);
+  }
+  finishRecord(record, summary);
+  ctx.body = format.completeBody(reply, collector.result(), summary);
+}
+
+function finishRecord(record: AppState["record"], summary: StreamSummary): void {
+  record.stopReason = summary.stopReason;
+  record.usage = summary.usage;
+}

@@ -1,0 +1,43 @@
+import { bodyParser } from "@koa/bodyparser";
+import Router from "@koa/router";
+import type { Middleware } from "koa";
+import { type ChatDependencies, formatRoutes } from "./formats";
+import type { AppState, ErrorShape } from "./http/request-record";
+import { requireJson } from "./http/require-json";
+import { HEALTH_PATH } from "./runtime-contract";
+
+/**
+ * The routes, each served at its path and, when a stage prefix is configured, also at `/<stage><path>`: API
+ * Gateway private integrations may put the stage name in front of the backend path, and the app answers either way
+ * instead of depending on that detail.
+ */
+export function createRouter(deps: ChatDependencies): Router<AppState> {
+  const prefixes = ["", ...(deps.config.stagePrefix ? [`/${deps.config.stagePrefix}`] : [])];
+  const at = (path: string) => prefixes.map((prefix) => `${prefix}${path}`);
+  const router = new Router<AppState>();
+
+  router.get(at(HEALTH_PATH), routeLabel(HEALTH_PATH), (ctx) => {
+    ctx.body = { status: "healthy" };
+  });
+  const readJson = [
+    requireJson(),
+    bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),
+  ];
+  for (const route of formatRoutes(deps)) {
+    const body = route.method === "post" ? readJson : [];
+    router[route.method](at(route.path), routeLabel(route.path, route.format), ...body, route.handler);
+  }
+  return router;
+}
+
+/** Names the route (and the format whose error shape applies) for the log line and the error sink. */
+function routeLabel(route: string, format?: ErrorShape & { name: string }): Middleware<AppState> {
+  return (ctx, next) => {
+    ctx.state.record.route = route;
+    if (format) {
+      ctx.state.record.format = format.name;
+      ctx.state.errorShape = format;
+    }
+    return next();
+  };
+}
