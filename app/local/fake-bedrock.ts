@@ -1,5 +1,6 @@
 import { EventEmitter, once } from "node:events";
-import { play } from "./play";
+import { randomUUID } from "node:crypto";
+import { estimateInputTokens, play } from "./play";
 import { REALISTIC_PACING, type Pacing } from "./reply";
 import type { Outcome, RecordedRequest, Scenario, ScenarioSource } from "./scenario";
 import { createDualProtocolServer, type AnyRequest, type AnyResponse, type Protocol } from "./transport";
@@ -47,7 +48,7 @@ export interface FakeBedrock {
   close(): Promise<void>;
 }
 
-const CONVERSE_STREAM_PATH = /^\/model\/([^/?]+)\/converse-stream(?:\?.*)?$/;
+const OPERATION_PATH = /^\/model\/([^/?]+)\/(converse-stream|count-tokens)(?:\?.*)?$/;
 const DEFAULT_WAIT_MS = 5000;
 
 async function readBody(req: AnyRequest): Promise<any> {
@@ -65,6 +66,23 @@ function sendError(res: AnyResponse, ...args: Parameters<typeof preStreamError>)
   const error = preStreamError(...args);
   res.writeHead(error.status, error.headers);
   res.end(error.body);
+}
+
+/**
+ * CountTokens: `{"inputTokens": N}` from the scenario's `countTokens`, else estimated from the Converse input; the
+ * scenario's `error` answers instead (e.g. a ValidationException for a model without token counting).
+ */
+function countTokens(res: AnyResponse, record: RecordedRequest, scenario: Scenario): Outcome {
+  if (scenario.error) {
+    const { type, status, message } = scenario.error;
+    sendError(res, type, message ?? `${type} from the local Bedrock stand-in`, status);
+    return "error";
+  }
+  const converse = record.body?.input?.converse;
+  const inputTokens = scenario.countTokens ?? estimateInputTokens(converse);
+  res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": randomUUID() });
+  res.end(JSON.stringify({ inputTokens }));
+  return "completed";
 }
 
 export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promise<FakeBedrock> {
@@ -108,11 +126,12 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
 
   async function handle(req: AnyRequest, res: AnyResponse, protocol: Protocol): Promise<void> {
     if ("stream" in req) req.stream.on("error", () => undefined); // a client's RST_STREAM is an outcome, not a crash
-    const match = req.method === "POST" ? CONVERSE_STREAM_PATH.exec(req.url ?? "") : null;
+    const match = req.method === "POST" ? OPERATION_PATH.exec(req.url ?? "") : null;
     if (!match) return sendError(res, "UnknownOperationException", `No operation at ${req.method} ${req.url}`);
     const record: RecordedRequest = {
       id: nextId++,
       modelId: decodeURIComponent(match[1]),
+      operation: match[2] as RecordedRequest["operation"],
       body: undefined,
       headers: { ...req.headers },
       protocol,
@@ -133,6 +152,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       return finish(record, "error");
     }
     const scenario: Scenario = typeof scenarioSource === "function" ? scenarioSource(record) : scenarioSource;
+    if (record.operation === "count-tokens") return finish(record, countTokens(res, record, scenario));
     const reset = (scope: "connection" | "stream") =>
       scope === "stream" ? server.resetStream(req) : server.resetConnection(req);
     const outcome = await play({ res, record, scenario, pacing, closed: closed.signal, reset });

@@ -52,8 +52,54 @@ async function write(res: AnyResponse, bytes: Uint8Array, closed: AbortSignal): 
   return !closed.aborted;
 }
 
+type ContentStep = Exclude<Step, { hang: true } | { reset: true } | { exception: unknown }>;
+
+/**
+ * Numbers content into blocks the way Bedrock does: consecutive deltas of one kind share a block, a new kind or a
+ * tool call opens the next index (closing the previous block with `contentBlockStop`). Only tool calls are
+ * announced with `contentBlockStart`; text and reasoning blocks begin with their first delta.
+ */
+class BlockNumbering {
+  private index = -1;
+  private kind: "text" | "reasoning" | "tool" | undefined;
+
+  frames(step: ContentStep): Uint8Array[] {
+    if ("toolUse" in step) {
+      const frames = this.close();
+      this.index += 1;
+      this.kind = "tool";
+      const start = { toolUse: { toolUseId: step.toolUse.id, name: step.toolUse.name } };
+      return [...frames, eventFrame("contentBlockStart", { contentBlockIndex: this.index, start })];
+    }
+    if ("toolInput" in step) return [this.delta({ toolUse: { input: step.toolInput } })];
+    if ("text" in step) return [...this.enter("text"), this.delta({ text: step.text })];
+    const reasoning =
+      "reasoning" in step ? { text: step.reasoning } : "signature" in step ? { signature: step.signature } : { redactedContent: step.redacted };
+    return [...this.enter("reasoning"), this.delta({ reasoningContent: reasoning })];
+  }
+
+  /** `contentBlockStop` for the open block, if any. */
+  close(): Uint8Array[] {
+    if (this.kind === undefined) return [];
+    this.kind = undefined;
+    return [eventFrame("contentBlockStop", { contentBlockIndex: this.index })];
+  }
+
+  private enter(kind: "text" | "reasoning"): Uint8Array[] {
+    if (this.kind === kind) return [];
+    const frames = this.close();
+    this.index += 1;
+    this.kind = kind;
+    return frames;
+  }
+
+  private delta(delta: Record<string, unknown>): Uint8Array {
+    return eventFrame("contentBlockDelta", { contentBlockIndex: Math.max(this.index, 0), delta });
+  }
+}
+
 /** Rough token estimate of the prompt (4 characters a token), for a plausible default `inputTokens`. */
-function estimateInputTokens(body: unknown): number {
+export function estimateInputTokens(body: unknown): number {
   const system = (body as { system?: { text?: string }[] })?.system;
   const systemText = Array.isArray(system) ? system.map((block) => block?.text ?? "").join("") : "";
   return Math.max(1, Math.ceil((systemText.length + lastUserText(body).length) / 4));
@@ -85,6 +131,7 @@ export async function play(ctx: PlayContext): Promise<Outcome | undefined> {
     if (!(await write(res, eventFrame("messageStart", { role: "assistant" }), closed))) return undefined;
   }
 
+  const blocks = new BlockNumbering();
   let outputTokens = 0;
   for (const step of scenario.steps ?? defaultSteps(ctx)) {
     if ("hang" in step) {
@@ -103,21 +150,27 @@ export async function play(ctx: PlayContext): Promise<Outcome | undefined> {
       return "error";
     }
     outputTokens += 1;
-    const delta = eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: step.text } });
-    if (!(await write(res, delta, closed))) return undefined;
+    for (const frame of blocks.frames(step)) {
+      if (!(await write(res, frame, closed))) return undefined;
+    }
   }
 
   const usage = scenario.usage ?? { inputTokens: estimateInputTokens(ctx.record.body), outputTokens };
-  const trailer = [
-    eventFrame("contentBlockStop", { contentBlockIndex: 0 }),
-    eventFrame("messageStop", { stopReason: scenario.stopReason ?? "end_turn" }),
-    eventFrame("metadata", {
-      usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
-      metrics: { latencyMs: Date.now() - ctx.record.receivedAt },
-    }),
-  ];
+  const trailer = [...blocks.close(), eventFrame("messageStop", { stopReason: scenario.stopReason ?? "end_turn" })];
+  if (scenario.afterStop !== "silence") {
+    trailer.push(
+      eventFrame("metadata", {
+        usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
+        metrics: { latencyMs: Date.now() - ctx.record.receivedAt },
+      }),
+    );
+  }
   for (const frame of trailer) {
     if (!(await write(res, frame, closed))) return undefined;
+  }
+  if (scenario.afterStop === "silence") {
+    await new Promise((resolve) => closed.addEventListener("abort", resolve, { once: true }));
+    return undefined;
   }
   res.end();
   return "completed";

@@ -10,6 +10,11 @@ import { IN_STREAM_EXCEPTIONS, PRE_STREAM_ERRORS } from "./wire";
 const delayMs = z.number().min(0).optional();
 const step = z.union([
   z.strictObject({ text: z.string(), delayMs }),
+  z.strictObject({ reasoning: z.string(), delayMs }),
+  z.strictObject({ signature: z.string(), delayMs }),
+  z.strictObject({ redacted: z.base64(), delayMs }),
+  z.strictObject({ toolUse: z.strictObject({ id: z.string().min(1), name: z.string().min(1) }), delayMs }),
+  z.strictObject({ toolInput: z.string(), delayMs }),
   z.strictObject({ exception: z.enum(IN_STREAM_EXCEPTIONS), message: z.string().optional(), delayMs }),
   z.strictObject({ hang: z.literal(true) }),
   z.strictObject({ reset: z.literal(true), scope: z.enum(["connection", "stream"]).optional(), delayMs }),
@@ -27,7 +32,16 @@ const scenarioSchema = z.strictObject({
   messageStart: z.boolean().optional(),
   steps: z.array(step).optional(),
   stopReason: z.string().optional(),
-  usage: z.strictObject({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) }).optional(),
+  usage: z
+    .strictObject({
+      inputTokens: z.number().int().min(0),
+      outputTokens: z.number().int().min(0),
+      cacheReadInputTokens: z.number().int().min(0).optional(),
+      cacheWriteInputTokens: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  countTokens: z.number().int().min(0).optional(),
+  afterStop: z.enum(["metadata", "silence"]).optional(),
 });
 
 /** Parses scenario JSON text; throws an Error whose message names the offending field. */

@@ -1,10 +1,24 @@
 import type { Protocol } from "./transport";
 import type { InStreamExceptionName, PreStreamErrorName } from "./wire";
 
-/** One thing the fake does after `messageStart`, in order. */
+/**
+ * One thing the fake does after `messageStart`, in order. Content steps are numbered into blocks as Bedrock does:
+ * consecutive steps of one kind share a block; a different kind (or a `toolUse`) closes it with
+ * `contentBlockStop` and opens the next index.
+ */
 export type Step =
   /** One `contentBlockDelta` with this text, after `delayMs`. */
   | { text: string; delayMs?: number }
+  /** Extended thinking: a `reasoningContent.text` delta. */
+  | { reasoning: string; delayMs?: number }
+  /** The reasoning block's `reasoningContent.signature` delta (sent after its text). */
+  | { signature: string; delayMs?: number }
+  /** A `reasoningContent.redactedContent` delta: encrypted reasoning, given here base64-encoded. */
+  | { redacted: string; delayMs?: number }
+  /** Starts a tool call: `contentBlockStart` with `toolUse {toolUseId, name}` (a new block). */
+  | { toolUse: { id: string; name: string }; delayMs?: number }
+  /** A piece of the current tool call's input JSON text (`delta.toolUse.input`). */
+  | { toolInput: string; delayMs?: number }
   /** An in-stream exception frame, then the stream ends (the SDK throws it from the `for await` loop). */
   | { exception: InStreamExceptionName; message?: string; delayMs?: number }
   /** Send nothing more but keep the stream open until the client gives up (or the fake is closed). */
@@ -31,8 +45,12 @@ export interface Scenario {
   steps?: Step[];
   /** `messageStop.stopReason`; default "end_turn". */
   stopReason?: string;
-  /** `metadata.usage`; default: input estimated from the prompt, output = number of text steps. */
-  usage?: { inputTokens: number; outputTokens: number };
+  /** `metadata.usage`; default: input estimated from the prompt, output = number of content steps. */
+  usage?: { inputTokens: number; outputTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
+  /** CountTokens answer (`inputTokens`); default: estimated from the request. */
+  countTokens?: number;
+  /** After `messageStop`: "metadata" (default) sends usage and ends; "silence" sends nothing more and holds the stream open. */
+  afterStop?: "metadata" | "silence";
 }
 
 export type ScenarioSource = Scenario | ((req: RecordedRequest) => Scenario);
@@ -43,8 +61,10 @@ export type Outcome = "completed" | "client-aborted" | "reset" | "error";
 export interface RecordedRequest {
   /** 1-based, in order of arrival. */
   id: number;
-  /** URL-decoded `{modelId}` of `/model/{modelId}/converse-stream`. */
+  /** URL-decoded `{modelId}` of `/model/{modelId}/converse-stream` (or `/count-tokens`). */
   modelId: string;
+  /** Which Bedrock operation was called. */
+  operation: "converse-stream" | "count-tokens";
   /** The parsed JSON body (`messages`, `system`, `inferenceConfig`, ...); the raw text if it was not JSON. */
   body: any;
   /** Request headers as received (SigV4 `authorization`, `x-amz-date`, ... are recorded, never checked). */

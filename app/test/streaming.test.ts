@@ -74,6 +74,24 @@ describe("POST /stream: streaming JSON lines from ConverseStream", () => {
     assert.equal(call.body.system, undefined);
   });
 
+  it("finishes with the done line (usage null) when Bedrock stops but never sends metadata", async function () {
+    this.timeout(10_000);
+    h.fake.setScenario({ steps: [{ text: "complete" }], afterStop: "silence" });
+    const reply = await postStream(h.url, { message: "stop then silence" });
+    assert.equal(reply.status, 200);
+    const lines = parseLines(reply.text);
+    assert.deepEqual(lines[0], { data: "complete" });
+    assert.equal(lines.length, 2, "no error line after the done line");
+    assert.equal(lines[1].done, true);
+    assert.equal(lines[1].stopReason, "end_turn");
+    assert.equal(lines[1].usage, null);
+    const log = await h.logFor(String(reply.headers["x-request-id"]));
+    assert.equal(log.status, 200);
+    assert.equal(log.errorCode, null, "not reported as an upstream timeout");
+    const upstream = await h.fake.waitForClose(h.fake.requests.at(-1)!);
+    assert.equal(upstream.outcome, "client-aborted", "the silent upstream stream is cancelled once the reply is done");
+  });
+
   it("sends the headers as soon as Bedrock accepts, before any delta exists", async () => {
     h.fake.setScenario({ steps: [{ hang: true }] });
     const stream = await LiveStream.open(h.url, { message: "wait" });
