@@ -34,6 +34,8 @@ export const HEALTH_PATH = "/health";
  */
 export const GATEWAY_REQUEST_ID_HEADER = "x-request-id";
 export const STREAM_PATH = "/stream";
+/** The browser playground (app/src/playground/); exposed by API Gateway only when the stack enables it. */
+export const PLAYGROUND_PATH = "/playground";
 
 /**
  * Container health check. The runtime image has no curl, so Node's own fetch does the probe.
