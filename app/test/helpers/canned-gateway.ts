@@ -1,0 +1,40 @@
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface CannedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+export interface CannedGateway {
+  url: string;
+  /** Every request: method, path, headers and body text. */
+  requests: { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Answers of the layers in front of the app that this repository does not run in tests: API Gateway's own 403
+ * (`{"message":"Forbidden"}` for a missing or wrong key) and the like. It answers every request with one canned
+ * response and records what the client sent (which headers carried the key), on 127.0.0.1 with an ephemeral port.
+ */
+export async function startCannedGateway(answer: CannedAnswer): Promise<CannedGateway> {
+  const requests: CannedGateway["requests"] = [];
+  const server = http.createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+    res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
+    res.end(answer.body);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
