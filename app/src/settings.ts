@@ -1,4 +1,7 @@
 import * as z from "zod";
+import { matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
+
+export { flag, json, list, matching, oneOf, type Rule, type Setting, type StackSource, wholeNumber } from "./setting-rules";
 
 /**
  * The settings registry: every environment variable the app reads, defined once. The app's schema and its
@@ -9,117 +12,16 @@ import * as z from "zod";
  * To add a setting, add one entry below and use it (`config.<name>` in the app):
  *   myThing: setting({ env: "MY_THING", rule: wholeNumber(1, 10), default: 3, stack: { key: "myThing" } }),
  * - `rule` parses the variable's trimmed, non-blank text; blank or unset means `default` (or undefined without
- *   one, or the `required` message). Build it from the helpers below: wholeNumber, matching, oneOf, flag, list(rule)
- *   (a JSON array or comma-separated text) or json(zodSchema) (JSON text); its messages complete "MY_THING ...".
+ *   one, or the `required` message). Build it from the helpers in setting-rules.ts: wholeNumber, matching, oneOf,
+ *   flag, list(rule) (a JSON array or comma-separated text) or json(zodSchema) (JSON text); its messages complete
+ *   "MY_THING ...".
  * - `stack` when a Pulumi key sets it: `key` (`"name"` in this project, or `"ns:name"`), `default` only if the stack's
  *   differs from the app's, `secret` to read it as a secret and keep it one in the task definition. Declare the key
  *   in Pulumi.yaml with the same default (infra/test/config.test.ts compares them); the value the stack passes is
  *   the key's text (a JSON array/object for `type: array`/structured keys), checked by the same `rule`.
  * - `pinned: true` when the infrastructure relies on the default (the task definition then always sets it).
- * This module imports nothing but zod: infra/ and the app bundle both load it.
+ * This module imports nothing but zod (and its rules): infra/ and the app bundle both load it.
  */
-
-/** Parses a variable's trimmed, non-blank text into its value; messages read after the variable's name. */
-export type Rule<T> = z.ZodType<T, string>;
-
-export interface StackSource<T> {
-  /** Pulumi config key: `name` (this project's namespace) or `namespace:name`. */
-  readonly key: string;
-  /** The stack's default when the key is unset, where it differs from the app's own (e.g. a stage name). */
-  readonly default?: T;
-  readonly secret?: boolean;
-}
-
-export interface Setting<T, V> {
-  /** Environment variable name. */
-  readonly env: string;
-  readonly rule: Rule<T>;
-  readonly default?: T;
-  /** Makes the setting mandatory: the message shown when it is unset. */
-  readonly required?: string;
-  readonly stack?: StackSource<T>;
-  readonly pinned?: boolean;
-  /** Parses the variable as the app does (blank = unset); its output type is the setting's value. */
-  readonly schema: z.ZodType<V, unknown>;
-  /** The variable's text for a value (what the task definition gets); round-trips through `schema`. */
-  format(value: T): string;
-}
-
-type Spec<T> = Omit<Setting<T, unknown>, "schema" | "format"> & { format?: (value: T) => string };
-/** A setting's value type: never undefined when it has a default or is required. */
-type ValueOf<T, S> = S extends { default: T } | { required: string } ? T : T | undefined;
-
-function setting<T, const S extends Spec<T>>(spec: S & Spec<T>): S & Setting<T, ValueOf<T, S>> {
-  const present: z.ZodType<T, string> = spec.required
-    ? z.string({ error: spec.required }).pipe(spec.rule)
-    : spec.rule;
-  const valued = spec.default !== undefined ? present.default(spec.default as never) : present.optional();
-  const schema = z.preprocess(blankAsUnset, spec.required ? present : valued) as z.ZodType<ValueOf<T, S>, unknown>;
-  return { format: formatText, ...spec, schema } as S & Setting<T, ValueOf<T, S>>;
-}
-
-/** Unset and blank variables both mean "use the default", as a shell's `FOO=` usually intends. */
-function blankAsUnset(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  const trimmed = value.trim();
-  return trimmed === "" ? undefined : trimmed;
-}
-
-/** Scalars as text; lists and objects as JSON, which `list` and `json` read back. */
-function formatText(value: unknown): string {
-  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
-}
-
-export const wholeNumber = (min: number, max: number): Rule<number> =>
-  z.string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-
-export const matching = (pattern: RegExp, rule: string): Rule<string> => z.string().regex(pattern, rule);
-
-/** One of a few words, case-insensitive. */
-export const oneOf = <const W extends readonly [string, ...string[]]>(words: W): Rule<W[number]> =>
-  z.string().transform((text) => text.toLowerCase())
-    .pipe(z.enum(words, { error: `must be one of ${words.join(", ")}` })) as unknown as Rule<W[number]>;
-
-export const flag: Rule<boolean> = z.string()
-  .transform((text) => text.toLowerCase())
-  .pipe(z.enum(["true", "false"], { error: "must be true or false" }))
-  .transform((text) => text === "true");
-
-/** A list: a JSON array of strings (how Pulumi passes an array key) or comma-separated text (handier in a shell). */
-export function list<T>(item: Rule<T>): Rule<T[]> {
-  return z.string()
-    .transform((text, ctx) => {
-      if (!text.startsWith("[")) return text.split(",").map((part) => part.trim()).filter(Boolean);
-      const parsed = parseJson(text);
-      if (Array.isArray(parsed) && parsed.every((entry) => typeof entry === "string")) return parsed.map((s) => s.trim());
-      ctx.addIssue({ code: "custom", message: "must be a JSON array of strings or comma-separated text" });
-      return z.NEVER;
-    })
-    .pipe(z.array(item));
-}
-
-/** A JSON document checked by `schema` (e.g. named API keys with their limits). */
-export function json<T>(schema: z.ZodType<T, any>): Rule<T> {
-  return z.string()
-    .transform((text, ctx) => {
-      const parsed = parseJson(text);
-      if (parsed !== undefined) return parsed;
-      ctx.addIssue({ code: "custom", message: "must be valid JSON" });
-      return z.NEVER;
-    })
-    .pipe(schema);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Port the container listens on; the ALB target group and the task definition use the same. */
 export const CONTAINER_PORT = 8080;
