@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-contract";
+import { GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, PLAYGROUND_PATH, STREAM_PATH } from "../app/src/runtime-contract";
 import { ApiGatewayAccountLogging, ApiKeyAccess, accessLogFormat } from "./api-access";
 import type { StackConfig } from "./config";
 
@@ -20,6 +20,8 @@ export interface Route {
   /** STREAM relays the body as the app writes it; BUFFERED (the default mode) waits for the whole response. */
   readonly responseTransferMode: "STREAM" | "BUFFERED";
   readonly timeoutMilliseconds: number;
+  /** false: this method never asks for the API key, whatever `apiKeyRequired` says for the others. */
+  readonly apiKeyRequired?: false;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -29,9 +31,22 @@ export const ROUTES: readonly Route[] = [
   { path: STREAM_PATH, httpMethod: "POST", responseTransferMode: "STREAM", timeoutMilliseconds: 900_000 },
 ];
 
+/**
+ * The browser playground, only when the stack sets `playground: true`. A browser cannot add the key to a page load,
+ * so the page itself needs none; the page's own calls send the key the user typed, and are checked as usual.
+ */
+export const PLAYGROUND_ROUTE: Route = {
+  path: PLAYGROUND_PATH, httpMethod: "GET", responseTransferMode: "BUFFERED", timeoutMilliseconds: 29_000, apiKeyRequired: false,
+};
+
+/** The routes this stack exposes. */
+export function apiRoutes(settings: Pick<ApiSettings, "playground">): readonly Route[] {
+  return settings.playground ? [...ROUTES, PLAYGROUND_ROUTE] : ROUTES;
+}
+
 export type ApiSettings = Pick<StackConfig,
   "stageName" | "apiKeyRequired" | "throttleRateLimit" | "throttleBurstLimit" | "dailyQuota" | "logRetentionDays" |
-  "manageApiGatewayAccount" | "partition">;
+  "manageApiGatewayAccount" | "partition" | "playground">;
 
 export interface StreamingApiArgs {
   readonly settings: ApiSettings;
@@ -61,7 +76,7 @@ export class StreamingApi extends pulumi.ComponentResource {
       apiKeySource: "HEADER",
     }, { parent: this });
 
-    const definitions = ROUTES.map((route): RouteDefinition => {
+    const definitions = apiRoutes(settings).map((route): RouteDefinition => {
       const slug = route.path.replace(/^\//, "");
       const resource = new aws.apigateway.Resource(`${name}-${slug}`, {
         restApi: restApi.id,
@@ -73,7 +88,7 @@ export class StreamingApi extends pulumi.ComponentResource {
         resourceId: resource.id,
         httpMethod: route.httpMethod,
         authorization: "NONE",
-        apiKeyRequired: settings.apiKeyRequired,
+        apiKeyRequired: route.apiKeyRequired ?? settings.apiKeyRequired,
       };
       const method = new aws.apigateway.Method(`${name}-${slug}-method`, methodArgs, { parent: this });
       const integrationArgs: aws.apigateway.IntegrationArgs = {

@@ -61,6 +61,7 @@ const stackConfigSchema = z
         "must be empty (zones are then chosen where VPC link v2 works) or list at least two distinct zones")
       .default([]),
     manageApiGatewayAccount: z.stringbool().default(true),
+    playground: z.stringbool().default(false),
   })
   .superRefine((c, ctx) => {
     const memories = FARGATE_MEMORY_BY_CPU[c.cpu];

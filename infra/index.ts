@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-contract";
+import { CONTAINER_PORT, HEALTH_PATH, PLAYGROUND_PATH, STREAM_PATH } from "../app/src/runtime-contract";
 import { StreamingApi } from "./api";
 import { loadStackConfig } from "./config";
 import { AppImage } from "./image";
@@ -56,5 +56,7 @@ export = async () => {
     curlCommand: api.apiKey
       ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${api.apiKey}' ${CURL_JSON_BODY}`)
       : pulumi.interpolate`curl -sN ${streamUrl} ${CURL_JSON_BODY}`,
+    /** The browser playground, when the stack enables it (config key `playground`). */
+    ...(settings.playground ? { playgroundUrl: pulumi.interpolate`${api.url}${PLAYGROUND_PATH}` } : {}),
   };
 };
