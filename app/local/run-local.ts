@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
-import { CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-contract";
+import { CONTAINER_PORT, ENV, HEALTH_PATH, PLAYGROUND_PATH, STREAM_PATH } from "../src/runtime-contract";
 
 /**
  * `npm run local`: the service on this machine with no AWS account. Starts the local Bedrock stand-in (the real
@@ -29,6 +29,9 @@ function instructions(appUrl: string, fakeUrl: string): string {
     `    -d '{"messages":[{"role":"user","content":"What is streaming?"}],"system":"Be brief.","maxTokens":200}'`,
     "",
     'Each reply arrives as JSON lines {"data":"..."} token by token, then a {"done":true,...} line.',
+    "",
+    `Playground (in a browser): ${appUrl}${PLAYGROUND_PATH}`,
+    `Terminal chat:             npm run chat${appUrl.endsWith(`:${CONTAINER_PORT}`) ? "" : ` -- --url ${appUrl}`}`,
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startCannedGateway } from "./helpers/canned-gateway";
-import { ChatProcess } from "./helpers/chat-process";
+import { CHAT_BIN, ChatProcess } from "./helpers/chat-process";
 import { type Harness, startHarness } from "./helpers/harness";
 
 const MODEL_ID = "test.cli-model-v1:0";
@@ -100,6 +100,26 @@ describe("terminal client (npm run chat / bedrock-chat), spawned with pipes agai
     const exit = await chat.exited;
     assert.equal(exit.code, 130);
     assert.equal(chat.statsLines().length, 2);
+  });
+
+  it("on a real terminal (a pseudo-terminal from script(1)): prompt, history, Ctrl-C stops the reply, Ctrl-C again quits", async () => {
+    const before = h.fake.requests.length;
+    h.fake.setScenario((req) => (req.id === before + 1 ? { steps: [{ text: "Four." }] } : { steps: [{ text: "Still " }, { hang: true }] }));
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CHAT_BIN)}`;
+    // script(1) runs the client on a new pty: stdin and stdout are a terminal, so readline reads Ctrl-C itself.
+    const chat = ChatProcess.start([], { ...env, TERM: "xterm" }, { command: ["script", "-qfec", command, "/dev/null"] });
+    await chat.waitFor("stdout", "› ");
+    chat.write("What is 2+2?\r");
+    await chat.waitFor("stdout", /\[TTFT .* · stop\]/);
+    chat.write("And twice that?\r");
+    await chat.waitFor("stdout", "Still ");
+    const [, second] = (await h.fake.waitForRequests(before + 2)).slice(before);
+    assert.deepEqual(turns(second.body), ["user: What is 2+2?", "assistant: Four.", "user: And twice that?"]);
+    chat.write("\x03");
+    assert.equal((await h.fake.waitForClose(second)).outcome, "client-aborted");
+    await chat.waitFor("stdout", /· stopped\]/);
+    chat.write("\x03");
+    assert.equal((await chat.exited).code, 130);
   });
 
   it("interactive (-i) ends with exit 0 at the end of its input", async () => {
