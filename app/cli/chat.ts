@@ -21,6 +21,12 @@ async function main(): Promise<number> {
   const terminal = new Terminal(process.stdout, process.stderr, process.env);
   const endpoint = await resolveEndpoint(options, process.env, process.env.INIT_CWD || process.cwd());
   const session = new ChatSession(endpoint, options.settings, terminal, options.json);
+  // The reader went away (`| head`): stop the reply, which cancels the Bedrock call, and leave quietly.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    session.stop();
+    process.exit(EXIT.ok);
+  });
   if (options.interactive || (options.question === undefined && process.stdin.isTTY)) {
     const model = options.settings.model ?? "the server's default model";
     terminal.note(`Chatting with ${endpoint.url} (${endpoint.source}), ${model}. Ctrl-C stops a reply; Ctrl-C again or Ctrl-D quits.`);

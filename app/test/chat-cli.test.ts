@@ -130,6 +130,18 @@ describe("terminal client (npm run chat / bedrock-chat), spawned with pipes agai
     assert.equal(chat.statsLines().length, 2, "blank lines are not questions");
   });
 
+  it("stops the reply, cancelling the upstream call, when its reader goes away (stdout closed, as with | head)", async () => {
+    h.fake.setScenario({ steps: Array.from({ length: 400 }, (_, i) => ({ text: `word${i} `, delayMs: 5 })) });
+    const before = h.fake.requests.length;
+    const chat = ChatProcess.start(["Talk a lot"], env);
+    chat.child.stdin!.end();
+    await chat.waitFor("stdout", "word0");
+    chat.child.stdout!.destroy();
+    const [request] = (await h.fake.waitForRequests(before + 1)).slice(before);
+    assert.equal((await h.fake.waitForClose(request)).outcome, "client-aborted");
+    assert.equal((await chat.exited).code, 0);
+  });
+
   it("--json prints each raw frame as one JSON line (and never [DONE])", async () => {
     h.fake.setScenario({ steps: [{ text: "A" }, { text: "B" }], usage: { inputTokens: 2, outputTokens: 2 } });
     const run = await ChatProcess.run(["--json", "hi"], env);

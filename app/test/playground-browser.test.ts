@@ -196,6 +196,15 @@ describe("playground page in Chromium (playwright-core), against the service and
     }
     assert.deepEqual(order, ["send", "", "api-key", "model", "system", "max-tokens", "temperature", "new-chat", "prompt"]);
 
+    // Enter in a settings field applies it and moves on to the message box (no navigation, no CSP violation).
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    assert.equal(await page.evaluate("document.activeElement.id"), "temperature");
+    await page.keyboard.type("0.5");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate("document.activeElement.id"), "prompt");
+
     h.fake.setScenario({ steps: [{ text: "Streaming " }, { hang: true }] });
     const before = h.fake.requests.length;
     await page.keyboard.type("First line");
@@ -205,6 +214,7 @@ describe("playground page in Chromium (playwright-core), against the service and
     await page.locator(".turn.assistant .text", { hasText: "Streaming" }).waitFor();
     const [upstream] = (await h.fake.waitForRequests(before + 1)).slice(before);
     assert.equal(upstream.body.messages[0].content[0].text, "First line\nsecond line");
+    assert.equal(upstream.body.inferenceConfig.temperature, 0.5);
     await page.keyboard.press("Escape");
     assert.equal((await h.fake.waitForClose(upstream)).outcome, "client-aborted");
     await page.locator("#status", { hasText: "Stopped." }).waitFor();

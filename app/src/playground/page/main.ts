@@ -1,3 +1,4 @@
+import { ChatError } from "../client/chat-error";
 import { type ChatMessage, listModels, streamChat } from "../client/chat-stream";
 import { formatStats } from "../client/reply-stats";
 
@@ -12,6 +13,7 @@ const KEY_STORAGE = "chat-playground.api-key";
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   endpoint: $<HTMLElement>("endpoint"),
+  settings: $<HTMLFormElement>("settings"),
   apiKey: $<HTMLInputElement>("api-key"),
   model: $<HTMLSelectElement>("model"),
   system: $<HTMLTextAreaElement>("system"),
@@ -53,7 +55,9 @@ async function loadModels(): Promise<void> {
     if (models.includes(selected)) ui.model.value = selected;
     showError(undefined);
   } catch (error) {
-    showError(`Could not list the models: ${(error as Error).message}`);
+    // A deployment asks for the key before it lists anything: that is the next step, not a failure.
+    if (error instanceof ChatError && error.kind === "auth" && !apiKey()) ui.status.textContent = "Type the API key to start.";
+    else showError(`Could not list the models: ${(error as Error).message}`);
   }
 }
 
@@ -144,6 +148,12 @@ ui.apiKey.addEventListener("input", () => {
 });
 // A new key may see other models (or be the first one that is accepted).
 ui.apiKey.addEventListener("change", () => void loadModels());
+// Enter in a settings field applies it (the page never navigates: its CSP allows no form action).
+ui.settings.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void loadModels();
+  ui.prompt.focus();
+});
 ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   void send();
