@@ -2,6 +2,8 @@ import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
 import { ndjsonFormat } from "./ndjson/format";
+import { openaiFormat } from "./openai/format";
+import { listModels } from "./openai/models";
 import type { WireFormat } from "./wire-format";
 
 export type { ChatDependencies } from "./chat-handler";
@@ -17,5 +19,10 @@ export interface FormatRoute {
 
 /** Every route of every wire format; a new format adds its routes here. */
 export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
-  return [{ method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) }];
+  const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens });
+  return [
+    { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
+    { method: "post", path: "/chat/completions", format: openai, handler: chatHandler(openai, deps) },
+    { method: "get", path: "/models", format: openai, handler: listModels(deps.models) },
+  ];
 }
