@@ -36,9 +36,8 @@ const invalid = (path: readonly PropertyKey[], rule: string) => {
 const isBlank = (text: string) => text.trim().length === 0;
 
 /** The non-blank texts of a message's content (a refusal the assistant gave counts as its text). */
-function texts(content: string | ReadonlyArray<{ text?: string; refusal?: string }>): string[] {
-  const parts = typeof content === "string" ? [content] : content.map((part) => part.text ?? part.refusal ?? "");
-  return parts.filter((text) => !isBlank(text));
+function texts(content: ReadonlyArray<{ text?: string; refusal?: string }>): string[] {
+  return content.map((part) => part.text ?? part.refusal ?? "").filter((text) => !isBlank(text));
 }
 
 /** A `data:` URL -> a Converse image block; anything else is a 400 (the tasks cannot fetch remote images). */
@@ -90,14 +89,11 @@ export function toConverse(messages: readonly OpenAiMessage[]): ConverseConversa
         system.push(...texts(message.content).map((text) => ({ text })));
         return;
       case "user": {
-        const content: ContentBlock[] =
-          typeof message.content === "string"
-            ? texts(message.content).map((text) => ({ text }))
-            : message.content.flatMap((part, partIndex): ContentBlock[] =>
-                part.type === "text"
-                  ? texts(part.text).map((text) => ({ text }))
-                  : [imageBlock(part.image_url.url, [...path, "content", partIndex, "image_url", "url"])],
-              );
+        const content = message.content.flatMap((part, partIndex): ContentBlock[] =>
+          part.type === "text"
+            ? texts([part]).map((text) => ({ text }))
+            : [imageBlock(part.image_url.url, [...path, "content", partIndex, "image_url", "url"])],
+        );
         if (content.length === 0) throw invalid([...path, "content"], "must not be empty");
         append("user", content);
         return;

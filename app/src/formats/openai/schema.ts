@@ -30,17 +30,21 @@ const imagePart = z.strictObject({
 });
 const refusalPart = z.strictObject({ type: z.literal("refusal"), refusal: z.string() });
 
-const textContent = z.union([z.string(), z.array(textPart)], { error: "must be a string or a list of text parts" });
-const userContent = z.union(
-  [
-    z.string(),
-    z.array(
-      z.discriminatedUnion("type", [textPart, imagePart], {
-        error: "must be a text or image_url part (input_audio and file parts are not supported)",
-      }),
-    ),
-  ],
-  { error: "must be a string or a list of content parts" },
+/** A string is shorthand for one text part: normalised here, so the conversion sees lists of parts only. */
+const asParts = (value: unknown) => (typeof value === "string" ? [{ type: "text", text: value }] : value);
+const textContent = z.preprocess(asParts, z.array(textPart, { error: "must be a string or a list of text parts" }));
+const userContent = z.preprocess(
+  asParts,
+  z.array(
+    z.discriminatedUnion("type", [textPart, imagePart], {
+      error: "must be a text or image_url part (input_audio and file parts are not supported)",
+    }),
+    { error: "must be a string or a list of content parts" },
+  ),
+);
+const assistantContent = z.preprocess(
+  asParts,
+  z.array(z.discriminatedUnion("type", [textPart, refusalPart]), { error: "must be a string or a list of text parts" }),
 );
 
 export const toolCallSchema = z.strictObject({
@@ -56,7 +60,7 @@ const messageSchema = z.discriminatedUnion(
     z.strictObject({ role: z.literal("user"), content: userContent, name: z.string().optional() }),
     z.strictObject({
       role: z.literal("assistant"),
-      content: z.union([z.string(), z.array(z.discriminatedUnion("type", [textPart, refusalPart]))]).nullish(),
+      content: assistantContent.nullish(),
       name: z.string().optional(),
       tool_calls: z.array(toolCallSchema).nullish(),
       refusal: z.string().nullish(),
@@ -94,7 +98,8 @@ const maxTokens = z.number().int().min(1).max(MAX_TOKENS_LIMIT).nullish();
 
 export const chatCompletionSchema = z.strictObject(
   {
-    model: z.string().min(1).max(2048).nullish(),
+    // Empty or absent: the deployment's default model.
+    model: z.string().max(2048).nullish(),
     messages: z.array(messageSchema).min(1, "must hold at least one message").max(MAX_MESSAGES),
     stream: z.boolean().nullish(),
     stream_options: z
