@@ -54,7 +54,7 @@ describe("settings the stack passes to the container", () => {
   beforeEach(outsideProgram);
 
   it("are the registry's settings with a Pulumi key, and Pulumi.yaml declares each project key", () => {
-    assert.deepEqual(DEPLOYED.map(([, s]) => s.stack!.key).sort(), ["aws:region", "maxTokens", "modelId", "stageName"]);
+    assert.deepEqual(DEPLOYED.map(([, s]) => s.stack!.key).sort(), ["allowedModelIds", "aws:region", "maxTokens", "modelId", "stageName"]);
     for (const [, setting] of DEPLOYED) {
       if (!setting.stack!.key.includes(":")) assert.ok(projectFile.config[setting.stack!.key], setting.stack!.key);
     }
