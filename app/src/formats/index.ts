@@ -1,5 +1,6 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
+import { CHAT_COMPLETIONS_PATH, MODELS_PATH } from "../runtime-contract";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
 import { ndjsonFormat } from "./ndjson/format";
 import { openaiFormat } from "./openai/format";
@@ -22,7 +23,7 @@ export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
   const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens });
   return [
     { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
-    { method: "post", path: "/chat/completions", format: openai, handler: chatHandler(openai, deps) },
-    { method: "get", path: "/models", format: openai, handler: listModels(deps.models) },
+    { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },
+    { method: "get", path: MODELS_PATH, format: openai, handler: listModels(deps.models) },
   ];
 }
