@@ -143,7 +143,7 @@ describe("OpenAI errors: the openai SDK raises the right class before and after 
       ["tool_choice naming an unknown tool", { tools: [{ type: "function", function: { name: "f" } }], tool_choice: { type: "function", function: { name: "g" } } }, "tool_choice.function.name"],
       ["a tool result without its call", { messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "call_1", content: "r" }] }, "messages[1].tool_call_id"],
       ["tool call arguments that are not JSON", { tools: [{ type: "function", function: { name: "f" } }], messages: [{ role: "user", content: "x" }, { role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{" } }] }] }, "messages[1].tool_calls[0].function.arguments"],
-      ["an assistant message first", { messages: [{ role: "system", content: "s" }, { role: "assistant", content: "hello" }] }, "messages[1].role"],
+      ["an assistant message first", { messages: [{ role: "system", content: "s" }, { role: "assistant", content: "hello" }, { role: "user", content: "hi" }] }, "messages[1].role"],
       ["an empty user message", { messages: [{ role: "user", content: "  " }] }, "messages[0].content"],
       ["max_tokens and max_completion_tokens disagreeing", { max_tokens: 5, max_completion_tokens: 6 }, "max_tokens"],
       ["an unknown role", { messages: [{ role: "function", content: "x", name: "f" }] }, "messages[0].role"],

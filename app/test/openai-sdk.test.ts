@@ -182,6 +182,32 @@ describe("OpenAI Chat Completions with the openai SDK", () => {
     assert.equal(lastBedrockBody().inferenceConfig.maxTokens, 16384 + 1024);
   });
 
+  it("answering a tool round continues without thinking (its signed thinking blocks cannot come back in this format)", async () => {
+    h.fake.setScenario({ steps: [{ text: "It is 3." }] });
+    const tools: OpenAI.Chat.ChatCompletionTool[] = [{ type: "function", function: { name: "add" } }];
+    const toolRound: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: "user", content: "1+2?" },
+      { role: "assistant", content: null, tool_calls: [{ id: "t1", type: "function", function: { name: "add", arguments: '{"a":1,"b":2}' } }] },
+      { role: "tool", tool_call_id: "t1", content: "3" },
+    ];
+    await client.chat.completions.create({ model: MODEL, tools, reasoning_effort: "low", max_tokens: 300, messages: toolRound });
+    assert.equal(lastBedrockBody().additionalModelRequestFields, undefined);
+    assert.equal(lastBedrockBody().inferenceConfig.maxTokens, 300);
+    await client.chat.completions.create({
+      model: MODEL, tools, reasoning_effort: "low", messages: [...toolRound, { role: "assistant", content: "It is 3." }, { role: "user", content: "And 2+2?" }],
+    });
+    assert.deepEqual(lastBedrockBody().additionalModelRequestFields, { thinking: { type: "enabled", budget_tokens: 2048 } }, "the next user turn thinks again");
+  });
+
+  it("skips an empty assistant message (a cut-off reply) and merges the user turns around it", async () => {
+    h.fake.setScenario({ steps: [{ text: "ok" }] });
+    await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "A" }, { role: "assistant", content: "" }, { role: "user", content: "B" }],
+    });
+    assert.deepEqual(lastBedrockBody().messages, [{ role: "user", content: [{ text: "A" }, { text: "B" }] }]);
+  });
+
   it("sends a data: URL image as a Bedrock image block", async () => {
     h.fake.setScenario({ steps: [{ text: "A pixel." }] });
     await client.chat.completions.create({

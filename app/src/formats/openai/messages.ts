@@ -9,8 +9,8 @@ import type { OpenAiMessage } from "./schema";
  * - `system` and `developer` messages, wherever they stand, become the system blocks, in order.
  * - `tool` messages become `toolResult` blocks of a user turn; consecutive turns of one role are merged into one,
  *   because Converse requires strictly alternating roles (and all results of one tool round in one user turn).
- * - Blank text is dropped where OpenAI allows it (an assistant turn with only tool calls); Bedrock rejects blank
- *   text blocks, so a turn left with nothing is a 400 naming the message.
+ * - Blank text is dropped (Bedrock rejects blank text blocks): an assistant message left with nothing is skipped, a
+ *   user message left with nothing is a 400 naming it.
  */
 
 const IMAGE_FORMATS: Readonly<Record<string, ImageFormat>> = {
@@ -101,9 +101,9 @@ export function toConverse(messages: readonly OpenAiMessage[]): ConverseConversa
       case "assistant": {
         const text = message.content == null ? [] : texts(message.content);
         const content: ContentBlock[] = [...text.map((value) => ({ text: value })), ...toolUseBlocks(message, path)];
-        if (content.length === 0) throw invalid([...path, "content"], "must not be empty (or the message must carry tool_calls)");
         message.tool_calls?.forEach((call) => toolCallIds.add(call.id));
-        append("assistant", content);
+        // An empty assistant turn (a reply that was cut off, or only reasoning) says nothing Bedrock could take.
+        if (content.length > 0) append("assistant", content);
         return;
       }
       case "tool": {

@@ -1,4 +1,4 @@
-import type { ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
+import type { Message, ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
 import type { ChatRequest } from "../../bedrock/chat-request";
 import { MAX_TOKENS_LIMIT } from "../../config";
 import { ApiError } from "../../http/errors";
@@ -38,7 +38,7 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number): Ope
   const { system, messages } = toConverse(data.messages);
   const stopSequences = typeof data.stop === "string" ? [data.stop] : (data.stop ?? undefined);
   const requestedMaxTokens = maxTokensOf(data);
-  const thinking = thinkingOf(data);
+  const thinking = continuesToolRound(messages) ? undefined : thinkingOf(data);
   const maxTokens = thinking
     ? Math.min(MAX_TOKENS_LIMIT, thinking.budget_tokens + (requestedMaxTokens ?? defaultMaxTokens))
     : requestedMaxTokens;
@@ -60,6 +60,17 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number): Ope
     },
     includeUsage: data.stream_options?.include_usage === true,
   };
+}
+
+/**
+ * Whether the request answers the model's tool calls (its last turns: assistant tool calls, then their results).
+ * Claude then requires the round's signed thinking blocks back, which OpenAI's format cannot carry, so such a
+ * request continues without extended thinking (README); the next user turn thinks again.
+ */
+function continuesToolRound(messages: readonly Message[]): boolean {
+  const [assistant, results] = messages.slice(-2);
+  return assistant?.role === "assistant" && assistant.content?.some((block) => block.toolUse) === true &&
+    results?.role === "user" && results.content?.some((block) => block.toolResult) === true;
 }
 
 function maxTokensOf(data: ChatCompletionBody): number | undefined {
