@@ -44,6 +44,8 @@ export interface RecordedResource {
   readonly id: string;
   readonly inputs: any;
   readonly transforms: readonly pulumi.ResourceTransform[];
+  /** Logical names of the resources it depends on (`dependsOn` and inputs taken from other resources). */
+  readonly dependsOn: readonly string[];
 }
 
 export interface RecordedInvoke {
@@ -122,12 +124,16 @@ export async function outsideProgram(): Promise<void> {
 async function execute(overrides: Overrides): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
+  const dependencies = new Map<string, string[]>();
   pulumi.runtime.setAllConfig(stackConfig(overrides));
   await pulumi.runtime.setMocks({
     newResource(args: pulumi.runtime.MockResourceArgs) {
       const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${args.name}` : `${args.name}-id`;
       const inputs = revealSecrets(args.inputs);
-      resources.push({ type: args.type, name: args.name, id, inputs, transforms: args.transforms ?? [] });
+      resources.push({
+        type: args.type, name: args.name, id, inputs, transforms: args.transforms ?? [],
+        dependsOn: dependencies.get(`${args.type}::${args.name}`) ?? [],
+      });
       return { id, state: { ...args.inputs, ...fakeOutputs(args.type, args.name, inputs) } };
     },
     call(args: pulumi.runtime.MockCallArgs) {
@@ -135,6 +141,7 @@ async function execute(overrides: Overrides): Promise<ProgramRun> {
       return fakeInvoke(args.token);
     },
   }, PROJECT, "dev", false);
+  recordDependencies(dependencies);
 
   for (const cached of Object.keys(require.cache)) {
     if (cached.startsWith(INFRA_DIR + path.sep) && !cached.startsWith(path.join(INFRA_DIR, "test"))) {
@@ -170,6 +177,20 @@ async function execute(overrides: Overrides): Promise<ProgramRun> {
       }
       return matches[0];
     },
+  };
+}
+
+/**
+ * The mocks' `newResource` does not see a resource's dependencies; the registration request the SDK sends the mock
+ * monitor does. Records them (as logical names) by type and name.
+ */
+function recordDependencies(into: Map<string, string[]>): void {
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    const urns: string[] = req.getDependenciesList();
+    into.set(`${req.getType()}::${req.getName()}`, urns.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)));
+    return register(req, callback);
   };
 }
 
@@ -230,7 +251,7 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
     case "aws:iam/role:Role":
       return { name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` };
     case "aws:ecs/cluster:Cluster":
-      return { name, arn: arn("ecs", `cluster/${name}`) };
+      return { name: inputs.name ?? name, arn: arn("ecs", `cluster/${inputs.name ?? name}`) };
     case "aws:apigateway/restApi:RestApi":
       return { rootResourceId: "root-resource-id" };
     case "aws:apigateway/stage:Stage":
