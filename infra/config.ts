@@ -58,7 +58,8 @@ const stackConfigSchema = z
     availabilityZones: z
       .array(z.string().regex(AZ_NAME_PATTERN, "must be an availability zone name such as us-east-1a"))
       .refine((zones) => zones.length === 0 || (zones.length >= 2 && new Set(zones).size === zones.length),
-        "must be empty (zones are then chosen where VPC link v2 works) or list at least two distinct zones")
+        "must be empty (zones are then chosen once, where VPC link v2 and the endpoints work) or list at least two " +
+        "distinct zones")
       .default([]),
     manageApiGatewayAccount: z.stringbool().default(true),
   })

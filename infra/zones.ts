@@ -79,7 +79,8 @@ export async function chooseAvailabilityZones(args: ZoneChoiceArgs): Promise<str
   if (eligible.length < ZONE_COUNT) {
     throw new pulumi.RunError(
       `${args.region} has ${eligible.length} zone(s) with VPC link v2 and every endpoint service ` +
-      `(${args.endpointServices.join(", ")}); ${ZONE_COUNT} are needed. Set ${args.configKey} to zones that have them.`);
+      `(${args.endpointServices.join(", ")}); ${ZONE_COUNT} are needed. ` +
+      `Set ${args.configKey} to zones that have them.`);
   }
   const chosen = eligible.slice(0, ZONE_COUNT).map((zone) => zone.name);
   if (args.deployedUnrecorded) {

@@ -94,7 +94,8 @@ describe("settings the stack passes to the container", () => {
   });
 
   it("gives the container an environment the app reads back as the stack's values", () => {
-    pulumi.runtime.setAllConfig(stackConfig({ maxTokens: "4096", stageName: "/prod/", modelId: "amazon.nova-pro-v1:0" }));
+    const overrides = { maxTokens: "4096", stageName: "/prod/", modelId: "amazon.nova-pro-v1:0" };
+    pulumi.runtime.setAllConfig(stackConfig(overrides));
     const stack = loadStackConfig();
     assert.equal(stack.stageName, "prod", "the stage API Gateway gets is the prefix the app serves");
     const env = Object.fromEntries(containerEnvironment(stack).map(({ name, value }) => [name, value]));

@@ -3,7 +3,9 @@ import * as assert from "node:assert/strict";
 import { interfaceEndpointServiceNames } from "../network";
 import { ZONES_OUTPUT } from "../stack-state";
 import { VPC_LINK_ZONE_IDS } from "../zones";
-import { FAKE_ZONES, ORGANIZATION, PROJECT, ProgramRun, programError, REGION, runProgram, World } from "./program-under-mocks";
+import {
+  FAKE_ZONES, ORGANIZATION, PROJECT, ProgramRun, programError, REGION, runProgram, World,
+} from "./program-under-mocks";
 
 const VPC = "awsx:ec2:Vpc";
 const zonesOf = (run: ProgramRun) => run.one(VPC, "chat-vpc").inputs.availabilityZoneNames;
@@ -52,13 +54,14 @@ describe("availability zones", () => {
     assert.equal(reference.inputs.name, `${ORGANIZATION}/${PROJECT}/dev`, "the stack reads its own outputs");
   });
 
-  it("refuses a stack deployed before zones were recorded when the choice would differ, naming the zones to pin", async () => {
+  it("refuses a stack deployed before zones were recorded if the choice would differ, naming the zones", async () => {
     const error = await programError({}, { previousOutputs: { url: "https://x/v1" } });
     assert.ok(pulumi.RunError.isInstance(error));
     assert.match(error.message, new RegExp(`^${KEY}: this stack was deployed before the program recorded its zones`));
     // What the earlier rule chose: the first names whose IDs have VPC link v2.
     assert.match(error.message, /most likely us-east-1a, us-east-1b/);
-    assert.match(error.message, /pulumi config set --path 'availabilityZones\[0\]' us-east-1a && .*'availabilityZones\[1\]' us-east-1b/);
+    assert.match(error.message,
+      /pulumi config set --path 'availabilityZones\[0\]' us-east-1a && .*'availabilityZones\[1\]' us-east-1b/);
   });
 
   it("upgrades such a stack silently when the earlier rule chose the same zones", async () => {
@@ -94,7 +97,8 @@ describe("availability zones", () => {
     const pinned = await runProgram({ availabilityZones: '["us-east-1b","us-east-1d"]' });
     assert.deepEqual(zonesOf(pinned), ["us-east-1b", "us-east-1d"]);
     const unsupported = await programError({ availabilityZones: '["us-east-1e","us-east-1d"]' });
-    assert.match(unsupported.message, new RegExp(`^${KEY}: the configured zones .*us-east-1e \\(use1-az3\\) has no VPC link v2`));
+    assert.match(unsupported.message,
+      new RegExp(`^${KEY}: the configured zones .*us-east-1e \\(use1-az3\\) has no VPC link v2`));
     assert.ok(!VPC_LINK_ZONE_IDS[REGION].includes("use1-az3"));
     const ecr = `com.amazonaws.${REGION}.ecr.dkr`;
     const missing = await programError({ availabilityZones: '["us-east-1b","us-east-1d"]' },
