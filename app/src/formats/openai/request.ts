@@ -38,7 +38,9 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number): Ope
   const { system, messages } = toConverse(data.messages);
   const stopSequences = typeof data.stop === "string" ? [data.stop] : (data.stop ?? undefined);
   const requestedMaxTokens = maxTokensOf(data);
-  const thinking = continuesToolRound(messages) ? undefined : thinkingOf(data);
+  // Checked either way, so a request is refused or accepted for what it says, not for where the conversation stands.
+  const requestedThinking = thinkingOf(data);
+  const thinking = continuesToolRound(messages) ? undefined : requestedThinking;
   const maxTokens = thinking
     ? Math.min(MAX_TOKENS_LIMIT, thinking.budget_tokens + (requestedMaxTokens ?? defaultMaxTokens))
     : requestedMaxTokens;
