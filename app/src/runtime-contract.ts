@@ -40,8 +40,9 @@ export const HEALTH_PATH = "/health";
  */
 export const GATEWAY_REQUEST_ID_HEADER = "x-request-id";
 export const STREAM_PATH = "/stream";
-/** The browser playground (app/src/playground/); exposed by API Gateway only when the stack enables it. */
-export const PLAYGROUND_PATH = "/playground";
+export {
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, MESSAGES_PATH, MODELS_PATH, PLAYGROUND_PATH, USAGE_PATH,
+} from "./route-paths";
 
 /**
  * Container health check. The runtime image has no curl, so Node's own fetch does the probe.

@@ -80,7 +80,8 @@ describe("chat client shared by the playground and the terminal client", () => {
         model: "m", messages: [{ role: "system", content: "S" }, ...messages], max_tokens: 9, temperature: 0,
         stream: true, stream_options: { include_usage: true },
       });
-      assert.equal(endpoint("https://x.example/v1/", "models"), "https://x.example/v1/models");
+      assert.equal(endpoint("https://x.example/v1/", "/models"), "https://x.example/v1/models");
+      assert.equal(endpoint("https://x.example/v1", "/models"), "https://x.example/v1/models");
     });
 
     it("measures tokens per second from the first token to the end, not from the request", () => {

@@ -1,3 +1,4 @@
+import { CHAT_COMPLETIONS_PATH, MODELS_PATH } from "../../route-paths";
 import { ChatError, httpError, streamError } from "./chat-error";
 import { replyStats, type ReplyStats, type ReplyTimes, type Usage } from "./reply-stats";
 import { sseData } from "./sse";
@@ -45,9 +46,6 @@ export interface ChatReply {
   stats: ReplyStats;
 }
 
-export const CHAT_COMPLETIONS_PATH = "chat/completions";
-export const MODELS_PATH = "models";
-
 /**
  * Headers that carry the key: `Authorization: Bearer` (what OpenAI clients send) and `x-api-key` (what API
  * Gateway's usage plans read), so the typed key works whichever one the deployment checks.
@@ -56,9 +54,9 @@ export function authHeaders(apiKey: string | undefined): Record<string, string> 
   return apiKey ? { authorization: `Bearer ${apiKey}`, "x-api-key": apiKey } : {};
 }
 
-/** `base` + `path` with exactly one slash between them. */
+/** The stage URL (with or without a trailing slash) + a route path (`/models`). */
 export function endpoint(baseUrl: string, path: string): string {
-  return `${baseUrl.replace(/\/+$/, "")}/${path}`;
+  return `${baseUrl.replace(/\/+$/, "")}${path}`;
 }
 
 /** The Chat Completions request body for a turn: streamed, with the usage chunk at the end. */

@@ -13,7 +13,6 @@ const KEY_STORAGE = "chat-playground.api-key";
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   endpoint: $<HTMLElement>("endpoint"),
-  settings: $<HTMLFormElement>("settings"),
   apiKey: $<HTMLInputElement>("api-key"),
   model: $<HTMLSelectElement>("model"),
   system: $<HTMLTextAreaElement>("system"),
@@ -148,12 +147,6 @@ ui.apiKey.addEventListener("input", () => {
 });
 // A new key may see other models (or be the first one that is accepted).
 ui.apiKey.addEventListener("change", () => void loadModels());
-// Enter in a settings field applies it (the page never navigates: its CSP allows no form action).
-ui.settings.addEventListener("submit", (event) => {
-  event.preventDefault();
-  void loadModels();
-  ui.prompt.focus();
-});
 ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   void send();
