@@ -7,6 +7,8 @@ import { formatStats, type ReplyStats } from "../src/playground/client/reply-sta
 export class Terminal {
   private readonly color: boolean;
   private atLineStart = true;
+  /** Reasoning was written last: the answer starts on a line of its own. */
+  private reasoningOpen = false;
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -22,6 +24,7 @@ export class Terminal {
 
   /** A piece of the reply, as it arrives. */
   text(piece: string): void {
+    this.closeReasoning();
     this.out.write(piece);
     this.atLineStart = piece.endsWith("\n");
   }
@@ -29,6 +32,7 @@ export class Terminal {
   /** A piece of the model's reasoning: dimmed, on stderr, so stdout holds only the answer. */
   reasoning(piece: string): void {
     this.err.write(this.paint(2, piece));
+    this.reasoningOpen = true;
   }
 
   /** One raw frame (`--json`), one per line. */
@@ -52,7 +56,13 @@ export class Terminal {
   }
 
   private endLine(): void {
+    this.closeReasoning();
     if (!this.atLineStart) this.out.write("\n");
     this.atLineStart = true;
+  }
+
+  private closeReasoning(): void {
+    if (this.reasoningOpen) this.err.write("\n");
+    this.reasoningOpen = false;
   }
 }

@@ -142,6 +142,14 @@ describe("terminal client (npm run chat / bedrock-chat), spawned with pipes agai
     assert.equal((await chat.exited).code, 0);
   });
 
+  it("writes extended thinking to stderr, so stdout holds the answer alone", async () => {
+    h.fake.setScenario({ steps: [{ reasoning: "Let me think." }, { signature: "sig" }, { text: "Four." }] });
+    const run = await ChatProcess.run(["What is 2+2?"], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "Four.\n");
+    assert.match(run.stderr, /^Let me think\.\n\[TTFT/);
+  });
+
   it("--json prints each raw frame as one JSON line (and never [DONE])", async () => {
     h.fake.setScenario({ steps: [{ text: "A" }, { text: "B" }], usage: { inputTokens: 2, outputTokens: 2 } });
     const run = await ChatProcess.run(["--json", "hi"], env);

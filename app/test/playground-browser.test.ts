@@ -77,6 +77,17 @@ describe("playground page in Chromium (playwright-core), against the service and
     assert.equal(await page.locator("#status").textContent(), "Reply complete.");
   });
 
+  it("shows extended thinking in a collapsed Reasoning section, apart from the answer", async () => {
+    h.fake.setScenario({ steps: [{ reasoning: "Let me think. " }, { reasoning: "Two plus two." }, { signature: "sig" }, { text: "Four." }] });
+    await send("What is 2+2?");
+    await reply().locator(".stats").waitFor();
+    const reasoning = reply().locator("details.reasoning");
+    assert.equal(await reasoning.getAttribute("open"), null);
+    assert.equal(await reasoning.locator("summary").textContent(), "Reasoning");
+    assert.equal(await reasoning.locator("div").textContent(), "Let me think. Two plus two.");
+    assert.equal(await reply().locator(".text").textContent(), "Four.");
+  });
+
   it("keeps a multi-turn history and sends the settings (model, system prompt, max tokens, temperature)", async () => {
     const before = h.fake.requests.length;
     h.fake.setScenario((req) => ({ steps: [{ text: req.id === before + 1 ? "Paris." : "About 2.1 million." }] }));
