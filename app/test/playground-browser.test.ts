@@ -55,6 +55,24 @@ describe("playground page in Chromium (playwright-core), against the service and
     assert.deepEqual(options, [`${MODEL_ID} (default)`]);
   });
 
+  it("behind a gateway that wants a key, asks for it first, then lists the models with it", async () => {
+    const key = "typed-key-123";
+    const gated = await browser.context.newPage();
+    // API Gateway's answer without a key (its authorizer's 401), and with the key: the request reaches the app.
+    await gated.route("**/models", (route) =>
+      route.request().headers().authorization === `Bearer ${key}`
+        ? route.continue()
+        : route.fulfill({ status: 401, contentType: "application/json", body: '{"message":"Unauthorized"}' }),
+    );
+    await gated.goto(`${h.url}/playground`);
+    await gated.locator("#status", { hasText: "Type the API key to start." }).waitFor();
+    assert.equal(await gated.locator("#error").isHidden(), true);
+    await gated.locator("#api-key").fill(key);
+    await gated.locator("#api-key").press("Tab");
+    await gated.locator("#model option", { hasText: MODEL_ID }).waitFor({ state: "attached" });
+    await gated.close();
+  });
+
   it("shows the reply in several DOM updates while it streams, then its figures", async () => {
     h.fake.setScenario({ steps: pieces("One two three four five six seven eight.", 15), usage: { inputTokens: 9, outputTokens: 8 } });
     // Each change of the reply's text, and whether the reply was still running at that moment.
