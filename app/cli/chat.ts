@@ -20,6 +20,7 @@ async function main(): Promise<number> {
   }
   const terminal = new Terminal(process.stdout, process.stderr, process.env);
   const endpoint = await resolveEndpoint(options, process.env, process.env.INIT_CWD || process.cwd());
+  if (endpoint.note) terminal.note(`note: ${endpoint.note}`);
   const session = new ChatSession(endpoint, options.settings, terminal, options.json);
   // The reader went away (`| head`): stop the reply, which cancels the Bedrock call, and leave quietly.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {

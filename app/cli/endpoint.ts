@@ -14,6 +14,8 @@ export interface Endpoint {
   apiKey?: string;
   /** Where the URL came from, shown when an interactive chat starts. */
   source: "flag or environment" | "pulumi stack output" | "local mode";
+  /** Why the stack's outputs were not used although this is a Pulumi project (printed, so the fallback is no mystery). */
+  note?: string;
 }
 
 const PULUMI_TIMEOUT_MS = 30_000;
@@ -26,12 +28,15 @@ export async function resolveEndpoint(
 ): Promise<Endpoint> {
   if (given.url) return { url: given.url, apiKey: given.apiKey, source: "flag or environment" };
   const stack = await stackOutputs(env, cwd);
-  if (stack?.url) return { url: stack.url, apiKey: given.apiKey ?? stack.apiKey, source: "pulumi stack output" };
-  return { url: `http://localhost:${env.PORT || 8080}`, apiKey: given.apiKey, source: "local mode" };
+  if (stack && "url" in stack) return { url: stack.url, apiKey: given.apiKey ?? stack.apiKey, source: "pulumi stack output" };
+  const local = `http://localhost:${env.PORT || 8080}`;
+  return { url: local, apiKey: given.apiKey, source: "local mode", note: stack && `${stack.problem}; using ${local}` };
 }
 
-/** The stack's `url` and `apiKey` outputs, or undefined when there is no Pulumi project, CLI, or selected stack. */
-async function stackOutputs(env: NodeJS.ProcessEnv, cwd: string): Promise<{ url?: string; apiKey?: string } | undefined> {
+type StackOutputs = { url: string; apiKey?: string } | { problem: string };
+
+/** The stack's `url` and `apiKey` outputs; undefined when there is no Pulumi project or CLI here. */
+async function stackOutputs(env: NodeJS.ProcessEnv, cwd: string): Promise<StackOutputs | undefined> {
   if (!existsSync(path.join(cwd, "Pulumi.yaml")) || !onPath("pulumi", env)) return undefined;
   try {
     const { stdout } = await promisify(execFile)("pulumi", ["stack", "output", "--json", "--show-secrets"], {
@@ -41,10 +46,12 @@ async function stackOutputs(env: NodeJS.ProcessEnv, cwd: string): Promise<{ url?
     });
     const outputs = JSON.parse(stdout) as Record<string, unknown>;
     const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
-    return { url: text(outputs.url), apiKey: text(outputs.apiKey) };
-  } catch {
-    // No stack selected, not logged in, no outputs yet: the local mode is the next candidate.
-    return undefined;
+    const url = text(outputs.url);
+    return url ? { url, apiKey: text(outputs.apiKey) } : { problem: "the Pulumi stack has no url output (not deployed yet?)" };
+  } catch (error) {
+    // No stack selected, not logged in, no passphrase for the secrets: the local mode is the next candidate.
+    const said = String((error as { stderr?: string }).stderr ?? "").trim().split("\n")[0] || (error as Error).message;
+    return { problem: `pulumi stack output failed (${said.replace(/^error: /, "")})` };
   }
 }
 

@@ -231,13 +231,14 @@ describe("terminal client (npm run chat / bedrock-chat), spawned with pipes agai
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-    /** A `pulumi` on PATH that answers `stack output` like the CLI does and notes how it was called. */
-    function fakePulumi(outputs: Record<string, string>): string {
+    /** A `pulumi` on PATH that answers `stack output` like the CLI does (or fails like it) and notes how it was called. */
+    function fakePulumi(outputs: Record<string, string>, failure?: string): string {
       const bin = path.join(dir, "bin");
       writeFileSync(path.join(dir, "Pulumi.yaml"), "name: test\nruntime: nodejs\n");
       mkdirSync(bin);
       const script = path.join(bin, "pulumi");
-      writeFileSync(script, `#!/bin/sh\necho "$PWD $*" > "${dir}/pulumi-called"\necho '${JSON.stringify(outputs)}'\n`);
+      const answer = failure ? `echo '${failure}' >&2\nexit 255` : `echo '${JSON.stringify(outputs)}'`;
+      writeFileSync(script, `#!/bin/sh\necho "$PWD $*" > "${dir}/pulumi-called"\n${answer}\n`);
       chmodSync(script, 0o755);
       return `${bin}${path.delimiter}${process.env.PATH}`;
     }
@@ -265,6 +266,13 @@ describe("terminal client (npm run chat / bedrock-chat), spawned with pipes agai
       const PATH = fakePulumi({ url: `${await closedPortUrl()}/v1`, apiKey: "stack-key" });
       const run = await ChatProcess.run(["hi"], { PATH, INIT_CWD: dir, CHAT_API_URL: h.url });
       assert.equal(run.code, 0, run.stderr);
+    });
+
+    it("says why when the stack cannot answer, then uses the local mode", async () => {
+      const PATH = fakePulumi({}, "error: no stack selected; please use `pulumi stack select`");
+      const run = await ChatProcess.run(["hi"], { PATH, INIT_CWD: dir, PORT: new URL(h.url).port });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /^note: pulumi stack output failed \(no stack selected; please use `pulumi stack select`\); using http:\/\/localhost:\d+\n/);
     });
 
     it("otherwise the local mode's URL (localhost:$PORT)", async () => {
