@@ -20,7 +20,7 @@ describe("playground page in Chromium (playwright-core), against the service and
   let page: Page;
 
   before(async () => {
-    h = await startHarness({ MODEL_ID });
+    h = await startHarness({ MODEL_ID, STAGE_PREFIX: "v1" });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -53,6 +53,18 @@ describe("playground page in Chromium (playwright-core), against the service and
   it("lists the served models from GET /models, the default first", async () => {
     const options = await page.locator("#model option").allTextContents();
     assert.deepEqual(options, [`${MODEL_ID} (default)`]);
+  });
+
+  it("under the stage path (as deployed: <stage URL>/playground) calls the API beside it", async () => {
+    const staged = await browser.context.newPage();
+    const paths: string[] = [];
+    staged.on("request", (request) => paths.push(new URL(request.url()).pathname));
+    await staged.goto(`${h.url}/v1/playground`);
+    await staged.locator("#prompt").fill("Hi");
+    await staged.locator("#send").click();
+    await staged.locator(".turn.assistant .stats").waitFor();
+    assert.deepEqual(paths.filter((p) => p !== "/favicon.ico"), ["/v1/playground", "/v1/models", "/v1/chat/completions"]);
+    await staged.close();
   });
 
   it("behind a gateway that wants a key, asks for it first, then lists the models with it", async () => {
