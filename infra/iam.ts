@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { parseModelId } from "../app/src/bedrock/model-ids";
 
 /**
  * IAM for the service: the Bedrock permissions derived from the configured model ID, the task role that carries
@@ -9,26 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 /** The only Bedrock action the app needs: ConverseStream is authorised as InvokeModelWithResponseStream. */
 export const BEDROCK_STREAM_ACTION = "bedrock:InvokeModelWithResponseStream";
 
-/** Prefixes of geographic cross-Region (system) inference profiles, e.g. `us.anthropic.claude-...`. */
-const GEOGRAPHIC_PROFILE_PREFIXES = ["us", "us-gov", "eu", "apac", "jp", "au", "ca"];
-
-export type ModelKind = "global-profile" | "geographic-profile" | "foundation-model";
-
-export interface ParsedModelId {
-  readonly kind: ModelKind;
-  /** The model ID without its profile prefix, as it appears in foundation-model ARNs. */
-  readonly foundationModelId: string;
-}
-
-/** Tells a global or geographic inference profile ID from a plain foundation-model ID. */
-export function parseModelId(modelId: string): ParsedModelId {
-  const dot = modelId.indexOf(".");
-  const prefix = modelId.slice(0, dot);
-  const rest = modelId.slice(dot + 1);
-  if (prefix === "global") return { kind: "global-profile", foundationModelId: rest };
-  if (GEOGRAPHIC_PROFILE_PREFIXES.includes(prefix)) return { kind: "geographic-profile", foundationModelId: rest };
-  return { kind: "foundation-model", foundationModelId: modelId };
-}
+export { type ModelKind, type ParsedModelId, parseModelId } from "../app/src/bedrock/model-ids";
 
 export interface ModelScope {
   readonly modelId: string;
@@ -90,6 +72,23 @@ export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
   ];
 }
 
+/** Token counting (`POST /v1/messages/count_tokens`): CountTokens is authorised as its own action. */
+export const BEDROCK_COUNT_TOKENS_ACTION = "bedrock:CountTokens";
+
+/**
+ * CountTokens takes only a foundation model id (the app strips a profile prefix), so the grant is that foundation
+ * model in this region. It cannot run inference: counting is free and reads nothing but the request.
+ */
+export function countTokensStatement(scope: Pick<ModelScope, "modelId" | "region" | "partition">): PolicyStatement {
+  const { foundationModelId } = parseModelId(scope.modelId);
+  return {
+    Sid: "CountTokens",
+    Effect: "Allow",
+    Action: [BEDROCK_COUNT_TOKENS_ACTION],
+    Resource: [`arn:${scope.partition}:bedrock:${scope.region}::foundation-model/${foundationModelId}`],
+  };
+}
+
 export interface ServiceRolesArgs {
   readonly modelId: string;
   readonly region: string;
@@ -124,6 +123,11 @@ export class ServiceRoles extends pulumi.ComponentResource {
       }))),
     }, { parent: this });
 
+    const countTokensPolicy = new aws.iam.RolePolicy(`${name}-task-count-tokens`, {
+      role: taskRole.id,
+      policy: policyJson([countTokensStatement(args)]),
+    }, { parent: this });
+
     const executionRole = new aws.iam.Role(`${name}-execution`, {
       description: "Lets ECS pull the chat image from its repository and write the container logs",
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
@@ -151,7 +155,7 @@ export class ServiceRoles extends pulumi.ComponentResource {
 
     // The ARNs resolve only once each role's policy exists, so the task definition (and its first tasks) never sees
     // a role without its permissions: an image pull before the execution policy would trip the circuit breaker.
-    this.taskRoleArn = withPolicy(taskRole.arn, taskPolicy);
+    this.taskRoleArn = withPolicy(withPolicy(taskRole.arn, taskPolicy), countTokensPolicy);
     this.executionRoleArn = withPolicy(executionRole.arn, executionPolicy);
     this.registerOutputs({ taskRoleArn: this.taskRoleArn, executionRoleArn: this.executionRoleArn });
   }
