@@ -94,16 +94,16 @@ describe("Anthropic Messages: the SDK's view", () => {
 
   it("carries system (string or blocks), multi-turn history and every inference setting to Converse", async () => {
     h.fake.setScenario({ steps: [{ text: "ok" }], stopReason: "stop_sequence" });
+    // The sampling settings older SDKs and Claude Code still send (this SDK version no longer types them).
+    const sampling = { temperature: 0.3, top_p: 0.9, top_k: 40 };
     const message = await client.messages.create({
       model,
       max_tokens: 300,
       system: "Be brief.",
-      temperature: 0.3,
-      top_p: 0.9,
-      top_k: 40,
+      ...sampling,
       stop_sequences: ["END"],
       messages: [user("Hi"), { role: "assistant", content: "Hello!" }, user("Tell me"), user([{ type: "text", text: "a joke" }])],
-    });
+    } as Anthropic.MessageCreateParamsNonStreaming);
     assert.equal(message.stop_reason, "stop_sequence");
     assert.equal(message.stop_sequence, "END", "the one stop sequence given is the one that matched");
     const body = lastConverse();
@@ -279,6 +279,33 @@ describe("Anthropic Messages: the SDK's view", () => {
 
     const streamed = await client.messages.stream({ ...params, stream: true }).finalMessage();
     assert.deepEqual(streamed.usage, message.usage, "message_delta carries the cache counts to the SDK's snapshot");
+  });
+
+  it("top-level cache_control (automatic caching) marks the conversation's last block", async () => {
+    h.fake.setScenario({ steps: [{ text: "ok" }] });
+    await client.messages.create({
+      model,
+      max_tokens: 10,
+      cache_control: { type: "ephemeral" },
+      messages: [user("first"), { role: "assistant", content: "reply" }, user([{ type: "text", text: "a" }, { type: "text", text: "b" }])],
+    });
+    assert.deepEqual(lastConverse().messages[2].content, [{ text: "a" }, { text: "b" }, { cachePoint: { type: "default" } }]);
+  });
+
+  it("takes a non-streamed reply's content back as history, and the settings Bedrock satisfies as they are", async () => {
+    h.fake.setScenario({ steps: [{ text: "first answer" }] });
+    const first = await client.messages.create({ model, max_tokens: 10, messages: [user("q1")] });
+    await client.messages.create({
+      model,
+      max_tokens: 10,
+      service_tier: "standard_only",
+      messages: [user("q1"), { role: "assistant", content: first.content }, user("q2")],
+    });
+    assert.deepEqual(lastConverse().messages[1], { role: "assistant", content: [{ text: "first answer" }] });
+    await assert.rejects(
+      client.messages.create({ model, max_tokens: 2000, thinking: { type: "adaptive" }, messages: [user("x")] }),
+      (err: any) => err instanceof Anthropic.BadRequestError && err.error.error.message === 'thinking.type: must be "enabled" (with budget_tokens) or "disabled" on Bedrock',
+    );
   });
 
   it("passes images and documents (PDF, plain text) as Converse bytes", async () => {

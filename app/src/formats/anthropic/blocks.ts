@@ -22,7 +22,7 @@ export function withCachePoint<T>(block: T, marker: CacheControl): (T | { cacheP
 }
 
 /** Citations in a reply cannot be rendered back (Converse's citation events are not relayed), so none are asked for. */
-const noCitations = z.union([z.null(), z.array(z.unknown()).max(0, "citations are not supported by this gateway")]).optional();
+const noCitations = z.array(z.unknown()).max(0, "citations are not supported by this gateway").nullish();
 
 export const textBlock = z.strictObject({
   type: z.literal("text"),
@@ -32,6 +32,17 @@ export const textBlock = z.strictObject({
 });
 
 const base64Data = z.base64("must be base64-encoded");
+
+/**
+ * The API's shorthand: a string where blocks are expected is one text block (an empty string: none). Expanded
+ * before validation, so a bad block is reported at its own path rather than as "not a string either".
+ */
+export function textOrBlocks<T extends z.ZodType>(blocks: z.ZodArray<T>) {
+  return z.preprocess(
+    (value) => (typeof value === "string" ? (value === "" ? [] : [{ type: "text", text: value }]) : value),
+    blocks,
+  );
+}
 
 const imageBlock = z.strictObject({
   type: z.literal("image"),
@@ -75,9 +86,7 @@ const toolUseBlock = z.strictObject({
 const toolResultBlock = z.strictObject({
   type: z.literal("tool_result"),
   tool_use_id: z.string().min(1),
-  content: z
-    .union([z.string(), z.array(z.discriminatedUnion("type", [textBlock, imageBlock], { error: unsupportedType("text, image") }))])
-    .optional(),
+  content: textOrBlocks(z.array(z.discriminatedUnion("type", [textBlock, imageBlock], { error: unsupportedType("text, image") }))).optional(),
   is_error: z.boolean().optional(),
   cache_control: cacheControl,
 });
@@ -126,9 +135,7 @@ function documentOf(block: z.infer<typeof documentBlock>, ordinal: number): { do
   };
 }
 
-function toolResultContent(content: z.infer<typeof toolResultBlock>["content"]): ToolResultContentBlock[] {
-  if (content === undefined) return [];
-  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+function toolResultContent(content: z.infer<typeof toolResultBlock>["content"] = []): ToolResultContentBlock[] {
   return content.map((part) => (part.type === "text" ? { text: part.text } : imageOf(part)));
 }
 
@@ -154,7 +161,7 @@ export function converseBlocks(block: MessageBlock, documents: DocumentCounter):
       return withCachePoint({ toolUse: { toolUseId: block.id, name: block.name, input: block.input as never } }, block.cache_control);
     case "tool_result": {
       // A mark inside a tool result's content marks the result: Converse has no cache point inside one.
-      const inner = Array.isArray(block.content) ? block.content.find((part) => part.cache_control)?.cache_control : undefined;
+      const inner = block.content?.find((part) => part.cache_control)?.cache_control;
       const toolResult = {
         toolUseId: block.tool_use_id,
         content: toolResultContent(block.content),

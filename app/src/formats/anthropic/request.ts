@@ -6,7 +6,7 @@ import { MAX_TOKENS_LIMIT } from "../../config";
 import { ApiError } from "../../http/errors";
 import { invalidRequest } from "../schema-errors";
 import { forwardedBetas } from "./betas";
-import { converseBlocks, DocumentCounter, messageBlock, textBlock, withCachePoint } from "./blocks";
+import { converseBlocks, DocumentCounter, messageBlock, textBlock, textOrBlocks, withCachePoint } from "./blocks";
 
 /**
  * The Anthropic Messages request (`POST /v1/messages`) and its token-counting twin (`/v1/messages/count_tokens`),
@@ -16,17 +16,19 @@ import { converseBlocks, DocumentCounter, messageBlock, textBlock, withCachePoin
 
 const message = z.strictObject({
   role: z.enum(["user", "assistant"]),
-  content: z.union([z.string().min(1, "must not be empty"), z.array(messageBlock).min(1, "must hold at least one block")]),
+  content: textOrBlocks(z.array(messageBlock).min(1, "must not be empty")),
 });
 
 const tool = z.strictObject({
   type: z
     .literal("custom", { error: 'must be "custom": server tools (web search, code execution, ...) are not supported' })
-    .optional(),
+    .nullish(),
   name: z.string().min(1).max(128),
   description: z.string().optional(),
   input_schema: z.looseObject({ type: z.literal("object") }),
   cache_control: textBlock.shape.cache_control,
+  // Tool input is relayed as Bedrock streams it, so asking for eager streaming changes nothing.
+  eager_input_streaming: z.boolean().nullish(),
 });
 
 /** Converse cannot forbid parallel tool calls, so asking for that is refused rather than ignored. */
@@ -38,16 +40,24 @@ const toolChoice = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("none") }),
 ]);
 
-const thinking = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024) }),
-  z.strictObject({ type: z.literal("disabled") }),
-]);
+const thinking = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({
+      type: z.literal("enabled"),
+      budget_tokens: z.number().int().min(1024),
+      display: z.literal("summarized", { error: 'only "summarized" thinking is available on Bedrock' }).nullish(),
+    }),
+    z.strictObject({ type: z.literal("disabled") }),
+  ],
+  { error: (issue) => (issue.code === "invalid_union" ? 'must be "enabled" (with budget_tokens) or "disabled" on Bedrock' : undefined) },
+);
 
 /** What both routes read: the conversation, and what the model is told about it. */
 const context = {
   model: z.string().min(1).max(2048).optional(),
   messages: z.array(message).min(1, "must hold at least one message"),
-  system: z.union([z.string(), z.array(textBlock)]).optional(),
+  system: textOrBlocks(z.array(textBlock)).optional(),
   tools: z.array(tool).optional(),
   tool_choice: toolChoice.optional(),
   thinking: thinking.optional(),
@@ -64,6 +74,10 @@ const messagesBody = z
       temperature: z.number().min(0).max(1).optional(),
       top_p: z.number().min(0).max(1).optional(),
       top_k: z.number().int().min(0).optional(),
+      // Marks the end of the conversation for caching (the API's automatic caching): the same rule, last block.
+      cache_control: textBlock.shape.cache_control,
+      // Bedrock serves every request at its standard tier, which both values allow.
+      service_tier: z.enum(["auto", "standard_only"]).optional(),
     },
     { error: "must be a JSON object" },
   )
@@ -90,8 +104,7 @@ function converseMessages(messages: Context["messages"]): Message[] {
   const documents = new DocumentCounter();
   const merged: Message[] = [];
   for (const turn of messages) {
-    const content: ContentBlock[] =
-      typeof turn.content === "string" ? [{ text: turn.content }] : turn.content.flatMap((block) => converseBlocks(block, documents));
+    const content: ContentBlock[] = turn.content.flatMap((block) => converseBlocks(block, documents));
     const last = merged.at(-1);
     if (last?.role === turn.role) last.content!.push(...content);
     else merged.push({ role: turn.role, content });
@@ -100,13 +113,12 @@ function converseMessages(messages: Context["messages"]): Message[] {
 }
 
 function converseSystem(system: Context["system"]): SystemContentBlock[] | undefined {
-  if (system === undefined || system === "") return undefined;
-  if (typeof system === "string") return [{ text: system }];
+  if (!system?.length) return undefined;
   return system.flatMap((block) => withCachePoint<SystemContentBlock>({ text: block.text }, block.cache_control));
 }
 
 const usesTools = (messages: Context["messages"]) =>
-  messages.some((turn) => Array.isArray(turn.content) && turn.content.some((block) => block.type === "tool_use" || block.type === "tool_result"));
+  messages.some((turn) => turn.content.some((block) => block.type === "tool_use" || block.type === "tool_result"));
 
 function toolConfig(body: Context): ToolConfiguration | undefined {
   const choice = body.tool_choice;
@@ -154,8 +166,13 @@ function contextRequest(body: Context & { top_k?: number }, headers: IncomingHtt
 /** `POST /v1/messages` -> the internal request. Throws a 400 naming the offending field. */
 export function parseMessagesRequest(body: unknown, headers: IncomingHttpHeaders): ChatRequest {
   const parsed = parse(messagesBody, body);
+  const context = contextRequest(parsed, headers);
+  const lastTurn = context.messages.at(-1)!.content!;
+  if (parsed.cache_control && !lastTurn.at(-1)?.cachePoint) {
+    lastTurn.push(...withCachePoint<ContentBlock>(lastTurn.pop()!, parsed.cache_control));
+  }
   return {
-    ...contextRequest(parsed, headers),
+    ...context,
     inferenceConfig: {
       maxTokens: parsed.max_tokens,
       temperature: parsed.temperature,
