@@ -304,7 +304,7 @@ describe("Anthropic Messages: the SDK's view", () => {
     assert.deepEqual(lastConverse().messages[1], { role: "assistant", content: [{ text: "first answer" }] });
     await assert.rejects(
       client.messages.create({ model, max_tokens: 2000, thinking: { type: "adaptive" }, messages: [user("x")] }),
-      (err: any) => err instanceof Anthropic.BadRequestError && err.error.error.message === 'thinking.type: must be "enabled" (with budget_tokens) or "disabled" on Bedrock',
+      (err: unknown) => err instanceof Anthropic.BadRequestError && (err.error as any)?.error?.message === 'thinking.type: must be "enabled" (with budget_tokens) or "disabled" on Bedrock',
     );
   });
 
