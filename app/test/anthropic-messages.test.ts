@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
+import { KEEP_ALIVE_FRAME_MS } from "../src/http/stream-response";
 import { type Harness, startHarness } from "./helpers/harness";
 import { request } from "./helpers/http-client";
 import { parseSse } from "./helpers/sse";
@@ -74,6 +75,18 @@ describe("Anthropic Messages: the SDK's view", () => {
     assert.deepEqual(events.map((e) => e.event).slice(0, 3), ["message_start", "ping", "content_block_start"]);
     assert.deepEqual(events[1].data, { type: "ping" });
     for (const { event, data } of events) assert.equal(data.type, event, "each event's data names its event");
+  });
+
+  it(`sends a ping when the model is silent for ${KEEP_ALIVE_FRAME_MS / 1000} s, so idle proxies keep the stream`, async function () {
+    this.timeout(KEEP_ALIVE_FRAME_MS * 2);
+    h.fake.setScenario({ steps: [{ text: "before" }, { text: "after", delayMs: KEEP_ALIVE_FRAME_MS + 1000 }] });
+    const reply = await request(h.url, {
+      method: "POST",
+      path: "/v1/messages",
+      body: { model, max_tokens: 16, stream: true, messages: [{ role: "user", content: "think long" }] },
+    });
+    const names = parseSse(reply.text).map((e) => (e.event === "content_block_delta" ? e.data.delta.text : e.event));
+    assert.deepEqual(names, ["message_start", "ping", "content_block_start", "before", "ping", "after", "content_block_stop", "message_delta", "message_stop"]);
   });
 
   it("answers stream:false with one message object", async () => {
