@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
-import { CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-contract";
+import { CONTAINER_PORT, DEFAULT_MODEL_ID, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-contract";
 
 /**
  * `npm run local`: the service on this machine with no AWS account. Starts the local Bedrock stand-in (the real
@@ -15,7 +15,7 @@ import { CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-co
 
 const HEALTH_TIMEOUT_MS = 30_000;
 
-function instructions(appUrl: string, fakeUrl: string): string {
+function instructions(appUrl: string, fakeUrl: string, model: string): string {
   const host = appUrl.replace(/^http:\/\//, "");
   const json = "-H 'content-type: application/json'";
   return [
@@ -29,6 +29,11 @@ function instructions(appUrl: string, fakeUrl: string): string {
     `    -d '{"messages":[{"role":"user","content":"What is streaming?"}],"system":"Be brief.","maxTokens":200}'`,
     "",
     'Each reply arrives as JSON lines {"data":"..."} token by token, then a {"done":true,...} line.',
+    "",
+    `Anthropic Messages (SDKs and Claude Code: base URL ${appUrl}/v1):`,
+    "",
+    `  curl --no-buffer -X POST ${host}/v1/v1/messages ${json} \\`,
+    `    -d '{"model":"${model}","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"Hi"}]}'`,
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
   });
 
   await waitForHealth(`http://127.0.0.1:${port}`, child, HEALTH_TIMEOUT_MS);
-  console.log(instructions(`http://localhost:${port}`, fake.url));
+  console.log(instructions(`http://localhost:${port}`, fake.url, process.env[ENV.modelId] || DEFAULT_MODEL_ID));
 }
 
 async function shutdown(child: ChildProcess, fake: FakeBedrock, signal: NodeJS.Signals): Promise<void> {
