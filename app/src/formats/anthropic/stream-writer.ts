@@ -65,13 +65,13 @@ export class AnthropicStreamWriter implements StreamWriter {
     const delta = event.delta;
     switch (delta.type) {
       case "text":
-        return this.delta(index, { type: "text_delta", text: delta.text });
+        return deltaFrame(index, "text_delta", "text", delta.text);
       case "reasoning":
-        return this.delta(index, { type: "thinking_delta", thinking: delta.text });
+        return deltaFrame(index, "thinking_delta", "thinking", delta.text);
       case "signature":
-        return this.delta(index, { type: "signature_delta", signature: delta.signature });
+        return deltaFrame(index, "signature_delta", "signature", delta.signature);
       case "tool_input":
-        return this.delta(index, { type: "input_json_delta", partial_json: delta.json });
+        return deltaFrame(index, "input_json_delta", "partial_json", delta.json);
       case "redacted":
         return "";
     }
@@ -99,8 +99,12 @@ export class AnthropicStreamWriter implements StreamWriter {
   private stop(index: number): string {
     return sseFrame("content_block_stop", { type: "content_block_stop", index });
   }
+}
 
-  private delta(index: number, delta: Record<string, string>): string {
-    return sseFrame("content_block_delta", { type: "content_block_delta", index, delta });
-  }
+/**
+ * `content_block_delta` frames are the per-token cost of this format: only the delta's string is serialised, the
+ * rest is a fixed prefix (byte for byte what `sseFrame` would write, which the golden test holds it to).
+ */
+function deltaFrame(index: number, type: string, field: string, value: string): string {
+  return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${field}":${JSON.stringify(value)}}}\n\n`;
 }
