@@ -305,6 +305,28 @@ describe("Anthropic Messages: the SDK's view", () => {
     assert.deepEqual(lastConverse().messages[2].content, [{ text: "a" }, { text: "b" }, { cachePoint: { type: "default" } }]);
   });
 
+  it("a cache_control inside a tool result's content marks the tool result (Converse has no cache point inside one)", async () => {
+    h.fake.setScenario({ steps: [{ text: "ok" }] });
+    await client.messages.create({
+      model,
+      max_tokens: 10,
+      tools: [{ name: "f", input_schema: { type: "object" } }],
+      messages: [
+        user("go"),
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "f", input: {} }] },
+        user([
+          { type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "long output", cache_control: { type: "ephemeral" } }] },
+          { type: "text", text: "next" },
+        ]),
+      ],
+    });
+    assert.deepEqual(lastConverse().messages[2].content, [
+      { toolResult: { toolUseId: "t1", content: [{ text: "long output" }] } },
+      { cachePoint: { type: "default" } },
+      { text: "next" },
+    ]);
+  });
+
   it("takes a non-streamed reply's content back as history, and the settings Bedrock satisfies as they are", async () => {
     h.fake.setScenario({ steps: [{ text: "first answer" }] });
     const first = await client.messages.create({ model, max_tokens: 10, messages: [user("q1")] });
