@@ -7,7 +7,7 @@ import { parseModelId } from "../app/src/bedrock/model-ids";
  * them and the execution role ECS uses to pull the image and ship logs.
  */
 
-/** The only Bedrock action the app needs: ConverseStream is authorised as InvokeModelWithResponseStream. */
+/** The action ConverseStream is authorised as (token counting has its own, below). */
 export const BEDROCK_STREAM_ACTION = "bedrock:InvokeModelWithResponseStream";
 
 export { type ModelKind, type ParsedModelId, parseModelId } from "../app/src/bedrock/model-ids";
@@ -76,21 +76,33 @@ export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
 export const BEDROCK_COUNT_TOKENS_ACTION = "bedrock:CountTokens";
 
 /**
- * CountTokens takes only a foundation model id (the app strips a profile prefix), so the grant is that foundation
- * model in this region. It cannot run inference: counting is free and reads nothing but the request.
+ * CountTokens takes only a foundation model id (the app strips a profile prefix), so the grant is the foundation
+ * model behind each served model, in this region. It cannot run inference: counting is free and reads only the
+ * request.
  */
-export function countTokensStatement(scope: Pick<ModelScope, "modelId" | "region" | "partition">): PolicyStatement {
-  const { foundationModelId } = parseModelId(scope.modelId);
+export function countTokensStatement(modelIds: readonly string[], scope: Pick<ModelScope, "region" | "partition">): PolicyStatement {
+  const foundationModels = new Set(modelIds.map((modelId) => parseModelId(modelId).foundationModelId));
   return {
     Sid: "CountTokens",
     Effect: "Allow",
     Action: [BEDROCK_COUNT_TOKENS_ACTION],
-    Resource: [`arn:${scope.partition}:bedrock:${scope.region}::foundation-model/${foundationModelId}`],
+    Resource: [...foundationModels].map((model) => `arn:${scope.partition}:bedrock:${scope.region}::foundation-model/${model}`),
   };
 }
 
+/**
+ * The statements for every model the service may call (the default first): each model's statements exactly as
+ * {@link bedrockStatements} gives them for one, the further models' Sids numbered so they stay unique.
+ */
+export function servedModelStatements(modelIds: readonly string[], scope: Omit<ModelScope, "modelId">): PolicyStatement[] {
+  return [...new Set(modelIds)].flatMap((modelId, index) =>
+    bedrockStatements({ ...scope, modelId }).map((statement) =>
+      index === 0 ? statement : { ...statement, Sid: `${statement.Sid}Allowed${index}` }));
+}
+
 export interface ServiceRolesArgs {
-  readonly modelId: string;
+  /** The default model first, then the further allowed ones. */
+  readonly modelIds: readonly string[];
   readonly region: string;
   readonly partition: string;
   /** ECR repository the execution role may pull from. */
@@ -109,14 +121,13 @@ export class ServiceRoles extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     const taskRole = new aws.iam.Role(`${name}-task`, {
-      description: "Lets the chat service stream from the configured Bedrock model, and nothing else",
+      description: "Lets the chat service stream from the configured Bedrock models, and nothing else",
       // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
     }, { parent: this });
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
-      policy: accountId.apply((account) => policyJson(bedrockStatements({
-        modelId: args.modelId,
+      policy: accountId.apply((account) => policyJson(servedModelStatements(args.modelIds, {
         region: args.region,
         partition: args.partition,
         accountId: account,
@@ -125,7 +136,7 @@ export class ServiceRoles extends pulumi.ComponentResource {
 
     const countTokensPolicy = new aws.iam.RolePolicy(`${name}-task-count-tokens`, {
       role: taskRole.id,
-      policy: policyJson([countTokensStatement(args)]),
+      policy: policyJson([countTokensStatement(args.modelIds, args)]),
     }, { parent: this });
 
     const executionRole = new aws.iam.Role(`${name}-execution`, {

@@ -21,7 +21,7 @@ export function localAppEnv(base: NodeJS.ProcessEnv, bedrockUrl: string, port: n
     [ENV.port]: String(port),
     [ENV.host]: base[ENV.host] || "127.0.0.1",
     [ENV.modelId]: base[ENV.modelId] || DEFAULT_MODEL_ID,
-    // The deployed stage, so a client's base URL is `http://localhost:8080/v1` here as it is the stage URL there.
+    // The deployed stage prefix too, so an SDK's base URL is http://localhost:8080/v1 here as it is <stage URL> there.
     [ENV.stagePrefix]: base[ENV.stagePrefix] || SETTINGS.stagePrefix.stack.default,
     [ENV.region]: "us-east-1",
     [ENV.bedrockEndpoint]: bedrockUrl,

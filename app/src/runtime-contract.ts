@@ -40,6 +40,16 @@ export const HEALTH_PATH = "/health";
  */
 export const GATEWAY_REQUEST_ID_HEADER = "x-request-id";
 export const STREAM_PATH = "/stream";
+/**
+ * The routes after the seed's, relative to the stage: the app serves them (formats/index.ts) and API Gateway's
+ * route table (infra/api.ts) exposes them, so both name each path once.
+ */
+export const CHAT_COMPLETIONS_PATH = "/chat/completions";
+export const MODELS_PATH = "/models";
+/** Anthropic's SDKs append `/v1/messages` to their base URL, the stage URL. */
+export const MESSAGES_PATH = "/v1/messages";
+export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+export const USAGE_PATH = "/usage";
 
 /**
  * Container health check. The runtime image has no curl, so Node's own fetch does the probe.
