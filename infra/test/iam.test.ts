@@ -99,6 +99,18 @@ describe("IAM", () => {
       });
     }
 
+    it("may count tokens on the foundation model behind every allowed model, each once", async () => {
+      const run = await runProgram({ modelId: globalProfile, allowedModelIds: JSON.stringify([plainModel, usProfile, "global.anthropic.claude-3-haiku-20240307-v1:0"]) });
+      assert.deepEqual(policyOf(run, "chat-roles-task-count-tokens").Statement, [{
+        Sid: "CountTokens", Effect: "Allow", Action: ["bedrock:CountTokens"],
+        Resource: [
+          `arn:aws:bedrock:${REGION}::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0`,
+          `arn:aws:bedrock:${REGION}::foundation-model/${plainModel}`,
+          `arn:aws:bedrock:${REGION}::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0`,
+        ],
+      }]);
+    });
+
     it("has only its Bedrock policies, and only ECS tasks of this account may assume the role", async () => {
       const run = await runProgram();
       const taskRole = run.one("aws:iam/role:Role", "chat-roles-task");
