@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import type { Scenario } from "../local/fake-bedrock";
 import { type Harness, startHarness } from "./helpers/harness";
+import { CHAT_COMPLETIONS_PATH, MESSAGES_PATH } from "../src/runtime-contract";
 import { request } from "./helpers/http-client";
 
 /**
  * One scripted Bedrock stream (thinking with a signature, text whose emoji is split across two deltas, a tool call
- * in two input pieces, cache usage) rendered by every wire format, compared with golden output byte for byte.
+ * in two input pieces, cache usage) rendered by every wire format (NDJSON, OpenAI SSE, Anthropic SSE), compared with golden output byte for byte.
  * Only what is random per reply is normalised: the message id and Bedrock's latency.
  */
 const SCRIPT: Scenario = {
@@ -26,6 +27,30 @@ const SCRIPT: Scenario = {
 const NDJSON_GOLDEN = `{"data":"Checking "}
 {"data":"🙂 now."}
 {"done":true,"stopReason":"tool_use","usage":{"inputTokens":30,"outputTokens":8,"totalTokens":38},"latencyMs":<latency>}
+`;
+
+const OPENAI_GOLDEN = `data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"reasoning_content":"Weather needs"},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"reasoning_content":" a tool."},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"content":"Checking "},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"content":"🙂 now."},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"tooluse_golden","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\":"}}]},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\\"Paris\\"}"}}]},"finish_reason":null}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}
+
+data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[],"usage":{"prompt_tokens":150,"completion_tokens":8,"total_tokens":158,"prompt_tokens_details":{"cached_tokens":100}}}
+
+data: [DONE]
+
 `;
 
 const ANTHROPIC_GOLDEN = `event: message_start
@@ -98,9 +123,20 @@ describe("golden output: one Bedrock stream in every wire format", () => {
     assert.equal(reply.text.replace(/"latencyMs":\d+/, '"latencyMs":<latency>'), NDJSON_GOLDEN);
   });
 
+  it("OpenAI Chat Completions SSE (POST /chat/completions, with the usage chunk)", async () => {
+    const body = { stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: PROMPT }] };
+    const reply = await request(h.url, { method: "POST", path: CHAT_COMPLETIONS_PATH, body });
+    assert.equal(reply.status, 200);
+    const normalised = reply.text
+      .replace(/"chatcmpl-[0-9a-f]{32}"/g, '"chatcmpl-<id>"')
+      .replace(/"created":\d+/g, '"created":<created>')
+      .replaceAll(`"model":"${h.config.modelId}"`, '"model":"<model>"');
+    assert.equal(normalised, OPENAI_GOLDEN);
+  });
+
   it("Anthropic Messages SSE (POST /v1/messages)", async () => {
     const body = { max_tokens: 100, stream: true, messages: [{ role: "user", content: PROMPT }] };
-    const reply = await request(h.url, { method: "POST", path: "/v1/messages", body });
+    const reply = await request(h.url, { method: "POST", path: MESSAGES_PATH, body });
     assert.equal(reply.status, 200);
     const normalised = reply.text.replace(/"msg_[0-9a-f]{32}"/, '"msg_<id>"').replace(`"model":"${h.config.modelId}"`, '"model":"<model>"');
     assert.equal(normalised, ANTHROPIC_GOLDEN);
