@@ -305,7 +305,7 @@ describe("Anthropic Messages: the SDK's view", () => {
     assert.deepEqual(lastConverse().messages[2].content, [{ text: "a" }, { text: "b" }, { cachePoint: { type: "default" } }]);
   });
 
-  it("a cache_control inside a tool result's content marks the tool result (Converse has no cache point inside one)", async () => {
+  it("a tool result may hold documents; a cache mark inside it marks the tool result (Converse has no cache point inside one)", async () => {
     h.fake.setScenario({ steps: [{ text: "ok" }] });
     await client.messages.create({
       model,
@@ -315,13 +315,25 @@ describe("Anthropic Messages: the SDK's view", () => {
         user("go"),
         { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "f", input: {} }] },
         user([
-          { type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "long output", cache_control: { type: "ephemeral" } }] },
+          {
+            type: "tool_result",
+            tool_use_id: "t1",
+            content: [
+              { type: "document", title: "out.txt", source: { type: "text", media_type: "text/plain", data: "file" } },
+              { type: "text", text: "long output", cache_control: { type: "ephemeral" } },
+            ],
+          },
           { type: "text", text: "next" },
         ]),
       ],
     });
     assert.deepEqual(lastConverse().messages[2].content, [
-      { toolResult: { toolUseId: "t1", content: [{ text: "long output" }] } },
+      {
+        toolResult: {
+          toolUseId: "t1",
+          content: [{ document: { format: "txt", name: "out txt", source: { bytes: Buffer.from("file").toString("base64") } } }, { text: "long output" }],
+        },
+      },
       { cachePoint: { type: "default" } },
       { text: "next" },
     ]);

@@ -86,9 +86,12 @@ const toolUseBlock = z.strictObject({
 const toolResultBlock = z.strictObject({
   type: z.literal("tool_result"),
   tool_use_id: z.string().min(1),
-  content: textOrBlocks(z.array(z.discriminatedUnion("type", [textBlock, imageBlock], { error: unsupportedType("text, image") }))).optional(),
+  content: textOrBlocks(
+    z.array(z.discriminatedUnion("type", [textBlock, imageBlock, documentBlock], { error: unsupportedType("text, image, document") })),
+  ).optional(),
   is_error: z.boolean().optional(),
   cache_control: cacheControl,
+  toolset_name: z.null().optional(),
 });
 
 const thinkingBlock = z.strictObject({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() });
@@ -135,8 +138,10 @@ function documentOf(block: z.infer<typeof documentBlock>, ordinal: number): { do
   };
 }
 
-function toolResultContent(content: z.infer<typeof toolResultBlock>["content"] = []): ToolResultContentBlock[] {
-  return content.map((part) => (part.type === "text" ? { text: part.text } : imageOf(part)));
+function toolResultContent(content: z.infer<typeof toolResultBlock>["content"] = [], documents: DocumentCounter): ToolResultContentBlock[] {
+  return content.map((part) =>
+    part.type === "text" ? { text: part.text } : part.type === "image" ? imageOf(part) : documentOf(part, documents.next()),
+  );
 }
 
 /** Counts documents across one request, so untitled ones get distinct names. */
@@ -164,7 +169,7 @@ export function converseBlocks(block: MessageBlock, documents: DocumentCounter):
       const inner = block.content?.find((part) => part.cache_control)?.cache_control;
       const toolResult = {
         toolUseId: block.tool_use_id,
-        content: toolResultContent(block.content),
+        content: toolResultContent(block.content, documents),
         ...(block.is_error ? { status: "error" as const } : {}),
       };
       return withCachePoint({ toolResult }, block.cache_control ?? inner);
