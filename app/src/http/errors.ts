@@ -12,12 +12,15 @@ export interface ApiErrorOptions {
   /** How loudly the request log line reports it: `error` means an operator has to act (e.g. IAM, model id). */
   logLevel?: LogLevel;
   cause?: unknown;
+  /** Bedrock's request id for the call that failed, so the log line can be matched with AWS support's. */
+  upstreamRequestId?: string;
 }
 
 export class ApiError extends Error {
   override name = "ApiError";
   readonly headers: Record<string, string>;
   readonly logLevel: LogLevel;
+  readonly upstreamRequestId?: string;
 
   constructor(
     readonly status: number,
@@ -28,6 +31,7 @@ export class ApiError extends Error {
     super(message, { cause: options.cause });
     this.headers = options.headers ?? {};
     this.logLevel = options.logLevel ?? (status >= 500 ? "error" : "info");
+    this.upstreamRequestId = options.upstreamRequestId;
   }
 
   /** The JSON body (or final stream line) clients receive. */
@@ -111,6 +115,24 @@ export function fromHttpError(err: unknown): ApiError | undefined {
   }
   const message = candidate.expose === true && typeof candidate.message === "string" ? candidate.message : undefined;
   return new ApiError(status, codeForStatus(status), message ?? STATUS_CODES[status] ?? "Bad request", { headers });
+}
+
+/** zlib's and brotli's error codes: a compressed body that does not decompress. */
+const DECOMPRESSION_CODE = /^Z_|BROTLI|^ERR__ERROR_FORMAT/;
+
+/**
+ * Failures of reading the request body that are the client's doing and that no other mapping recognises: a corrupt
+ * or truncated compressed body (400, not a 500 of ours), or a client that left while uploading (the body reader's
+ * "request aborted", which carries a transport-like code that must not read as an upstream failure).
+ */
+export function fromRequestBodyError(err: unknown): ApiError | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const { code, type } = err as { code?: unknown; type?: unknown };
+  if (typeof code === "string" && DECOMPRESSION_CODE.test(code)) {
+    return new ApiError(400, "bad_request", "The request body could not be decompressed (check Content-Encoding)");
+  }
+  if (type === "request.aborted") return new ClientClosedError();
+  return undefined;
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {
