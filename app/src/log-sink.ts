@@ -4,7 +4,15 @@ import { write } from "node:fs";
  * Log lines held in memory at most while stdout does not keep up (the log driver stalled): beyond this, lines are
  * dropped and counted, so a stalled reader cannot grow the process until the task runs out of memory.
  */
+/** The `service` field of every log line. */
+export const SERVICE_NAME = "chat-api";
+
 export const MAX_BUFFERED_LOG_BYTES = 1024 * 1024;
+/**
+ * Extra room for lines that are not about one request (start-up, shutdown, process errors): a stalled reader loses
+ * request lines first, never the line saying the process is stopping.
+ */
+const PROCESS_LINE_RESERVE_BYTES = 64 * 1024;
 const RETRY_MS = 20;
 
 /**
@@ -22,12 +30,28 @@ export class StdoutSink {
   constructor(
     private readonly fd = 1,
     private readonly maxBufferedBytes = MAX_BUFFERED_LOG_BYTES,
-  ) {}
+  ) {
+    // pino's opt-in for destinations that want each line's object (`lastObj`) along with its text.
+    (this as unknown as Record<symbol, boolean>)[Symbol.for("pino.metadata")] = true;
+  }
+
+  /** Set by pino before each `write` (see the constructor): the logged object, to tell request lines apart. */
+  lastObj: unknown;
 
   /** pino's destination interface: one complete JSON line per call. */
   write(line: string): void {
     const bytes = Buffer.byteLength(line);
-    if (this.queuedBytes + bytes > this.maxBufferedBytes) {
+    const aboutRequest = typeof this.lastObj === "object" && this.lastObj !== null && "requestId" in this.lastObj;
+    const room = this.maxBufferedBytes + (aboutRequest ? 0 : PROCESS_LINE_RESERVE_BYTES) - this.queuedBytes;
+    if (this.dropped > 0) {
+      // Said where the gap is, once there is room again.
+      const note = `${JSON.stringify({ level: "warn", time: new Date().toISOString(), service: SERVICE_NAME, droppedLines: this.dropped, msg: "log lines dropped: stdout did not keep up" })}\n`;
+      if (Buffer.byteLength(note) + bytes <= room) {
+        this.dropped = 0;
+        this.enqueue(note, Buffer.byteLength(note));
+      }
+    }
+    if (this.dropped > 0 || bytes > room) {
       this.dropped += 1;
       return;
     }
@@ -48,13 +72,6 @@ export class StdoutSink {
       return;
     }
     this.writing = true;
-    if (this.dropped > 0 && this.queuedBytes < this.maxBufferedBytes / 2) {
-      // Reported once the reader has caught up, ahead of the lines queued meanwhile.
-      const note = `${JSON.stringify({ level: "warn", time: new Date().toISOString(), droppedLines: this.dropped, msg: "log lines dropped: stdout did not keep up" })}\n`;
-      this.dropped = 0;
-      this.queue.unshift(note);
-      this.queuedBytes += Buffer.byteLength(note);
-    }
     const batch = Buffer.from(this.queue.join(""));
     this.queue = [];
     this.writeFrom(batch, 0);

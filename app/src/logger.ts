@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import type { AppConfig } from "./config";
-import { StdoutSink } from "./log-sink";
+import { SERVICE_NAME, StdoutSink } from "./log-sink";
 
 /** How long the process waits for buffered log lines on exit: well inside the stop timeout's margin. */
 const EXIT_FLUSH_MS = 3000;
@@ -56,7 +56,7 @@ export function serializeError(value: unknown, depth = 0): Record<string, unknow
 export function createLogger(level: AppConfig["logLevel"], destination?: DestinationStream): Logger {
   const options = {
     level,
-    base: { service: "chat-api" },
+    base: { service: SERVICE_NAME },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     serializers: { err: serializeError, cause: serializeError },
