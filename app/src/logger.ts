@@ -68,7 +68,7 @@ export function createLogger(level: AppConfig["logLevel"], destination?: Destina
   return logger;
 }
 
-/** Before exiting: waits (bounded) until the logger's buffered lines are written, so the last lines are not lost. */
+/** Before exiting (no line may follow): waits, bounded, until the buffered lines are written, so they are not lost. */
 export function flushLogs(logger: Logger): Promise<void> {
   return sinks.get(logger)?.flush(EXIT_FLUSH_MS) ?? Promise.resolve();
 }
