@@ -66,24 +66,28 @@ describe("the HTTP edge: what Node's parser rejects, bodies that go wrong, clien
     });
   }
 
-  it("a 413 on a kept-alive connection: the rest of the body is discarded and the next request on the same socket gets its 200", async () => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const big = JSON.stringify({ message: "x".repeat(300_000) });
-    const tooLarge = await request(h.url, { method: "POST", path: "/stream", body: big, headers: { "Content-Type": "application/json" }, agent });
-    assertErrorBody(tooLarge, 413, "payload_too_large");
-    let reused = false;
-    const next = await new Promise<number>((resolve, reject) => {
-      const req = http.get(new URL("/health", h.url), { agent }, (res) => {
-        reused = req.reusedSocket;
-        res.resume().on("end", () => resolve(res.statusCode ?? 0));
+  for (const framing of ["chunked", "Content-Length"] as const) {
+    it(`a 413 on a kept-alive connection (${framing}): the rest of the body is discarded and the next request on the same socket gets its 200`, async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const big = JSON.stringify({ message: "x".repeat(300_000) });
+      const headers: Record<string, string> = { "Content-Type": "application/json" };
+      if (framing === "chunked") headers["Transfer-Encoding"] = "chunked";
+      const tooLarge = await request(h.url, { method: "POST", path: "/stream", body: big, headers, agent });
+      assertErrorBody(tooLarge, 413, "payload_too_large");
+      let reused = false;
+      const next = await new Promise<number>((resolve, reject) => {
+        const req = http.get(new URL("/health", h.url), { agent }, (res) => {
+          reused = req.reusedSocket;
+          res.resume().on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.once("error", reject);
+        req.setTimeout(3000, () => req.destroy(new Error("the request after the 413 hung")));
       });
-      req.once("error", reject);
-      req.setTimeout(3000, () => req.destroy(new Error("the request after the 413 hung")));
+      agent.destroy();
+      assert.equal(next, 200);
+      assert.ok(reused, "the same connection served the next request");
     });
-    agent.destroy();
-    assert.equal(next, 200);
-    assert.ok(reused, "the same connection served the next request");
-  });
+  }
 
   it("a 413 on a chunked upload larger than what is worth discarding closes the connection after the answer", async () => {
     const chunk = "x".repeat(64 * 1024);

@@ -35,14 +35,14 @@ function classify(ctx: Context, err: unknown): ApiError {
 }
 
 /**
- * A rejected request whose body is still arriving (e.g. 413): the body must be read to its end or the next request
- * on this kept-alive connection is never parsed and hangs. A bounded remainder is discarded; a larger or unknown one
- * closes the connection after the answer.
+ * A rejected request whose body is still arriving (e.g. a chunked upload over the limit): the body must be read to
+ * its end or the next request on this kept-alive connection is never parsed and hangs. A bounded remainder is
+ * discarded; a larger declared one closes the connection after the answer, and a chunked one that turns out larger
+ * is cut once the bound is passed (its answer is already out).
  */
 function discardRestOfBody(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete) return;
-  const declared = Number(req.headers["content-length"]);
-  if (!(declared <= MAX_DISCARDED_BODY_BYTES)) res.setHeader("Connection", "close");
+  if (Number(req.headers["content-length"]) > MAX_DISCARDED_BODY_BYTES) res.setHeader("Connection", "close");
   let discarded = 0;
   req.on("data", (chunk: Buffer) => {
     discarded += chunk.length;
