@@ -101,9 +101,13 @@ export class UpstreamCall implements Abortable {
     let finished = false;
     try {
       for (;;) {
-        const next = await this.upstream(iterator.next()).catch((err: unknown) => {
+        let next: IteratorResult<T>;
+        try {
+          next = await this.upstream(iterator.next());
+        } catch (err) {
+          // A frame the SDK cannot decode is Bedrock's fault, not ours (a try, not a per-event .catch promise).
           throw this.signal.aborted ? this.signal.reason : fromStreamError(err, this.upstreamRequestId);
-        });
+        }
         if (next.done) {
           finished = true;
           return;
