@@ -1,6 +1,9 @@
 import * as z from "zod";
+import { FAILURE_POLICIES, type FailurePolicy } from "./usage/meter";
+import { type ApiKeys, apiKeysSchema } from "./usage/keys";
 import {
   CONTAINER_PORT,
+  DEFAULT_METRICS_NAMESPACE,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_MAX_TOKENS,
   DEFAULT_MODEL_ID,
@@ -41,6 +44,24 @@ function text(fallback: string, pattern: RegExp, rule: string) {
   return z.preprocess(blankAsUnset, z.string().trim().regex(pattern, rule).default(fallback));
 }
 
+/** `API_KEYS`: JSON text of API Gateway key id -> `{name, tokensPerDay?, tokensPerMonth?}` (infra writes it). */
+function parseApiKeys(text: string, ctx: z.RefinementCtx): ApiKeys {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be JSON: an object of key id -> {name, tokensPerDay?, tokensPerMonth?}" });
+    return z.NEVER;
+  }
+  const parsed = apiKeysSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const at = issue.path.length > 0 ? `[${issue.path.map((p) => JSON.stringify(p)).join("][")}] ` : "";
+    ctx.addIssue({ code: "custom", message: `${at}${issue.message}`.trim() });
+  }
+  return z.NEVER;
+}
+
 const envSchema = z.object({
   // 0 asks the OS for a free port (tests); the "listening" log line reports the one chosen.
   [ENV.port]: wholeNumber(0, 65_535, CONTAINER_PORT),
@@ -66,6 +87,16 @@ const envSchema = z.object({
       .pipe(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be an API Gateway stage name (letters, digits, - and _)"))
       .optional(),
   ),
+  [ENV.usageTableName]: z.preprocess(
+    blankAsUnset,
+    z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name").optional(),
+  ),
+  [ENV.apiKeys]: z.preprocess(blankAsUnset, z.string().default("{}").transform(parseApiKeys)),
+  [ENV.usageStoreFailurePolicy]: z.preprocess(
+    (value) => (typeof blankAsUnset(value) === "string" ? String(value).trim().toLowerCase() : undefined),
+    z.enum(FAILURE_POLICIES, { error: `must be one of ${FAILURE_POLICIES.join(", ")}` }).default("serve"),
+  ),
+  [ENV.metricsNamespace]: text(DEFAULT_METRICS_NAMESPACE, /^[A-Za-z0-9_./#:-]{1,255}$/, "must be a CloudWatch namespace"),
   [ENV.logLevel]: z.preprocess(
     (value) => (typeof blankAsUnset(value) === "string" ? String(value).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -84,6 +115,15 @@ export interface AppConfig {
   /** Stage name API Gateway may put in front of backend paths; routes are also served under `/<stagePrefix>`. */
   stagePrefix?: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Per-key token budgets and metering (app/src/usage). */
+  usage: {
+    /** The DynamoDB usage table; unset: nothing is counted or enforced. */
+    tableName?: string;
+    apiKeys: ApiKeys;
+    failurePolicy: FailurePolicy;
+  };
+  /** CloudWatch namespace of the embedded metrics. */
+  metricsNamespace: string;
 }
 
 /** Thrown when the environment is invalid; `message` lists every bad variable, one per line. */
@@ -114,5 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     upstreamIdleTimeoutMs: values[ENV.upstreamIdleTimeoutMs],
     stagePrefix: values[ENV.stagePrefix],
     logLevel: values[ENV.logLevel],
+    usage: {
+      tableName: values[ENV.usageTableName],
+      apiKeys: values[ENV.apiKeys],
+      failurePolicy: values[ENV.usageStoreFailurePolicy],
+    },
+    metricsNamespace: values[ENV.metricsNamespace],
   };
 }

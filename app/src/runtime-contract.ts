@@ -34,6 +34,14 @@ export const HEALTH_PATH = "/health";
  */
 export const GATEWAY_REQUEST_ID_HEADER = "x-request-id";
 export const STREAM_PATH = "/stream";
+/** The calling key's own token usage and limits (GET). */
+export const USAGE_PATH = "/usage";
+
+/**
+ * Header carrying the id of the API key API Gateway validated (`$context.identity.apiKeyId`), mapped by every
+ * integration and overwriting any value a client sent; the app maps the id to the key's name and token limits.
+ */
+export const GATEWAY_API_KEY_ID_HEADER = "x-api-key-id";
 
 /**
  * Container health check. The runtime image has no curl, so Node's own fetch does the probe.
@@ -92,7 +100,15 @@ export const ENV = {
   bedrockEndpoint: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
   upstreamIdleTimeoutMs: "UPSTREAM_IDLE_TIMEOUT_MS",
   host: "HOST",
+  usageTableName: "USAGE_TABLE_NAME",
+  apiKeys: "API_KEYS",
+  usageStoreFailurePolicy: "USAGE_STORE_FAILURE_POLICY",
+  metricsNamespace: "METRICS_NAMESPACE",
+  dynamodbEndpoint: "AWS_ENDPOINT_URL_DYNAMODB",
 } as const;
+
+/** CloudWatch namespace of the service's embedded metrics when none is configured. */
+export const DEFAULT_METRICS_NAMESPACE = "BedrockStreamApi";
 
 /**
  * Longest silence tolerated from Bedrock, both before it accepts a request and between two stream events. A hung

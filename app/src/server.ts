@@ -3,22 +3,30 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Logger } from "pino";
 import { ActiveStreams } from "./bedrock/active-streams";
 import { createApp } from "./app";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
 import { ShuttingDownError } from "./http/errors";
 import { createLogger } from "./logger";
+import type { MetricsSink } from "./metrics/emf";
+import { ServiceMetrics } from "./metrics/service-metrics";
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "./runtime-contract";
+import type { UsageMeter } from "./usage/meter";
+import { setUpUsage } from "./usage/setup";
 
 /** After the grace period: how long the streams just ended get to flush their error line before sockets close. */
 const FINAL_FLUSH_MS = 2000;
+/** How often each task reports its open streams (CloudWatch's standard resolution is one minute). */
+const OPEN_STREAMS_INTERVAL_MS = 60_000;
 
 export interface RunningServer {
   server: http.Server;
   url: string;
   port: number;
   activeStreams: ActiveStreams;
+  usage: UsageMeter;
   /**
    * Graceful shutdown: stop accepting; let in-flight streams finish within `shutdownGraceMs`; then end each one
    * left with an error line and abort its Bedrock call; close every connection. Resolves when done.
@@ -30,6 +38,12 @@ export interface ServerOverrides {
   logger?: Logger;
   /** A client of the caller's choosing (tests: `maxAttempts: 1`); by default the standard SDK configuration. */
   bedrock?: BedrockRuntimeClient;
+  /** The usage store's client (tests: pointed at their dynalite); by default the standard SDK configuration. */
+  dynamodb?: DynamoDBClient;
+  /** Where embedded-metric lines go; stdout by default. */
+  metricsSink?: MetricsSink;
+  /** The clock budget windows are computed from (tests roll days and months over). */
+  clock?: () => Date;
 }
 
 /**
@@ -52,7 +66,9 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const bedrock = overrides.bedrock ?? new BedrockRuntimeClient({ region: config.region });
   const activeStreams = new ActiveStreams();
-  const app = createApp({ config, bedrock, logger, activeStreams });
+  const metrics = new ServiceMetrics(overrides.metricsSink ?? process.stdout, config.metricsNamespace);
+  const usage = setUpUsage(config, { logger, metrics, dynamodb: overrides.dynamodb, clock: overrides.clock });
+  const app = createApp({ config, bedrock, logger, activeStreams, usage: usage.meter, metrics });
   const server = createHttpServer(app.callback());
   let stopping: Promise<void> | undefined;
   // While draining, every response not yet started asks the client to close its connection rather than reuse it.
@@ -69,6 +85,7 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
   server.listen(config.port, config.host);
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
+  const stopGauge = metrics.startOpenStreamsGauge(() => activeStreams.size, OPEN_STREAMS_INTERVAL_MS);
 
   async function drainAndClose(reason: string): Promise<void> {
     logger.info({ reason, activeStreams: activeStreams.size }, "shutting down: not accepting new connections");
@@ -83,6 +100,10 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
     server.closeIdleConnections();
     await Promise.race([closed, delay(FINAL_FLUSH_MS)]);
     server.closeAllConnections();
+    stopGauge();
+    // Streams cut by the shutdown are charged too: their usage writes finish before the process exits.
+    await usage.meter.idle();
+    usage.dispose();
     if (!overrides.bedrock) bedrock.destroy();
     logger.info("shutdown complete");
   }
@@ -92,6 +113,7 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
     port,
     url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
     activeStreams,
+    usage: usage.meter,
     shutdown: (reason = "shutdown") => (stopping ??= drainAndClose(reason)),
   };
 }

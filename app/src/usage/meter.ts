@@ -1,0 +1,179 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Logger } from "pino";
+import type { StreamSummary, TokenUsage } from "../bedrock/chat-events";
+import { type ChatRequest, estimateInputTokens } from "../bedrock/chat-request";
+import { ApiError } from "../http/errors";
+import type { RequestRecord } from "../http/request-record";
+import { BUDGET_EXCEEDED_CODE, type ServiceMetrics } from "../metrics/service-metrics";
+import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
+import { type ApiKeys, type Caller, identify } from "./keys";
+import { type Counters, tokensOf, type UsageStore, zeroCounters } from "./store";
+import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
+
+/** What happens to a request when the usage store cannot be reached: served unchecked, or refused with a 503. */
+export const FAILURE_POLICIES = ["serve", "refuse"] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+export interface UsageMeterOptions {
+  keys: ApiKeys;
+  /** The usage table; without one nothing is counted or enforced (keys still name callers in logs and metrics). */
+  store?: UsageStore;
+  failurePolicy: FailurePolicy;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  /** Injectable for window roll-over tests. */
+  clock?: () => Date;
+}
+
+/** How one request ended, as far as billing is concerned. */
+export interface Outcome {
+  request: ChatRequest;
+  summary: StreamSummary;
+  /** Whether Bedrock accepted the call (a refused call generated, and bills, nothing). */
+  accepted: boolean;
+}
+
+/** One window's figures as `GET /usage` shows them. */
+export interface WindowReport extends Counters {
+  window: string;
+  resetsAt: string;
+  totalTokens: number;
+  tokenLimit: number | null;
+  remainingTokens: number | null;
+}
+
+/**
+ * Per-key token budgets and metering: identifies the caller, refuses a key over its daily or monthly token limit
+ * before Bedrock is called (429 `token_budget_exceeded`, `Retry-After` until the window resets), and charges
+ * every request whatever its end. Charges are written after the response ended (a client never waits for them)
+ * and tracked, so shutdown can wait for the last ones ({@link idle}).
+ *
+ * Limits are soft by the streams in flight: a check sees every charge already written, and charges are written
+ * when a stream ends, so streams a key starts while earlier ones still run can all pass the check.
+ */
+export class UsageMeter {
+  private readonly pending = new Set<Promise<void>>();
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: UsageMeterOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** The caller of a request, from the key-id header API Gateway sets; noted on the record for logs and metrics. */
+  identify(headers: IncomingHttpHeaders, record: RequestRecord): Caller {
+    const raw = headers[GATEWAY_API_KEY_ID_HEADER];
+    const caller = identify(this.options.keys, typeof raw === "string" ? raw.trim() : undefined);
+    record.apiKeyName = caller.name;
+    return caller;
+  }
+
+  /** Throws 429 `token_budget_exceeded` when the caller is over a token limit (only keys with limits are read). */
+  async admit(caller: Caller): Promise<void> {
+    const store = this.options.store;
+    if (!store || (caller.tokensPerDay === undefined && caller.tokensPerMonth === undefined)) return;
+    const now = this.clock();
+    const windows = windowsAt(now);
+    let used: { day: Counters; month: Counters };
+    try {
+      used = await store.read(caller.name, windows);
+    } catch (err) {
+      const serve = this.options.failurePolicy === "serve";
+      this.storeFailed("read", caller, err, serve ? "request served without a budget check" : "request refused");
+      if (serve) return;
+      throw new ApiError(503, "usage_store_unavailable", "Token budgets cannot be checked right now; retry shortly", {
+        headers: { "Retry-After": "5" },
+        logLevel: "error",
+        cause: err,
+      });
+    }
+    const over = (["day", "month"] as const).filter((kind) => {
+      const limit = kind === "day" ? caller.tokensPerDay : caller.tokensPerMonth;
+      return limit !== undefined && tokensOf(used[kind]) >= limit;
+    });
+    if (over.length === 0) return;
+    // Over both: only the month's reset helps.
+    const window: UsageWindow = over.includes("month") ? windows.month : windows.day;
+    const budget = window.kind === "day" ? "daily" : "monthly";
+    throw new ApiError(
+      429,
+      BUDGET_EXCEEDED_CODE,
+      `This API key has used its ${budget} token budget; it resets at ${window.resetsAt.toISOString()}`,
+      { headers: { "Retry-After": String(secondsUntil(window.resetsAt, now)) } },
+    );
+  }
+
+  /**
+   * Charges a finished request: Bedrock's reported usage, or when the stream was cut before Bedrock reported it,
+   * the input estimate plus the output deltas sent (marked on the record as estimated). Never throws.
+   */
+  settle(record: RequestRecord, caller: Caller, outcome: Outcome): void {
+    const reported = outcome.summary.usage;
+    const estimated = outcome.accepted && !reported;
+    const usage: TokenUsage | undefined = reported ?? (estimated ? estimate(outcome.request, record.deltas) : undefined);
+    if (estimated) record.estimatedUsage = usage;
+    const store = this.options.store;
+    if (!store) return;
+    const charge: Counters = {
+      ...zeroCounters(),
+      inputTokens: usage?.inputTokens ?? 0,
+      outputTokens: usage?.outputTokens ?? 0,
+      cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
+      cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
+      requests: 1,
+      estimatedRequests: estimated ? 1 : 0,
+    };
+    const write = store
+      .add(caller.name, windowsAt(this.clock()), charge)
+      .catch((err: unknown) => this.storeFailed("write", caller, err, "a charge was lost"))
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  /** The caller's own counters and limits for the current day and month. */
+  async report(caller: Caller): Promise<{ key: string; day: WindowReport; month: WindowReport }> {
+    const store = this.options.store;
+    if (!store) throw new ApiError(404, "usage_not_enabled", "Usage metering is not enabled on this deployment");
+    const windows = windowsAt(this.clock());
+    let used: { day: Counters; month: Counters };
+    try {
+      used = await store.read(caller.name, windows);
+    } catch (err) {
+      this.storeFailed("read", caller, err, "usage not reported");
+      throw new ApiError(503, "usage_store_unavailable", "Usage cannot be read right now; retry shortly", {
+        headers: { "Retry-After": "5" },
+        logLevel: "error",
+        cause: err,
+      });
+    }
+    const view = (kind: keyof Windows, limit: number | undefined): WindowReport => {
+      const totalTokens = tokensOf(used[kind]);
+      return {
+        window: windows[kind].id,
+        resetsAt: windows[kind].resetsAt.toISOString(),
+        ...used[kind],
+        totalTokens,
+        tokenLimit: limit ?? null,
+        remainingTokens: limit === undefined ? null : Math.max(0, limit - totalTokens),
+      };
+    };
+    return { key: caller.name, day: view("day", caller.tokensPerDay), month: view("month", caller.tokensPerMonth) };
+  }
+
+  /** Resolves once every charge started so far is written (or has failed and been logged). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
+  private storeFailed(operation: "read" | "write", caller: Caller, err: unknown, effect: string): void {
+    this.options.metrics.usageStoreFailure(operation);
+    const cause = err instanceof Error ? { type: err.name, message: err.message } : { type: typeof err };
+    this.options.logger.error({ apiKey: caller.name, operation, cause }, `usage store unavailable: ${effect}`);
+  }
+}
+
+/** What a cut stream is charged: the input estimate, and one token per output delta sent. */
+function estimate(request: ChatRequest, deltas: number): TokenUsage {
+  const inputTokens = estimateInputTokens(request);
+  return { inputTokens, outputTokens: deltas, totalTokens: inputTokens + deltas };
+}
