@@ -4,6 +4,7 @@ import {
   CONTAINER_PORT,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_MAX_TOKENS,
+  DEFAULT_METRICS_NAMESPACE,
   DEFAULT_MODEL_ID,
   DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
   ENV,
@@ -25,6 +26,8 @@ describe("configuration from the environment", () => {
       upstreamIdleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
       stagePrefix: undefined,
       logLevel: "info",
+      usage: { tableName: undefined, apiKeys: {}, failurePolicy: "serve" },
+      metricsNamespace: DEFAULT_METRICS_NAMESPACE,
     });
   });
 
@@ -67,6 +70,12 @@ describe("configuration from the environment", () => {
     [ENV.stagePrefix, "dev/v1", /STAGE_PREFIX must be an API Gateway stage name/],
     [ENV.modelId, "model id with spaces", /MODEL_ID must be a Bedrock model/],
     [ENV.logLevel, "verbose", /LOG_LEVEL must be one of/],
+    [ENV.usageTableName, "a b", /USAGE_TABLE_NAME must be a DynamoDB table name/],
+    [ENV.apiKeys, "{not json", /API_KEYS must be JSON/],
+    [ENV.apiKeys, '{"id-1":{"name":"a b"}}', /API_KEYS \["id-1"\]\["name"\] must be 1-64 letters/],
+    [ENV.apiKeys, '{"id-1":{"name":"a","tokensPerDay":0}}', /API_KEYS \["id-1"\]\["tokensPerDay"\]/],
+    [ENV.apiKeys, '{"id-1":{"name":"a"},"id-2":{"name":"a"}}', /API_KEYS key names must be unique/],
+    [ENV.usageStoreFailurePolicy, "maybe", /USAGE_STORE_FAILURE_POLICY must be one of serve, refuse/],
   ];
   for (const [name, value, message] of INVALID) {
     it(`rejects ${name}=${JSON.stringify(value)} with a message naming it`, () => {
@@ -74,6 +83,20 @@ describe("configuration from the environment", () => {
       assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
     });
   }
+
+  it("reads the usage settings: table, keys with their limits, failure policy", () => {
+    const config = loadConfig({
+      ...region,
+      [ENV.usageTableName]: "chat-usage",
+      [ENV.apiKeys]: '{"abc123":{"name":"alice","tokensPerDay":1000,"tokensPerMonth":20000},"def456":{"name":"bob"}}',
+      [ENV.usageStoreFailurePolicy]: "REFUSE",
+    });
+    assert.deepEqual(config.usage, {
+      tableName: "chat-usage",
+      apiKeys: { abc123: { name: "alice", tokensPerDay: 1000, tokensPerMonth: 20000 }, def456: { name: "bob" } },
+      failurePolicy: "refuse",
+    });
+  });
 
   it("lists every invalid variable at once", () => {
     assert.throws(
