@@ -1,6 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
+import type { ApiKeys } from "../src/usage/keys";
 import { USAGE_TABLE } from "../src/usage/table-schema";
 
 /**
@@ -62,4 +64,19 @@ export async function createUsageTable(client: DynamoDBClient, tableName = LOCAL
     }),
   );
   return tableName;
+}
+
+/**
+ * Local mode's API key: there is no API Gateway in front, so a curl sends the key-id header API Gateway would set.
+ * Its daily budget is small on purpose: the stand-in's default reply costs about 75 tokens, so the third request
+ * of a day gets the 429.
+ */
+export const LOCAL_KEY = { id: "local-demo-key-id", name: "local-demo", tokensPerDay: 150, tokensPerMonth: 100_000 };
+export const LOCAL_KEY_HEADER = `${GATEWAY_API_KEY_ID_HEADER}: ${LOCAL_KEY.id}`;
+
+/** The app's environment for metering against the local table, with {@link LOCAL_KEY} as its one key. */
+export function localUsageEnv(dynamoUrl: string, tableName = LOCAL_USAGE_TABLE): NodeJS.ProcessEnv {
+  const { id, ...limits } = LOCAL_KEY;
+  const keys: ApiKeys = { [id]: limits };
+  return { [ENV.usageTableName]: tableName, [ENV.dynamodbEndpoint]: dynamoUrl, [ENV.apiKeys]: JSON.stringify(keys) };
 }
