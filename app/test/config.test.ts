@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
+import * as z from "zod";
 import { ConfigError, loadConfig } from "../src/config";
 import {
   CONTAINER_PORT,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_MAX_TOKENS,
-  DEFAULT_METRICS_NAMESPACE,
   DEFAULT_MODEL_ID,
   DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
   ENV,
   SHUTDOWN_GRACE_SECONDS,
 } from "../src/runtime-contract";
+import { flag, json, list, matching, type Rule, SETTING_LIST } from "../src/settings";
+import { DEFAULT_METRICS_NAMESPACE } from "../src/usage/key-schema";
 
 describe("configuration from the environment", () => {
   const region = { [ENV.region]: "eu-central-1" };
@@ -26,7 +28,9 @@ describe("configuration from the environment", () => {
       upstreamIdleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
       stagePrefix: undefined,
       logLevel: "info",
-      usage: { tableName: undefined, apiKeys: {}, failurePolicy: "serve" },
+      usageTableName: undefined,
+      apiKeys: {},
+      usageStoreFailurePolicy: "serve",
       metricsNamespace: DEFAULT_METRICS_NAMESPACE,
     });
   });
@@ -37,7 +41,7 @@ describe("configuration from the environment", () => {
       [ENV.port]: "9000",
       [ENV.host]: "127.0.0.1",
       [ENV.modelId]: "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
-      [ENV.maxTokens]: "2048",
+      [ENV.defaultMaxTokens]: "2048",
       [ENV.bodyLimitBytes]: "1000",
       [ENV.shutdownGraceMs]: "0",
       [ENV.upstreamIdleTimeoutMs]: "5000",
@@ -61,19 +65,21 @@ describe("configuration from the environment", () => {
     [ENV.region, "Europe", /AWS_REGION must be an AWS Region/],
     [ENV.port, "8080x", /PORT must be a whole number \(got "8080x"\)/],
     [ENV.port, "70000", /PORT must be at most 65535/],
-    [ENV.maxTokens, "0", /DEFAULT_MAX_TOKENS must be at least 1/],
-    [ENV.maxTokens, "1e3", /DEFAULT_MAX_TOKENS must be a whole number/],
-    [ENV.maxTokens, "64001", /DEFAULT_MAX_TOKENS must be at most 64000/],
+    [ENV.defaultMaxTokens, "0", /DEFAULT_MAX_TOKENS must be at least 1/],
+    [ENV.defaultMaxTokens, "1e3", /DEFAULT_MAX_TOKENS must be a whole number/],
+    [ENV.defaultMaxTokens, "64001", /DEFAULT_MAX_TOKENS must be at most 64000/],
     [ENV.bodyLimitBytes, "-1", /BODY_LIMIT_BYTES must be a whole number/],
     [ENV.shutdownGraceMs, "soon", /SHUTDOWN_GRACE_MS must be a whole number/],
     [ENV.upstreamIdleTimeoutMs, "0", /UPSTREAM_IDLE_TIMEOUT_MS must be at least 1/],
     [ENV.stagePrefix, "dev/v1", /STAGE_PREFIX must be an API Gateway stage name/],
     [ENV.modelId, "model id with spaces", /MODEL_ID must be a Bedrock model/],
+    // The task role's IAM policy is derived from the ID (infra/iam.ts); an ARN would pass here and fail at Bedrock.
+    [ENV.modelId, "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0", /MODEL_ID must be a Bedrock model ID/],
     [ENV.logLevel, "verbose", /LOG_LEVEL must be one of/],
     [ENV.usageTableName, "a b", /USAGE_TABLE_NAME must be a DynamoDB table name/],
-    [ENV.apiKeys, "{not json", /API_KEYS must be JSON/],
-    [ENV.apiKeys, '{"id-1":{"name":"a b"}}', /API_KEYS \["id-1"\]\["name"\] must be 1-64 letters/],
-    [ENV.apiKeys, '{"id-1":{"name":"a","tokensPerDay":0}}', /API_KEYS \["id-1"\]\["tokensPerDay"\]/],
+    [ENV.apiKeys, "{not json", /API_KEYS must be valid JSON/],
+    [ENV.apiKeys, '{"id-1":{"name":"a b"}}', /API_KEYS must be 1-64 letters/],
+    [ENV.apiKeys, '{"id-1":{"name":"a","tokensPerDay":0}}', /API_KEYS .*>=1/],
     [ENV.apiKeys, '{"id-1":{"name":"a"},"id-2":{"name":"a"}}', /API_KEYS key names must be unique/],
     [ENV.usageStoreFailurePolicy, "maybe", /USAGE_STORE_FAILURE_POLICY must be one of serve, refuse/],
   ];
@@ -91,11 +97,11 @@ describe("configuration from the environment", () => {
       [ENV.apiKeys]: '{"abc123":{"name":"alice","tokensPerDay":1000,"tokensPerMonth":20000},"def456":{"name":"bob"}}',
       [ENV.usageStoreFailurePolicy]: "REFUSE",
     });
-    assert.deepEqual(config.usage, {
-      tableName: "chat-usage",
-      apiKeys: { abc123: { name: "alice", tokensPerDay: 1000, tokensPerMonth: 20000 }, def456: { name: "bob" } },
-      failurePolicy: "refuse",
-    });
+    assert.deepEqual([config.usageTableName, config.apiKeys, config.usageStoreFailurePolicy], [
+      "chat-usage",
+      { abc123: { name: "alice", tokensPerDay: 1000, tokensPerMonth: 20000 }, def456: { name: "bob" } },
+      "refuse",
+    ]);
   });
 
   it("lists every invalid variable at once", () => {
@@ -103,5 +109,38 @@ describe("configuration from the environment", () => {
       () => loadConfig({ [ENV.port]: "x", [ENV.logLevel]: "loud" }),
       (err: Error) => /PORT/.test(err.message) && /LOG_LEVEL/.test(err.message) && /AWS_REGION/.test(err.message),
     );
+  });
+});
+
+describe("settings registry rules for list and JSON values", () => {
+  const parse = <T>(rule: Rule<T>, text: string) => rule.safeParse(text);
+
+  it("list() reads a JSON array (Pulumi's form of an array key) or comma-separated text, checking every item", () => {
+    const ids = list(matching(/^[a-z.]+$/, "must be lowercase"));
+    assert.deepEqual(parse(ids, '["a.b", "c"]').data, ["a.b", "c"]);
+    assert.deepEqual(parse(ids, "a.b, c ,").data, ["a.b", "c"]);
+    assert.match(parse(ids, "a,B").error!.issues[0].message, /must be lowercase/);
+    assert.match(parse(ids, "[1, 2]").error!.issues[0].message, /JSON array of strings or comma-separated/);
+  });
+
+  it("json() reads a JSON document checked by its schema", () => {
+    const keys = json(z.array(z.object({ name: z.string(), rpm: z.number().int().positive() })));
+    assert.deepEqual(parse(keys, '[{"name":"ci","rpm":5}]').data, [{ name: "ci", rpm: 5 }]);
+    assert.match(parse(keys, "{oops").error!.issues[0].message, /must be valid JSON/);
+    assert.equal(parse(keys, '[{"name":"ci","rpm":0}]').success, false);
+  });
+
+  it("flag() reads true/false in any case and refuses anything else", () => {
+    assert.equal(parse(flag, "TRUE").data, true);
+    assert.equal(parse(flag, "false").data, false);
+    assert.match(parse(flag, "yes").error!.issues[0].message, /must be true or false/);
+  });
+
+  it("every setting's default passes its own rule, and its formatted text reads back as the same value", () => {
+    for (const [name, setting] of SETTING_LIST) {
+      if (setting.default === undefined) continue;
+      const text = setting.format(setting.default);
+      assert.deepEqual(setting.schema.parse(text), setting.default, `${name}: ${text}`);
+    }
   });
 });

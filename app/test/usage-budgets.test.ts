@@ -196,7 +196,7 @@ describe("usage recorded for every way a stream ends", () => {
     // No h.charged(): shutdown itself waited for the charge.
     const { GetItemCommand } = await import("@aws-sdk/client-dynamodb");
     const item = await h.dynamodb.send(new GetItemCommand({
-      TableName: h.config.usage.tableName, Key: { keyName: { S: "bob" }, window: { S: "day#2026-11-28" } }, ConsistentRead: true,
+      TableName: h.config.usageTableName, Key: { keyName: { S: "bob" }, window: { S: "day#2026-11-28" } }, ConsistentRead: true,
     }));
     assert.equal(item.Item?.outputTokens?.N, "2");
     assert.equal(item.Item?.estimatedRequests?.N, "1");

@@ -106,6 +106,19 @@ export async function programError(overrides: Overrides): Promise<Error> {
   throw new Error(`the program accepted ${JSON.stringify(overrides)}`);
 }
 
+/**
+ * Prepares the runtime for code that reads the configuration directly, outside a program run (e.g.
+ * `loadStackConfig`): waits for pending runs and installs resource-less mocks for this project and the dev stack.
+ * Then `pulumi.runtime.setAllConfig(stackConfig(overrides))` sets the configuration it reads.
+ */
+export async function outsideProgram(): Promise<void> {
+  await Promise.all([...runs.values()].map((r) => r.catch(() => undefined)));
+  await pulumi.runtime.setMocks({
+    newResource: (args) => { throw new Error(`unexpected resource ${args.type}`); },
+    call: (args) => fakeInvoke(args.token),
+  }, PROJECT, "dev", false);
+}
+
 async function execute(overrides: Overrides): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];

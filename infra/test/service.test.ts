@@ -83,12 +83,14 @@ describe("service", () => {
         [ENV.port]: String(CONTAINER_PORT),
         [ENV.modelId]: "amazon.nova-pro-v1:0",
         [ENV.region]: REGION,
-        [ENV.maxTokens]: "2048",
+        [ENV.defaultMaxTokens]: "2048",
         [ENV.stagePrefix]: "prod",
         [ENV.shutdownGraceMs]: String(SHUTDOWN_GRACE_SECONDS * 1000),
         [ENV.nodeOptions]: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=16",
+        [ENV.usageStoreFailurePolicy]: "serve",
+        [ENV.metricsNamespace]: "BedrockStreamApi",
       });
-      assert.equal(env(run)[ENV.maxTokens], "1024");
+      assert.equal(env(run)[ENV.defaultMaxTokens], "1024");
       assert.equal(env(run)[ENV.stagePrefix], "v1");
     });
 

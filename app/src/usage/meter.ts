@@ -6,13 +6,11 @@ import { ApiError } from "../http/errors";
 import type { RequestRecord } from "../http/request-record";
 import { BUDGET_EXCEEDED_CODE, type ServiceMetrics } from "../metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
+import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
 import { type Counters, tokensOf, type UsageStore, zeroCounters } from "./store";
 import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
 
-/** What happens to a request when the usage store cannot be reached: served unchecked, or refused with a 503. */
-export const FAILURE_POLICIES = ["serve", "refuse"] as const;
-export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 
 export interface UsageMeterOptions {
   keys: ApiKeys;

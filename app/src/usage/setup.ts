@@ -26,7 +26,7 @@ export function setUpUsage(
   config: AppConfig,
   deps: { logger: Logger; metrics: ServiceMetrics; dynamodb?: DynamoDBClient; clock?: () => Date },
 ): UsageSetup {
-  const { tableName, apiKeys, failurePolicy } = config.usage;
+  const { usageTableName: tableName, apiKeys, usageStoreFailurePolicy: failurePolicy } = config;
   const ownClient = tableName !== undefined && !deps.dynamodb;
   const client =
     tableName === undefined
