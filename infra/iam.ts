@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { USAGE_TABLE_ACTIONS } from "./usage";
 
 /**
  * IAM for the service: the Bedrock permissions derived from the configured model ID, the task role that carries
@@ -90,6 +91,11 @@ export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
   ];
 }
 
+/** The app's counters: a budget check reads an item, a charge adds to one (`UpdateItem ADD`); exactly this table. */
+export function usageTableStatement(tableArn: string): PolicyStatement {
+  return { Sid: "UsageCounters", Effect: "Allow", Action: [...USAGE_TABLE_ACTIONS], Resource: [tableArn] };
+}
+
 export interface ServiceRolesArgs {
   readonly modelId: string;
   readonly region: string;
@@ -98,6 +104,8 @@ export interface ServiceRolesArgs {
   readonly repositoryArn: pulumi.Input<string>;
   /** Log group the execution role may write the container's logs to. */
   readonly logGroupArn: pulumi.Input<string>;
+  /** The usage table (usage.ts) the task role may read and update, and nothing else in DynamoDB. */
+  readonly usageTableArn?: pulumi.Input<string>;
 }
 
 /** Task role (what the app may do) and execution role (what ECS may do on its behalf), both least-privilege. */
@@ -116,12 +124,10 @@ export class ServiceRoles extends pulumi.ComponentResource {
     }, { parent: this });
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
-      policy: accountId.apply((account) => policyJson(bedrockStatements({
-        modelId: args.modelId,
-        region: args.region,
-        partition: args.partition,
-        accountId: account,
-      }))),
+      policy: pulumi.all([accountId, args.usageTableArn]).apply(([account, tableArn]) => policyJson([
+        ...bedrockStatements({ modelId: args.modelId, region: args.region, partition: args.partition, accountId: account }),
+        ...(tableArn ? [usageTableStatement(tableArn)] : []),
+      ])),
     }, { parent: this });
 
     const executionRole = new aws.iam.Role(`${name}-execution`, {

@@ -1,10 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-contract";
+import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH, USAGE_PATH } from "../app/src/runtime-contract";
 import { StreamingApi } from "./api";
+import { ApiKeys, keySpecs } from "./api-access";
 import { loadStackConfig } from "./config";
 import { AppImage } from "./image";
 import { Network } from "./network";
+import { Monitoring } from "./monitoring";
 import { ChatService } from "./service";
+import { UsageStore } from "./usage";
 import { chooseAvailabilityZones } from "./zones";
 
 /**
@@ -25,6 +28,15 @@ export = async () => {
 
   const image = new AppImage("chat", { cpuArchitecture: settings.cpuArchitecture });
 
+  // The keys exist first: the tasks' environment maps their ids to names and token limits, the API binds them to plans.
+  const keys = settings.apiKeyRequired ? new ApiKeys("chat-key", { keys: keySpecs(settings.keys, settings) }) : undefined;
+  const usage = new UsageStore("chat-usage", {
+    region: settings.region,
+    vpcId: network.vpcId,
+    routeTableIds: network.routeTableIds,
+    taskSecurityGroupId: network.securityGroupIds.task,
+  });
+
   const service = new ChatService("chat", {
     settings,
     vpcId: network.vpcId,
@@ -34,6 +46,12 @@ export = async () => {
     imageRef: image.imageRef,
     repositoryArn: image.repositoryArn,
     networkReady: network,
+    usage: {
+      tableName: usage.tableName,
+      tableArn: usage.tableArn,
+      apiKeysJson: keys?.appKeysJson ?? "{}",
+      networkReady: usage.networkReady,
+    },
   });
 
   const api = new StreamingApi("chat", {
@@ -42,7 +60,25 @@ export = async () => {
     vpcLinkSecurityGroupId: network.securityGroupIds.vpcLink,
     loadBalancerArn: service.loadBalancerArn,
     loadBalancerDnsName: service.loadBalancerDnsName,
+    keys: keys?.keys,
   });
+
+  const monitoring = new Monitoring("chat-monitoring", {
+    region: settings.region,
+    namespace: settings.metricsNamespace,
+    apiName: api.apiName,
+    stageName: api.stageName,
+    loadBalancerArnSuffix: service.loadBalancerArnSuffix,
+    targetGroupArnSuffix: service.targetGroupArnSuffix,
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
+    maxCapacity: settings.maxCapacity,
+    alarmEmail: settings.alarmEmail,
+    fiveXxRatePercent: settings.alarmFiveXxRatePercent,
+    ttftP90Ms: settings.alarmTtftP90Ms,
+  });
+  // The first configured key's value, for the ready-made curl command (the default stack has just that one).
+  const apiKey = keys ? keys.keys[0].value : undefined;
 
   const streamUrl = pulumi.interpolate`${api.url}${STREAM_PATH}`;
   return {
@@ -50,11 +86,17 @@ export = async () => {
     url: api.url,
     healthUrl: pulumi.interpolate`${api.url}${HEALTH_PATH}`,
     streamUrl,
-    /** The API key (secret: `pulumi stack output apiKey --show-secrets`); absent when apiKeyRequired is false. */
-    apiKey: api.apiKey,
+    usageUrl: pulumi.interpolate`${api.url}${USAGE_PATH}`,
+    /** Every key's value by name (secret: `pulumi stack output apiKeys --show-secrets`); absent without keys. */
+    apiKeys: keys?.values,
+    /** The first key's value (secret), as before the key list; absent when apiKeyRequired is false. */
+    apiKey,
     /** A ready-to-paste streaming request; secret when it embeds the key. */
-    curlCommand: api.apiKey
-      ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${api.apiKey}' ${CURL_JSON_BODY}`)
+    curlCommand: apiKey
+      ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${apiKey}' ${CURL_JSON_BODY}`)
       : pulumi.interpolate`curl -sN ${streamUrl} ${CURL_JSON_BODY}`,
+    usageTableName: usage.tableName,
+    dashboardUrl: monitoring.dashboardUrl,
+    alarmTopicArn: monitoring.topicArn,
   };
 };

@@ -21,6 +21,7 @@ const PROGRAM = path.join(INFRA_DIR, "index.ts");
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 export const S3_PREFIX_LIST_ID = "pl-63a5400a";
+export const DYNAMODB_PREFIX_LIST_ID = "pl-02cd2c6b";
 /** What the mocked getAvailabilityZones answers: the first available zones that passed the program's filters. */
 export const FAKE_ZONES = [
   { name: "us-east-1b", id: "use1-az1" },
@@ -201,7 +202,12 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
         routeTables: [{ id: "rtb-iso-a" }, { id: "rtb-iso-b" }],
       };
     case "aws:ec2/vpcEndpoint:VpcEndpoint":
-      return inputs.vpcEndpointType === "Gateway" ? { prefixListId: S3_PREFIX_LIST_ID } : {};
+      if (inputs.vpcEndpointType !== "Gateway") return {};
+      return { prefixListId: inputs.serviceName.endsWith(".dynamodb") ? DYNAMODB_PREFIX_LIST_ID : S3_PREFIX_LIST_ID };
+    case "aws:dynamodb/table:Table":
+      return { name, arn: arn("dynamodb", `table/${name}`) };
+    case "aws:sns/topic:Topic":
+      return { arn: arn("sns", name) };
     case "awsx:lb:ApplicationLoadBalancer":
       return {
         loadBalancer: {
@@ -232,7 +238,7 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
     case "aws:ecs/cluster:Cluster":
       return { name, arn: arn("ecs", `cluster/${name}`) };
     case "aws:apigateway/restApi:RestApi":
-      return { rootResourceId: "root-resource-id" };
+      return { rootResourceId: "root-resource-id", name };
     case "aws:apigateway/stage:Stage":
       return { invokeUrl: `https://${inputs.restApi}.execute-api.${REGION}.amazonaws.com/${inputs.stageName}` };
     case "aws:apigateway/apiKey:ApiKey":
