@@ -11,8 +11,8 @@ import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS
  * CloudWatch accepts. Those mistakes would otherwise surface minutes into `pulumi up` as an AWS error about some
  * resource; here they stop the program before anything is created, with a message naming the key.
  *
- * The keys whose values reach the container (modelId, maxTokens, stageName, aws:region) are checked by the app's own
- * rules (app/src/settings.ts, see deployed-settings.ts); the keys below only shape the infrastructure.
+ * Keys whose values reach the container (modelId, maxTokens, ...) are declared in the app's settings registry
+ * (app/src/settings.ts) and checked by its rules (deployed-settings.ts); the keys below shape the infrastructure.
  *
  * The defaults mirror the `default:` entries of Pulumi.yaml (a test keeps the two identical), so the program
  * behaves the same whether the CLI or a test harness supplies the configuration.
@@ -71,7 +71,8 @@ const stackConfigSchema = z
     availabilityZones: z
       .array(z.string().regex(AZ_NAME_PATTERN, "must be an availability zone name such as us-east-1a"))
       .refine((zones) => zones.length === 0 || (zones.length >= 2 && new Set(zones).size === zones.length),
-        "must be empty (zones are then chosen where VPC link v2 works) or list at least two distinct zones")
+        "must be empty (zones are then chosen once, where VPC link v2 and the endpoints work) or list at least two " +
+        "distinct zones")
       .default([]),
     manageApiGatewayAccount: z.stringbool().default(true),
     keys: z.array(apiKeyConfigSchema)

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseSettings, type Setting, SETTING_LIST, type SettingName, SETTINGS, type Settings } from "../app/src/settings";
+import {
+  parseSettings, type Setting, SETTING_LIST, type SettingName, SETTINGS, type Settings,
+} from "../app/src/settings";
 
 /**
  * The app settings a stack sets through the container's environment, derived from the registry
@@ -53,7 +55,8 @@ export const STACK_DEFAULTS = Object.fromEntries(DEPLOYED
  */
 export function readDeployedSettings(project: string): { values: DeployedSettings; problems: string[] } {
   const fullKey = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
-  const raw = new Map(DEPLOYED.map((d) => [d.name, PROVIDER_READS[d.key]?.() ?? pulumi.runtime.getConfig(fullKey(d.key))]));
+  const read = (d: Deployed) => PROVIDER_READS[d.key]?.() ?? pulumi.runtime.getConfig(fullKey(d.key));
+  const raw = new Map(DEPLOYED.map((d) => [d.name, read(d)]));
   const parsed = parseSettings((name) => raw.get(name), DEPLOYED.map((d) => d.name));
   const problems = parsed.problems.map(({ name, message }) => {
     const d = DEPLOYED.find((entry) => entry.name === name)!;

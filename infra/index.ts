@@ -4,9 +4,10 @@ import { StreamingApi } from "./api";
 import { ApiKeys, keySpecs } from "./api-access";
 import { loadStackConfig } from "./config";
 import { AppImage } from "./image";
-import { Network } from "./network";
 import { Monitoring } from "./monitoring";
+import { interfaceEndpointServiceNames, Network } from "./network";
 import { ChatService } from "./service";
+import { readPreviousDeployment, ZONES_OUTPUT } from "./stack-state";
 import { UsageStore } from "./usage";
 import { chooseAvailabilityZones } from "./zones";
 
@@ -19,10 +20,19 @@ const CURL_JSON_BODY = `-H 'content-type: application/json' -d '{"message":"Writ
 /** Async because the zones are looked up first (see zones.ts); Pulumi exports what the function returns. */
 export = async () => {
   const settings = loadStackConfig();
+  const previous = await readPreviousDeployment();
+  const availabilityZones = await chooseAvailabilityZones({
+    region: settings.region,
+    configured: settings.availabilityZones,
+    recorded: previous.availabilityZones,
+    deployedUnrecorded: previous.deployed && !previous.availabilityZones,
+    endpointServices: interfaceEndpointServiceNames(settings.region),
+    configKey: `${pulumi.getProject()}:availabilityZones`,
+  });
 
   const network = new Network("chat", {
     region: settings.region,
-    availabilityZones: await chooseAvailabilityZones(settings.region, settings.availabilityZones),
+    availabilityZones,
     containerPort: CONTAINER_PORT,
   });
 
@@ -98,5 +108,7 @@ export = async () => {
     usageTableName: usage.tableName,
     dashboardUrl: monitoring.dashboardUrl,
     alarmTopicArn: monitoring.topicArn,
+    /** The subnets' zones, recorded so every later `pulumi up` keeps them (see stack-state.ts). */
+    [ZONES_OUTPUT]: pulumi.output(availabilityZones),
   };
 };

@@ -73,15 +73,19 @@ export class ChatService extends pulumi.ComponentResource {
       usageTableArn: args.usage?.tableArn,
     }, { parent: this });
 
-    const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
-      settings: [{ name: "containerInsights", value: "enabled" }],
-    }, { parent: this });
-    // Container Insights writes to this group and would create it itself, without retention and beyond the reach of
-    // `pulumi destroy`; made here first, it is both.
+    // Container Insights writes to a log group named after the cluster, and creates it itself (without retention,
+    // beyond `pulumi destroy`) if it is missing when the cluster starts reporting or after the stack deleted it. So
+    // the cluster gets a name known up front, the group is created first and the cluster depends on it: on create
+    // the group exists before ECS could make it, and on destroy the cluster is gone before the group is deleted.
+    const clusterName = clusterNameOf(pulumi.getProject(), pulumi.getStack());
     const insightsLogs = new aws.cloudwatch.LogGroup(`${name}-insights-logs`, {
-      name: pulumi.interpolate`/aws/ecs/containerinsights/${cluster.name}/performance`,
+      name: containerInsightsLogGroup(clusterName),
       retentionInDays: settings.logRetentionDays,
     }, { parent: this });
+    const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+      name: clusterName,
+      settings: [{ name: "containerInsights", value: "enabled" }],
+    }, { parent: this, dependsOn: [insightsLogs] });
 
     const alb = new awsx.lb.ApplicationLoadBalancer(`${name}-alb`, {
       internal: true,
@@ -209,6 +213,19 @@ function taskEnvironment(settings: ContainerSettings): Array<{ name: string; val
 function usageEnvironment(usage: ServiceUsageArgs | undefined): Array<{ name: string; value: pulumi.Input<string> }> {
   if (!usage) return [];
   return [{ name: ENV.usageTableName, value: usage.tableName }, { name: ENV.apiKeys, value: usage.apiKeysJson }];
+}
+
+/**
+ * The ECS cluster's name: the project and stack, unique per account and region as long as stack names are, and made
+ * of the characters ECS allows (letters, digits, `-`, `_`; at most 255).
+ */
+export function clusterNameOf(project: string, stack: string): string {
+  return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
+/** The log group Container Insights writes a cluster's performance events to. */
+export function containerInsightsLogGroup(clusterName: string): string {
+  return `/aws/ecs/containerinsights/${clusterName}/performance`;
 }
 
 /** Resource transform: the ECS service inside the awsx component ignores drift of `desiredCount`. */

@@ -80,7 +80,9 @@ export function list<T>(item: Rule<T>): Rule<T[]> {
     .transform((text, ctx) => {
       if (!text.startsWith("[")) return text.split(",").map((part) => part.trim()).filter(Boolean);
       const parsed = parseJson(text);
-      if (Array.isArray(parsed) && parsed.every((entry) => typeof entry === "string")) return parsed.map((s) => s.trim());
+      if (Array.isArray(parsed) && parsed.every((entry) => typeof entry === "string")) {
+        return parsed.map((entry) => entry.trim());
+      }
       ctx.addIssue({ code: "custom", message: "must be a JSON array of strings or comma-separated text" });
       return z.NEVER;
     })

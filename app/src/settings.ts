@@ -2,7 +2,9 @@ import * as z from "zod";
 import { json, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
 import { apiKeysSchema, DEFAULT_METRICS_NAMESPACE, FAILURE_POLICIES } from "./usage/key-schema";
 
-export { flag, json, list, matching, oneOf, type Rule, type Setting, type StackSource, wholeNumber } from "./setting-rules";
+export {
+  flag, json, list, matching, oneOf, type Rule, type Setting, type StackSource, wholeNumber,
+} from "./setting-rules";
 
 /**
  * The settings registry: every environment variable the app reads, defined once. The app's schema and its
@@ -58,10 +60,13 @@ const stageName: Rule<string> = z.string()
 export const SETTINGS = {
   // 0 asks the OS for a free port (tests); the "listening" log line reports the one chosen.
   port: setting({ env: "PORT", rule: wholeNumber(0, 65_535), default: CONTAINER_PORT, pinned: true }),
-  host: setting({ env: "HOST", rule: matching(/^[0-9A-Za-z.:-]+$/, "must be an IP address or host name"), default: "0.0.0.0" }),
+  host: setting({
+    env: "HOST", rule: matching(/^[0-9A-Za-z.:-]+$/, "must be an IP address or host name"), default: "0.0.0.0",
+  }),
   modelId: setting({
     env: "MODEL_ID",
-    rule: matching(MODEL_ID, `must be a Bedrock model ID or inference profile ID (not an ARN), e.g. ${DEFAULT_MODEL_ID}`),
+    rule: matching(MODEL_ID,
+      `must be a Bedrock model ID or inference profile ID (not an ARN), e.g. ${DEFAULT_MODEL_ID}`),
     default: DEFAULT_MODEL_ID,
     stack: { key: "modelId" },
   }),
@@ -75,7 +80,9 @@ export const SETTINGS = {
     env: "DEFAULT_MAX_TOKENS", rule: wholeNumber(1, MAX_TOKENS_LIMIT), default: DEFAULT_MAX_TOKENS,
     stack: { key: "maxTokens" },
   }),
-  bodyLimitBytes: setting({ env: "BODY_LIMIT_BYTES", rule: wholeNumber(64, 10 * 1024 * 1024), default: DEFAULT_BODY_LIMIT_BYTES }),
+  bodyLimitBytes: setting({
+    env: "BODY_LIMIT_BYTES", rule: wholeNumber(64, 10 * 1024 * 1024), default: DEFAULT_BODY_LIMIT_BYTES,
+  }),
   // The ALB's deregistration delay and ECS's stop timeout are derived from it (runtime-contract.ts).
   shutdownGraceMs: setting({
     env: "SHUTDOWN_GRACE_MS", rule: wholeNumber(0, 3_600_000), default: SHUTDOWN_GRACE_SECONDS * 1000, pinned: true,
@@ -133,7 +140,8 @@ export function parseSettings(
 
 /** Environment variable names: every setting's, plus the variables Node and the AWS SDK read themselves. */
 export const ENV = {
-  ...(Object.fromEntries(SETTING_LIST.map(([name, s]) => [name, s.env])) as { [K in SettingName]: (typeof SETTINGS)[K]["env"] }),
+  ...(Object.fromEntries(SETTING_LIST.map(([name, s]) => [name, s.env])) as
+    { [K in SettingName]: (typeof SETTINGS)[K]["env"] }),
   nodeOptions: "NODE_OPTIONS",
   bedrockEndpoint: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
   dynamodbEndpoint: "AWS_ENDPOINT_URL_DYNAMODB",

@@ -10,11 +10,12 @@ describe("stack outputs", () => {
     run = await runProgram();
   });
 
-  it("are the stage URL, healthUrl, streamUrl, usageUrl, the API keys, a curl command and the operator's links, nothing else", () => {
+  it("are the stage URL, healthUrl, streamUrl, usageUrl, the API keys, a curl command, the operator's links and the recorded zones, nothing else", () => {
     assert.deepEqual(Object.keys(run.outputs).sort(), [
-      "alarmTopicArn", "apiKey", "apiKeys", "curlCommand", "dashboardUrl", "healthUrl", "streamUrl", "url",
-      "usageTableName", "usageUrl",
+      "alarmTopicArn", "apiKey", "apiKeys", "availabilityZones", "curlCommand", "dashboardUrl", "healthUrl", "streamUrl",
+      "url", "usageTableName", "usageUrl",
     ]);
+    assert.deepEqual(run.outputs.availabilityZones, run.one("awsx:ec2:Vpc", "chat-vpc").inputs.availabilityZoneNames);
     assert.equal(run.outputs.usageUrl, `${STAGE_URL}${USAGE_PATH}`);
     assert.equal(run.outputs.usageTableName, "chat-usage-table");
     assert.equal(run.outputs.alarmTopicArn, "arn:aws:sns:us-east-1:123456789012:chat-monitoring-alarms");
