@@ -196,11 +196,14 @@ describe("usage recorded for every way a stream ends", () => {
     // No h.charged(): shutdown itself waited for the charge.
     const { GetItemCommand } = await import("@aws-sdk/client-dynamodb");
     const item = await h.dynamodb.send(new GetItemCommand({
-      TableName: h.config.usageTableName, Key: { keyName: { S: "bob" }, window: { S: "day#2026-11-28" } }, ConsistentRead: true,
+      TableName: h.config.usageTableName, Key: { keyName: { S: "bob" }, window: { S: "month#2026-11" } }, ConsistentRead: true,
     }));
-    assert.equal(item.Item?.outputTokens?.N, "2");
-    assert.equal(item.Item?.estimatedRequests?.N, "1");
-    assert.equal(item.Item?.inputTokens?.N, String(estimate));
+    assert.equal(item.Item?.d28_outputTokens?.N, "2");
+    assert.equal(item.Item?.d28_estimatedRequests?.N, "1");
+    assert.equal(item.Item?.d28_inputTokens?.N, String(estimate));
+    assert.equal(item.Item?.outputTokens?.N, "2", "the month's counter, in the same item");
+    // TTL: the month's item (days included) expires 400 days after the month ends.
+    assert.equal(item.Item?.expiresAt?.N, String(Date.UTC(2026, 11, 1) / 1000 + 400 * 86_400));
   });
 });
 

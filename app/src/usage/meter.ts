@@ -51,6 +51,8 @@ export interface WindowReport extends Counters {
  */
 export class UsageMeter {
   private readonly pending = new Set<Promise<void>>();
+  /** Budget reads in flight, per key and day: concurrent requests of one key share one read. */
+  private readonly reads = new Map<string, Promise<{ day: Counters; month: Counters }>>();
   private readonly clock: () => Date;
 
   constructor(private readonly options: UsageMeterOptions) {
@@ -73,7 +75,7 @@ export class UsageMeter {
     const windows = windowsAt(now);
     let used: { day: Counters; month: Counters };
     try {
-      used = await store.read(caller.name, windows);
+      used = await this.sharedRead(store, caller.name, windows);
     } catch (err) {
       const serve = this.options.failurePolicy === "serve";
       this.storeFailed("read", caller, err, serve ? "request served without a budget check" : "request refused");
@@ -155,6 +157,21 @@ export class UsageMeter {
       };
     };
     return { key: caller.name, day: view("day", caller.tokensPerDay), month: view("month", caller.tokensPerMonth) };
+  }
+
+  /**
+   * One read for every check of the same key that starts while it runs. A check that joins a read started a moment
+   * earlier sees what a request arriving at that moment would have seen, so limits stay as exact as before, while a
+   * burst of a key's streams costs one read (and one request's CPU) instead of one each.
+   */
+  private sharedRead(store: UsageStore, keyName: string, windows: Windows): Promise<{ day: Counters; month: Counters }> {
+    const id = `${keyName}\n${windows.day.id}`;
+    let read = this.reads.get(id);
+    if (!read) {
+      read = store.read(keyName, windows).finally(() => this.reads.delete(id));
+      this.reads.set(id, read);
+    }
+    return read;
   }
 
   /** Resolves once every charge started so far is written (or has failed and been logged). */

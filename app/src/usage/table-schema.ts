@@ -3,8 +3,9 @@
  * and local mode and the tests create their dynalite table from it (app/local/usage-table.ts), so the store the
  * app talks to locally is keyed exactly like the one in AWS. Data only: infra/ and the app bundle both import it.
  *
- * One item per API key name and window: partition `keyName` (the key's configured name, never its value),
- * sort `window` (`day#2026-11-28` or `month#2026-11`), counters added atomically with `UpdateItem ADD`.
+ * One item per API key name and UTC month: partition `keyName` (the key's configured name, never its value), sort
+ * `window` (`month#2026-11`); it holds the month's counters and each day's, added atomically with `UpdateItem ADD`
+ * (app/src/usage/store.ts).
  */
 export const USAGE_TABLE = {
   partitionKey: "keyName",
@@ -13,5 +14,5 @@ export const USAGE_TABLE = {
   ttlAttribute: "expiresAt",
 } as const;
 
-/** How long a window's counters are kept after the window ended, in days, before TTL removes them. */
-export const RETENTION_DAYS_AFTER_WINDOW = { day: 35, month: 400 } as const;
+/** How long a month's counters are kept after the month ended, in days, before TTL removes them. */
+export const RETENTION_DAYS_AFTER_MONTH = 400;

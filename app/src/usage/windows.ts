@@ -1,4 +1,4 @@
-import { RETENTION_DAYS_AFTER_WINDOW } from "./table-schema";
+import { RETENTION_DAYS_AFTER_MONTH } from "./table-schema";
 
 /**
  * Budget windows: the UTC day and the UTC month a moment falls in. Every task computes the same window ids from its
@@ -14,7 +14,7 @@ export interface UsageWindow {
   id: string;
   /** When the next window of this kind starts (when a refusal in this window stops applying). */
   resetsAt: Date;
-  /** Epoch seconds after which the window's item may be deleted (DynamoDB TTL). */
+  /** Epoch seconds after which the window's counters may be deleted (DynamoDB TTL on the month's item). */
   expiresAt: number;
 }
 
@@ -32,11 +32,11 @@ export function windowsAt(now: Date): Windows {
   const nextDay = new Date(dayStart + DAY_MS);
   const nextMonth = new Date(Date.UTC(year, month + 1, 1));
   const iso = new Date(dayStart).toISOString();
-  const expires = (end: Date, kind: WindowKind) =>
-    Math.floor((end.getTime() + RETENTION_DAYS_AFTER_WINDOW[kind] * DAY_MS) / 1000);
+  // Days live inside their month's item, so both expire with it.
+  const expiresAt = Math.floor((nextMonth.getTime() + RETENTION_DAYS_AFTER_MONTH * DAY_MS) / 1000);
   return {
-    day: { kind: "day", id: iso.slice(0, 10), resetsAt: nextDay, expiresAt: expires(nextDay, "day") },
-    month: { kind: "month", id: iso.slice(0, 7), resetsAt: nextMonth, expiresAt: expires(nextMonth, "month") },
+    day: { kind: "day", id: iso.slice(0, 10), resetsAt: nextDay, expiresAt },
+    month: { kind: "month", id: iso.slice(0, 7), resetsAt: nextMonth, expiresAt },
   };
 }
 
