@@ -91,13 +91,24 @@ export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
   ];
 }
 
+/**
+ * The statements for every model the service may call (the default first): each model's statements exactly as
+ * {@link bedrockStatements} gives them for one, the further models' Sids numbered so they stay unique.
+ */
+export function servedModelStatements(modelIds: readonly string[], scope: Omit<ModelScope, "modelId">): PolicyStatement[] {
+  return [...new Set(modelIds)].flatMap((modelId, index) =>
+    bedrockStatements({ ...scope, modelId }).map((statement) =>
+      index === 0 ? statement : { ...statement, Sid: `${statement.Sid}Allowed${index}` }));
+}
+
 /** The app's counters: a budget check reads an item, a charge adds to one (`UpdateItem ADD`); exactly this table. */
 export function usageTableStatement(tableArn: string): PolicyStatement {
   return { Sid: "UsageCounters", Effect: "Allow", Action: [...USAGE_TABLE_ACTIONS], Resource: [tableArn] };
 }
 
 export interface ServiceRolesArgs {
-  readonly modelId: string;
+  /** The default model first, then the further allowed ones. */
+  readonly modelIds: readonly string[];
   readonly region: string;
   readonly partition: string;
   /** ECR repository the execution role may pull from. */
@@ -118,14 +129,14 @@ export class ServiceRoles extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     const taskRole = new aws.iam.Role(`${name}-task`, {
-      description: "Lets the chat service stream from the configured Bedrock model, and nothing else",
+      description: "Lets the chat service stream from the configured Bedrock models, and nothing else",
       // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
     }, { parent: this });
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
       policy: pulumi.all([accountId, args.usageTableArn]).apply(([account, tableArn]) => policyJson([
-        ...bedrockStatements({ modelId: args.modelId, region: args.region, partition: args.partition, accountId: account }),
+        ...servedModelStatements(args.modelIds, { region: args.region, partition: args.partition, accountId: account }),
         ...(tableArn ? [usageTableStatement(tableArn)] : []),
       ])),
     }, { parent: this });

@@ -65,7 +65,7 @@ export class ChatService extends pulumi.ComponentResource {
       retentionInDays: settings.logRetentionDays,
     }, { parent: this });
     const roles = new ServiceRoles(`${name}-roles`, {
-      modelId: settings.modelId,
+      modelIds: [settings.modelId, ...settings.allowedModelIds],
       region: settings.region,
       partition: settings.partition,
       repositoryArn: args.repositoryArn,

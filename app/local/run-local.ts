@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
-import { CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH, USAGE_PATH } from "../src/runtime-contract";
+import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH, USAGE_PATH } from "../src/runtime-contract";
 import {
   createUsageTable,
   LOCAL_KEY,
@@ -26,7 +26,7 @@ import {
 
 const HEALTH_TIMEOUT_MS = 30_000;
 
-function instructions(appUrl: string, fakeUrl: string, dynamoUrl: string): string {
+function instructions(appUrl: string, fakeUrl: string, stage: string, dynamoUrl: string): string {
   const host = appUrl.replace(/^http:\/\//, "");
   const json = "-H 'content-type: application/json'";
   return [
@@ -41,6 +41,10 @@ function instructions(appUrl: string, fakeUrl: string, dynamoUrl: string): strin
     "",
     'Each reply arrives as JSON lines {"data":"..."} token by token, then a {"done":true,...} line.',
     "",
+    `OpenAI clients: base URL ${appUrl}/${stage} (any API key), e.g.`,
+    `  curl --no-buffer ${host}/${stage}${CHAT_COMPLETIONS_PATH} ${json} \\`,
+    `    -d '{"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
+    "",
     `Token budgets (usage table in a local DynamoDB-compatible server at ${dynamoUrl}): the key "${LOCAL_KEY.name}" may`,
     `use ${LOCAL_KEY.tokensPerDay} tokens a day. There is no API Gateway here, so send the key-id header it would add;`,
     "the third request answers 429 token_budget_exceeded, with Retry-After until UTC midnight:",
@@ -49,6 +53,7 @@ function instructions(appUrl: string, fakeUrl: string, dynamoUrl: string): strin
     `    -H '${LOCAL_KEY_HEADER}' -d '{"message":"hello"}'; done`,
     `  curl -i -X POST ${host}${STREAM_PATH} ${json} -H '${LOCAL_KEY_HEADER}' -d '{"message":"hello"}'`,
     `  curl -s ${host}${USAGE_PATH} -H '${LOCAL_KEY_HEADER}'`,
+    "",
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -63,7 +68,8 @@ async function main(): Promise<void> {
   const port = Number(process.env[ENV.port] || CONTAINER_PORT);
   const fake = await startFakeBedrock(options);
   const dynamo = await startLocalUsageTable();
-  const child = spawnApp({ ...localAppEnv(process.env, fake.url, port), ...localUsageEnv(dynamo.url) });
+  const env = { ...localAppEnv(process.env, fake.url, port), ...localUsageEnv(dynamo.url) };
+  const child = spawnApp(env);
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -84,7 +90,7 @@ async function main(): Promise<void> {
   });
 
   await waitForHealth(`http://127.0.0.1:${port}`, child, HEALTH_TIMEOUT_MS);
-  console.log(instructions(`http://localhost:${port}`, fake.url, dynamo.url));
+  console.log(instructions(`http://localhost:${port}`, fake.url, env[ENV.stagePrefix]!, dynamo.url));
 }
 
 /** dynalite with the usage table, created as the stack creates it. */

@@ -33,7 +33,7 @@ export interface AppDependencies {
  * inside that the translation of unmatched routes into errors; then the router.
  */
 export function createApp(deps: AppDependencies): Koa<AppState> {
-  const models = servedModels(deps.config.modelId);
+  const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
   const { config, bedrock, activeStreams, usage } = deps;
   const router = createRouter({ config, bedrock, activeStreams, models, usage });
   const app = new Koa<AppState>();

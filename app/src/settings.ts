@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { json, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
+import { json, list, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
 import { apiKeysSchema, DEFAULT_METRICS_NAMESPACE, FAILURE_POLICIES } from "./usage/key-schema";
 
 export {
@@ -36,8 +36,12 @@ export const DEFAULT_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0
 export const DEFAULT_MAX_TOKENS = 1024;
 /** Upper bound for any `maxTokens` (the request's or the default): Claude Haiku 4.5's maximum output. */
 export const MAX_TOKENS_LIMIT = 64_000;
-/** Request body limit in bytes. */
-export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+/**
+ * Request body limit in bytes: 5 MiB, so one image at Bedrock's per-image maximum (3.75 MB, 5 MB as base64 in a
+ * data: URL) fits with its prompt. API Gateway's own ceiling is 10 MB; bodies that large would cost a 512 MiB task
+ * about four times their size while parsed and re-encoded for Bedrock, so raise it only with the task's memory.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 /**
  * Longest silence tolerated from Bedrock, both before it accepts a request and between two stream events. A hung
  * upstream would otherwise hold the client (and a Bedrock call) open until the 5-minute API Gateway idle timeout.
@@ -69,6 +73,13 @@ export const SETTINGS = {
       `must be a Bedrock model ID or inference profile ID (not an ARN), e.g. ${DEFAULT_MODEL_ID}`),
     default: DEFAULT_MODEL_ID,
     stack: { key: "modelId" },
+  }),
+  // Further models a request may name (OpenAI's `model`); `modelId` stays the default. The task role may invoke each.
+  allowedModelIds: setting({
+    env: "ALLOWED_MODEL_IDS",
+    rule: list(matching(MODEL_ID, "must list Bedrock model IDs or inference profile IDs (not ARNs)")),
+    default: [] as string[],
+    stack: { key: "allowedModelIds" },
   }),
   region: setting({
     env: "AWS_REGION",

@@ -21,6 +21,7 @@ describe("configuration from the environment", () => {
       port: CONTAINER_PORT,
       host: "0.0.0.0",
       modelId: DEFAULT_MODEL_ID,
+      allowedModelIds: [],
       region: "eu-central-1",
       defaultMaxTokens: DEFAULT_MAX_TOKENS,
       bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
@@ -33,6 +34,14 @@ describe("configuration from the environment", () => {
       usageStoreFailurePolicy: "serve",
       metricsNamespace: DEFAULT_METRICS_NAMESPACE,
     });
+  });
+
+  it("reads the further allowed models as a JSON array or comma-separated, refusing ARNs", () => {
+    const models = ["us.amazon.nova-lite-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"];
+    assert.deepEqual(loadConfig({ ...region, [ENV.allowedModelIds]: JSON.stringify(models) }).allowedModelIds, models);
+    assert.deepEqual(loadConfig({ ...region, [ENV.allowedModelIds]: ` ${models.join(" , ")} ` }).allowedModelIds, models);
+    const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/x";
+    assert.throws(() => loadConfig({ ...region, [ENV.allowedModelIds]: arn }), /ALLOWED_MODEL_IDS must list Bedrock model IDs/);
   });
 
   it("reads every variable the contract names, blank meaning unset", () => {

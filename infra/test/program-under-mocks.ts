@@ -287,7 +287,11 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
     case "aws:ecs/cluster:Cluster":
       return { name: inputs.name ?? name, arn: arn("ecs", `cluster/${inputs.name ?? name}`) };
     case "aws:apigateway/restApi:RestApi":
-      return { rootResourceId: "root-resource-id", name };
+      return { rootResourceId: "root-resource-id", name, executionArn: arn("execute-api", `${name}-id`) };
+    case "aws:lambda/function:Function": {
+      const functionArn = arn("lambda", `function:${name}`);
+      return { name, arn: functionArn, invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${functionArn}/invocations` };
+    }
     case "aws:apigateway/stage:Stage":
       return { invokeUrl: `https://${inputs.restApi}.execute-api.${REGION}.amazonaws.com/${inputs.stageName}` };
     case "aws:apigateway/apiKey:ApiKey":
