@@ -79,7 +79,10 @@ describe("API", () => {
         uri: `http://${ALB_DNS}${route.path}`,
         responseTransferMode: stream ? "STREAM" : "BUFFERED",
         timeoutMilliseconds: stream ? 900_000 : 29_000,
-        requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
+        requestParameters: {
+          [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
+          [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
+        },
       }, route.path);
     }
     assert.deepEqual(ROUTES.map((r) => `${r.httpMethod} ${r.path}`), [

@@ -72,8 +72,8 @@ describe("IAM", () => {
 
     it("a list of allowed models: each model's statements as for one, the further ones numbered", async () => {
       const run = await runProgram({ modelId: globalProfile, allowedModelIds: JSON.stringify([plainModel, usProfile, plainModel]) });
-      const statements = policyOf(run, "chat-roles-task-bedrock").Statement;
-      const alone = async (modelId: string) => policyOf(await runProgram({ modelId }), "chat-roles-task-bedrock").Statement;
+      const statements = bedrockStatementsOf(run);
+      const alone = async (modelId: string) => bedrockStatementsOf(await runProgram({ modelId }));
       const [forGlobal, forPlain, forUs] = [await alone(globalProfile), await alone(plainModel), await alone(usProfile)];
       const numbered = (list: any[], index: number) => list.map((s) => ({ ...s, Sid: `${s.Sid}Allowed${index}` }));
       assert.deepEqual(statements, [...forGlobal, ...numbered(forPlain, 1), ...numbered(forUs, 2)], "repeats are dropped");

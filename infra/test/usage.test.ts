@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ENV } from "../../app/src/runtime-contract";
+import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../../app/src/runtime-contract";
 import { USAGE_TABLE } from "../../app/src/usage/table-schema";
 import { ALARMS } from "../monitoring";
 import { DYNAMODB_PREFIX_LIST_ID, programError, ProgramRun, runProgram } from "./program-under-mocks";
@@ -82,6 +82,21 @@ describe("usage store", () => {
     const service = run.one("awsx:ecs:FargateService", "chat-service");
     assert.ok(service);
     assert.equal(containerEnv(run)[ENV.usageStoreFailurePolicy], "serve");
+  });
+});
+
+describe("the caller's identity", () => {
+  it("reaches the app from every integration: the validated key's id in x-api-key-id, overwriting a client's", async () => {
+    const run = await runProgram();
+    const integrations = run.ofType("aws:apigateway/integration:Integration");
+    assert.ok(integrations.length >= 2);
+    for (const integration of integrations) {
+      assert.equal(
+        integration.inputs.requestParameters[`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`],
+        "context.identity.apiKeyId",
+        integration.name,
+      );
+    }
   });
 });
 
