@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
 import { postStream } from "./helpers/http-client";
@@ -45,6 +46,29 @@ describe("token budgets in every wire format", () => {
       assert.ok(err instanceof OpenAI.RateLimitError, String(err));
       assert.equal(err.status, 429);
       assert.equal(err.code, "token_budget_exceeded");
+      assert.match(String(err.headers?.get("retry-after")), /^\d+$/);
+      assert.equal(h.fake.requests.length, before, "Bedrock was not called");
+      assert.equal((await h.usageOf("key-id-alice")).day.totalTokens, 120);
+    });
+  }
+
+  for (const stream of [true, false]) {
+    it(`Anthropic /v1/messages (stream: ${stream}): the Anthropic SDK raises RateLimitError (rate_limit_error)`, async () => {
+      const client = new Anthropic({
+        baseURL: h.url, apiKey: "test-key", maxRetries: 0, defaultHeaders: { [GATEWAY_API_KEY_ID_HEADER]: "key-id-alice" },
+      });
+      const params = { model: h.config.modelId, max_tokens: 50, messages: [{ role: "user" as const, content: "hi" }] };
+      await client.messages.create(params);
+      await client.messages.create(params);
+      await h.charged();
+      const before = h.fake.requests.length;
+      const err = await client.messages.create({ ...params, stream }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof Anthropic.RateLimitError, String(err));
+      assert.equal(err.status, 429);
+      assert.deepEqual(err.error, {
+        type: "error",
+        error: { type: "rate_limit_error", message: "This API key has used its daily token budget; it resets at 2026-11-29T00:00:00.000Z" },
+      });
       assert.match(String(err.headers?.get("retry-after")), /^\d+$/);
       assert.equal(h.fake.requests.length, before, "Bedrock was not called");
       assert.equal((await h.usageOf("key-id-alice")).day.totalTokens, 120);
