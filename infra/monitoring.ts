@@ -180,8 +180,8 @@ export function dashboardBody(n: Names): { widgets: unknown[] } {
       ], 0, 6),
       widget("ECS: running tasks; open streams per task", [
         ["ECS/ContainerInsights", "RunningTaskCount", ...ecs, { stat: "Average" }],
+        search(`SEARCH('{${n.ns},${DIMENSION.task}} MetricName="${METRIC.openStreams}"', 'Maximum', ${PERIOD})`, "perTask"),
         own(METRIC.openStreams, "Maximum", "open streams, busiest task"),
-        own(METRIC.openStreams, "Average", "open streams, mean per task"),
       ], 8, 6),
       widget("Errors by code", [search(`SEARCH('{${n.ns},${DIMENSION.errorCode}} MetricName="${METRIC.errors}"', 'Sum', ${PERIOD})`, "errors")], 16, 6),
       widget("Time to first token and stream duration (ms)", [

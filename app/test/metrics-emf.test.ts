@@ -6,7 +6,7 @@ import { ServiceMetrics } from "../src/metrics/service-metrics";
 /** The EMF documents themselves: what CloudWatch will turn into metrics. */
 describe("embedded metric format lines", () => {
   const lines: any[] = [];
-  const metrics = new ServiceMetrics({ write: (line) => void lines.push(JSON.parse(line)) }, "Test/Ns", () => 1_700_000_000_000);
+  const metrics = new ServiceMetrics({ write: (line) => void lines.push(JSON.parse(line)) }, "Test/Ns", () => 1_700_000_000_000, "ip-10-0-1-23");
   beforeEach(() => lines.splice(0));
 
   const record = (extra: Partial<RequestRecord> = {}): RequestRecord => ({
@@ -53,13 +53,14 @@ describe("embedded metric format lines", () => {
     assert.deepEqual([doc.ErrorCode, doc.Errors, doc.BudgetRefusals], ["token_budget_exceeded", 1, 1]);
   });
 
-  it("report open streams and usage-store failures without dimensions (one metric each, for alarms)", () => {
+  it("report open streams per task and service-wide, and usage-store failures without dimensions (for the alarm)", () => {
     metrics.openStreams(7);
     metrics.usageStoreFailure("write");
     assert.deepEqual(lines.map((d) => [d._aws.CloudWatchMetrics[0].Dimensions, d.OpenStreams ?? d.UsageStoreFailures]), [
-      [[[]], 7],
+      [[["Task"], []], 7],
       [[[]], 1],
     ]);
+    assert.equal(lines[0].Task, "ip-10-0-1-23");
   });
 
   it("report the open streams periodically until stopped", async () => {

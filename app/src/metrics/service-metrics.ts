@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { RequestRecord } from "../http/request-record";
 import { EmfWriter, type MetricDirective, type MetricsSink } from "./emf";
 
@@ -21,7 +22,7 @@ export const METRIC = {
 } as const;
 
 /** Dimension names. */
-export const DIMENSION = { key: "ApiKey", model: "Model", errorCode: "ErrorCode" } as const;
+export const DIMENSION = { key: "ApiKey", model: "Model", errorCode: "ErrorCode", task: "Task" } as const;
 
 /** The code a budget refusal carries; counted as its own metric as well as an error. */
 export const BUDGET_EXCEEDED_CODE = "token_budget_exceeded";
@@ -50,9 +51,9 @@ const REFUSAL_DIRECTIVE: MetricDirective = {
   metrics: [{ name: METRIC.budgetRefusals, unit: "Count" }],
 };
 const OPEN_STREAMS_DIRECTIVE: MetricDirective = {
-  // No task dimension: Maximum over the period is the busiest task, Average the mean per task, at the cost of one
-  // metric instead of one per task id ever started.
-  dimensions: [[]],
+  // Per task (its host name; CloudWatch prorates a metric by the hour, so a task's series costs only while it runs),
+  // and service-wide: Maximum over a period is the busiest task, Average the mean per task.
+  dimensions: [[DIMENSION.task], []],
   metrics: [{ name: METRIC.openStreams, unit: "Count" }],
 };
 const STORE_FAILURE_DIRECTIVE: MetricDirective = {
@@ -65,7 +66,13 @@ const round = (value: number) => Math.round(value * 10) / 10;
 export class ServiceMetrics {
   private readonly emf: EmfWriter;
 
-  constructor(sink: MetricsSink, namespace: string, now?: () => number) {
+  constructor(
+    sink: MetricsSink,
+    namespace: string,
+    now?: () => number,
+    /** This task's name in the open-streams metric: the host name, unique per Fargate task. */
+    private readonly task: string = hostname(),
+  ) {
     this.emf = new EmfWriter(sink, namespace, now);
   }
 
@@ -97,7 +104,7 @@ export class ServiceMetrics {
   }
 
   openStreams(count: number): void {
-    this.emf.write([OPEN_STREAMS_DIRECTIVE], { [METRIC.openStreams]: count });
+    this.emf.write([OPEN_STREAMS_DIRECTIVE], { [DIMENSION.task]: this.task, [METRIC.openStreams]: count });
   }
 
   usageStoreFailure(operation: "read" | "write"): void {
