@@ -5,7 +5,9 @@ import {
   CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
   USAGE_PATH,
 } from "../app/src/runtime-contract";
-import { ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, UsagePlans } from "./api-access";
+import {
+  ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, type LegacyKeyAliases, UsagePlans,
+} from "./api-access";
 import { EdgeAuthorizers, type KeyHeader } from "./authorizer";
 import type { StackConfig } from "./config";
 
@@ -70,6 +72,8 @@ export interface StreamingApiArgs {
   readonly loadBalancerDnsName: pulumi.Input<string>;
   /** The API keys (api-access.ts), each bound to the stage by its own usage plan; with `apiKeyRequired` only. */
   readonly keys?: readonly IssuedKey[];
+  /** The earlier single key's resources, which the first key's plan takes over. */
+  readonly legacyKeys?: LegacyKeyAliases;
 }
 
 export class StreamingApi extends pulumi.ComponentResource {
@@ -190,9 +194,9 @@ export class StreamingApi extends pulumi.ComponentResource {
     }, { parent: this });
 
     if (settings.apiKeyRequired && args.keys) {
-      new UsagePlans(`${name}-plans`, { restApiId: restApi.id, stageName: stage.stageName, keys: args.keys }, {
-        parent: this,
-      });
+      new UsagePlans(`${name}-plans`, {
+        restApiId: restApi.id, stageName: stage.stageName, keys: args.keys, legacy: args.legacyKeys,
+      }, { parent: this });
     }
 
     this.url = stage.invokeUrl;

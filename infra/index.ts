@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH, USAGE_PATH } from "../app/src/runtime-contract";
 import { StreamingApi } from "./api";
-import { ApiKeys, keySpecs } from "./api-access";
+import { ApiKeys, keySpecs, legacyKeyAliases } from "./api-access";
 import { loadStackConfig } from "./config";
 import { AppImage } from "./image";
 import { Monitoring } from "./monitoring";
@@ -39,7 +39,11 @@ export = async () => {
   const image = new AppImage("chat", { cpuArchitecture: settings.cpuArchitecture });
 
   // The keys exist first: the tasks' environment maps their ids to names and token limits, the API binds them to plans.
-  const keys = settings.apiKeyRequired ? new ApiKeys("chat-key", { keys: keySpecs(settings.keys, settings) }) : undefined;
+  // The first key takes over the single key of earlier versions (same value), which lived inside the API "chat".
+  const legacyKeys = legacyKeyAliases("chat");
+  const keys = settings.apiKeyRequired
+    ? new ApiKeys("chat-key", { keys: keySpecs(settings.keys, settings), legacy: legacyKeys })
+    : undefined;
   const usage = new UsageStore("chat-usage", {
     region: settings.region,
     vpcId: network.vpcId,
@@ -71,6 +75,7 @@ export = async () => {
     loadBalancerArn: service.loadBalancerArn,
     loadBalancerDnsName: service.loadBalancerDnsName,
     keys: keys?.keys,
+    legacyKeys,
   });
 
   const monitoring = new Monitoring("chat-monitoring", {

@@ -1,6 +1,8 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../../app/src/runtime-contract";
 import { USAGE_TABLE } from "../../app/src/usage/table-schema";
+import { legacyKeyAliases } from "../api-access";
 import { ALARMS } from "../monitoring";
 import { DYNAMODB_PREFIX_LIST_ID, programError, ProgramRun, runProgram } from "./program-under-mocks";
 
@@ -104,7 +106,7 @@ describe("API keys from the keys list", () => {
   it("creates one key and one usage plan per configured key, with its own limits or the stack's", async () => {
     const keys = JSON.stringify([{ name: "ops" }, { name: "alice", rateLimit: 2, burstLimit: 4, dailyQuota: 50, tokensPerDay: 1000 }]);
     const run = await runProgram({ keys });
-    assert.deepEqual(run.ofType(API_KEY).map((k) => k.name), ["chat-key-ops", "chat-key-alice"]);
+    assert.deepEqual(run.ofType(API_KEY).map((k) => k.name).sort(), ["chat-key-alice", "chat-key-ops"]);
     const plan = (key: string) => run.one(PLAN, `chat-plans-${key}`).inputs;
     assert.deepEqual([plan("ops").throttleSettings, plan("ops").quotaSettings], [
       { rateLimit: 10, burstLimit: 20 }, { limit: 1000, period: "DAY" },
@@ -118,6 +120,15 @@ describe("API keys from the keys list", () => {
         keyId: `chat-key-${name}-id`, keyType: "API_KEY", usagePlanId: `chat-plans-${name}-id`,
       });
     }
+  });
+
+  it("lets the first key take over the earlier version's single key and plan (aliases), keeping the key's value", async () => {
+    await runProgram();
+    const legacy = legacyKeyAliases("chat");
+    const parent = await new Promise((resolve) => pulumi.output(legacy.key[0].parent as pulumi.Output<string>).apply(resolve));
+    assert.equal(parent, "urn:pulumi:dev::bedrock-stream-api::bedrock-stream:api:StreamingApi$bedrock-stream:api:ApiKeyAccess::chat-access");
+    assert.deepEqual([legacy.key[0].name, legacy.plan[0].name, legacy.planKey[0].name],
+      ["chat-access-key", "chat-access-usage-plan", "chat-access-usage-plan-key"]);
   });
 
   it("refuses duplicate names, bad names, zero limits and a burst below the key's rate, naming the key path", async () => {
