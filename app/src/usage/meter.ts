@@ -6,6 +6,7 @@ import { ApiError } from "../http/errors";
 import type { RequestRecord } from "../http/request-record";
 import { BUDGET_EXCEEDED_CODE, type ServiceMetrics } from "../metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
+import { ChargeWriter } from "./charge-writer";
 import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
 import { type Counters, tokensOf, type UsageStore, zeroCounters } from "./store";
@@ -43,20 +44,22 @@ export interface WindowReport extends Counters {
 /**
  * Per-key token budgets and metering: identifies the caller, refuses a key over its daily or monthly token limit
  * before Bedrock is called (429 `token_budget_exceeded`, `Retry-After` until the window resets), and charges
- * every request whatever its end. Charges are written after the response ended (a client never waits for them)
- * and tracked, so shutdown can wait for the last ones ({@link idle}).
+ * every request whatever its end. Charges are written after the response ended (a client never waits for them),
+ * a key's concurrent ones together (charge-writer.ts), and shutdown waits for the last ones ({@link idle}).
  *
  * Limits are soft by the streams in flight: a check sees every charge already written, and charges are written
  * when a stream ends, so streams a key starts while earlier ones still run can all pass the check.
  */
 export class UsageMeter {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly charges: ChargeWriter | undefined;
   /** Budget reads in flight, per key and day: concurrent requests of one key share one read. */
   private readonly reads = new Map<string, Promise<{ day: Counters; month: Counters }>>();
   private readonly clock: () => Date;
 
   constructor(private readonly options: UsageMeterOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.charges = options.store && new ChargeWriter(options.store, (batch, err) =>
+      this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) not charged`));
   }
 
   /** The caller of a request, from the key-id header API Gateway sets; noted on the record for logs and metrics. */
@@ -78,7 +81,7 @@ export class UsageMeter {
       used = await this.sharedRead(store, caller.name, windows);
     } catch (err) {
       const serve = this.options.failurePolicy === "serve";
-      this.storeFailed("read", caller, err, serve ? "request served without a budget check" : "request refused");
+      this.storeFailed("read", caller.name, err, serve ? "request served without a budget check" : "request refused");
       if (serve) return;
       throw new ApiError(503, "usage_store_unavailable", "Token budgets cannot be checked right now; retry shortly", {
         headers: { "Retry-After": "5" },
@@ -111,8 +114,7 @@ export class UsageMeter {
     const estimated = outcome.accepted && !reported;
     const usage: TokenUsage | undefined = reported ?? (estimated ? estimate(outcome.request, record.deltas) : undefined);
     if (estimated) record.estimatedUsage = usage;
-    const store = this.options.store;
-    if (!store) return;
+    if (!this.charges) return;
     const charge: Counters = {
       ...zeroCounters(),
       inputTokens: usage?.inputTokens ?? 0,
@@ -122,11 +124,7 @@ export class UsageMeter {
       requests: 1,
       estimatedRequests: estimated ? 1 : 0,
     };
-    const write = store
-      .add(caller.name, windowsAt(this.clock()), charge)
-      .catch((err: unknown) => this.storeFailed("write", caller, err, "a charge was lost"))
-      .finally(() => this.pending.delete(write));
-    this.pending.add(write);
+    this.charges.add(caller.name, windowsAt(this.clock()), charge);
   }
 
   /** The caller's own counters and limits for the current day and month. */
@@ -138,7 +136,7 @@ export class UsageMeter {
     try {
       used = await store.read(caller.name, windows);
     } catch (err) {
-      this.storeFailed("read", caller, err, "usage not reported");
+      this.storeFailed("read", caller.name, err, "usage not reported");
       throw new ApiError(503, "usage_store_unavailable", "Usage cannot be read right now; retry shortly", {
         headers: { "Retry-After": "5" },
         logLevel: "error",
@@ -176,14 +174,14 @@ export class UsageMeter {
 
   /** Resolves once every charge started so far is written (or has failed and been logged). */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    await this.charges?.idle();
   }
 
   /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
-  private storeFailed(operation: "read" | "write", caller: Caller, err: unknown, effect: string): void {
+  private storeFailed(operation: "read" | "write", keyName: string, err: unknown, effect: string): void {
     this.options.metrics.usageStoreFailure(operation);
     const cause = err instanceof Error ? { type: err.name, message: err.message } : { type: typeof err };
-    this.options.logger.error({ apiKey: caller.name, operation, cause }, `usage store unavailable: ${effect}`);
+    this.options.logger.error({ apiKey: keyName, operation, cause }, `usage store unavailable: ${effect}`);
   }
 }
 
