@@ -98,6 +98,16 @@ describe("token budgets (NDJSON /stream)", () => {
     assert.equal(refused.headers["retry-after"], String(4 * 3600));
   });
 
+  it("is soft by the streams in flight: streams admitted before the key crossed its limit finish, the next is refused", async () => {
+    // Three streams start while alice has used nothing; each is charged 60 tokens when it ends (180 > 100).
+    h.fake.setScenario({ steps: [{ text: "a", delayMs: 300 }], usage: { inputTokens: 50, outputTokens: 10 } });
+    const replies = await Promise.all([1, 2, 3].map(() => chat(ALICE)));
+    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200]);
+    await h.charged();
+    assert.equal((await h.usageOf(ALICE)).day.totalTokens, 180, "the overshoot is what those streams used");
+    assert.equal((await chat(ALICE)).status, 429);
+  });
+
   it("keys without limits are metered but never refused", async () => {
     h.fake.setScenario({ ...REPLY, usage: { inputTokens: 5000, outputTokens: 5000 } });
     for (let i = 0; i < 2; i++) assert.equal((await chat(BOB)).status, 200);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { postStream, parseLines, request } from "./helpers/http-client";
+import { startHarness } from "./helpers/harness";
 import { startUsageHarness, type UsageHarness } from "./helpers/usage";
 
 const ALICE = "key-id-alice";
@@ -57,5 +58,20 @@ describe("usage store unreachable", () => {
     const reply = await request(h.url, { path: "/usage", headers: h.as(ALICE) });
     assert.equal(reply.status, 503);
     assert.equal(reply.json().error.code, "usage_store_unavailable");
+  });
+});
+
+describe("usage metering off (no USAGE_TABLE_NAME)", () => {
+  it("serves chat without any store, and GET /usage answers 404 usage_not_enabled", async () => {
+    const h = await startHarness();
+    try {
+      h.fake.setScenario({ steps: [{ text: "ok" }] });
+      assert.equal((await postStream(h.url, { message: "hi" })).status, 200);
+      const reply = await request(h.url, { path: "/usage" });
+      assert.equal(reply.status, 404);
+      assert.equal(reply.json().error.code, "usage_not_enabled");
+    } finally {
+      await h.close();
+    }
   });
 });
