@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { ActiveStreams } from "./bedrock/active-streams";
 import { servedModels } from "./bedrock/models";
 import type { AppConfig } from "./config";
-import { errorHandler } from "./http/error-handler";
+import { errorHandler, responseErrorLogger } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
 import { unmatchedRoute } from "./http/unmatched-route";
 import type { AppState } from "./http/request-record";
@@ -43,7 +43,6 @@ export function createApp(deps: AppDependencies): Koa<AppState> {
   app.use(unmatchedRoute());
   app.use(router.routes());
   app.use(router.allowedMethods());
-  // The error sink handles every request error; this only sees failures of Koa's own response writing.
-  app.on("error", (err: Error) => deps.logger.error({ err }, "unhandled error while responding"));
+  app.on("error", responseErrorLogger(deps.logger));
   return app;
 }

@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { finished } from "node:stream";
 import type { ActiveStreams, Abortable } from "./active-streams";
-import { ClientClosedError, UpstreamIdleTimeoutError } from "../http/errors";
+import { fromBedrockError, fromStreamError } from "./bedrock-errors";
+import { ApiError, ClientClosedError, UpstreamIdleTimeoutError } from "../http/errors";
 
 /**
  * The lifetime of one Bedrock call made for one client request.
@@ -23,6 +24,8 @@ export class UpstreamCall implements Abortable {
   private rejectWaiting: ((reason: unknown) => void) | undefined;
   /** Whether an upstream step is being awaited: silence only counts while we wait on Bedrock, not on the client. */
   private waiting = false;
+  /** Bedrock's request id (`x-amzn-requestid`), once it answered: failures in its stream are logged with it. */
+  private upstreamRequestId: string | undefined;
   /** Re-armed (`refresh`) at each step; firing while no step is awaited does nothing. Cleared by `dispose`. */
   private readonly idleTimer: NodeJS.Timeout;
 
@@ -50,9 +53,14 @@ export class UpstreamCall implements Abortable {
     if (!this.signal.aborted) this.controller.abort(reason);
   }
 
-  /** The error to report for a failure: the abort reason when the call was aborted, else the error itself. */
+  /**
+   * The error to report for a failure: the abort reason when the call was aborted, else the error itself, mapped
+   * when it is Bedrock's (with Bedrock's request id for the log).
+   */
   explain(err: unknown): unknown {
-    return this.signal.aborted ? this.signal.reason : err;
+    if (this.signal.aborted) return this.signal.reason;
+    if (err instanceof ApiError) return err;
+    return fromBedrockError(err, this.upstreamRequestId) ?? err;
   }
 
   /**
@@ -76,6 +84,7 @@ export class UpstreamCall implements Abortable {
       step.then(
         (value) => {
           settled();
+          this.upstreamRequestId ??= requestIdOf(value);
           resolve(value);
         },
         (err: unknown) => {
@@ -92,7 +101,13 @@ export class UpstreamCall implements Abortable {
     let finished = false;
     try {
       for (;;) {
-        const next = await this.upstream(iterator.next());
+        let next: IteratorResult<T>;
+        try {
+          next = await this.upstream(iterator.next());
+        } catch (err) {
+          // A frame the SDK cannot decode is Bedrock's fault, not ours (a try, not a per-event .catch promise).
+          throw this.signal.aborted ? this.signal.reason : fromStreamError(err, this.upstreamRequestId);
+        }
         if (next.done) {
           finished = true;
           return;
@@ -115,4 +130,10 @@ export class UpstreamCall implements Abortable {
     this.abort(new Error("request finished"));
     finished(this.res, () => this.registry.delete(this));
   }
+}
+
+/** `$metadata.requestId` of an SDK response, if that is what `value` is. */
+function requestIdOf(value: unknown): string | undefined {
+  const id = (value as { $metadata?: { requestId?: unknown } } | undefined)?.$metadata?.requestId;
+  return typeof id === "string" ? id : undefined;
 }

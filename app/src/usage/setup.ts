@@ -1,7 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { Logger } from "pino";
+import pino, { type Logger } from "pino";
 import type { AppConfig } from "../config";
-import type { ServiceMetrics } from "../metrics/service-metrics";
+import type { MetricsSink } from "../metrics/emf";
+import { ServiceMetrics } from "../metrics/service-metrics";
 import { UsageMeter } from "./meter";
 import { UsageStore } from "./store";
 
@@ -11,27 +12,39 @@ import { UsageStore } from "./store";
  * about a second per attempt (in-VPC DynamoDB answers in single-digit milliseconds).
  */
 const STORE_CLIENT = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1500 } as const;
+/** How often each task reports its open streams (CloudWatch's standard resolution is one minute). */
+const OPEN_STREAMS_INTERVAL_MS = 60_000;
 
-export interface UsageSetup {
+/** What tests replace: the store's client (their dynalite), where metric lines go, the budget windows' clock. */
+export interface MeteringOverrides {
+  dynamodb?: DynamoDBClient;
+  /** By default the logger's own destination. */
+  metricsSink?: MetricsSink;
+  clock?: () => Date;
+}
+
+export interface Metering {
   meter: UsageMeter;
-  /** Releases the store client's sockets (only a client this module made). */
-  dispose(): void;
+  metrics: ServiceMetrics;
+  /** Reports `openStreams()` every minute until {@link close}. */
+  startGauge(openStreams: () => number): void;
+  /** Waits for the last charges (streams cut by a shutdown are charged too), then releases the store's client. */
+  close(): Promise<void>;
 }
 
 /**
- * The usage meter for a configuration: with `USAGE_TABLE_NAME` set, backed by the table through the standard
- * DynamoDB client (region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` as the SDK resolves them), else metering off.
+ * Budgets, metering and metrics for a configuration: with `USAGE_TABLE_NAME` set, backed by the table through the
+ * standard DynamoDB client (region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` as the SDK resolves them), else
+ * metering off (keys still name callers in logs and metrics).
  */
-export function setUpUsage(
-  config: AppConfig,
-  deps: { logger: Logger; metrics: ServiceMetrics; dynamodb?: DynamoDBClient; clock?: () => Date },
-): UsageSetup {
+export function setUpMetering(config: AppConfig, logger: Logger, overrides: MeteringOverrides = {}): Metering {
   const { usageTableName: tableName, apiKeys, usageStoreFailurePolicy: failurePolicy } = config;
-  const ownClient = tableName !== undefined && !deps.dynamodb;
+  const metrics = new ServiceMetrics(overrides.metricsSink ?? loggerDestination(logger), config.metricsNamespace);
+  const ownClient = tableName !== undefined && !overrides.dynamodb;
   const client =
     tableName === undefined
       ? undefined
-      : (deps.dynamodb ??
+      : (overrides.dynamodb ??
         new DynamoDBClient({
           region: config.region,
           maxAttempts: STORE_CLIENT.maxAttempts,
@@ -44,9 +57,29 @@ export function setUpUsage(
     keys: apiKeys,
     store: client && tableName ? new UsageStore(client, tableName) : undefined,
     failurePolicy,
-    metrics: deps.metrics,
-    logger: deps.logger,
-    clock: deps.clock,
+    metrics,
+    logger,
+    clock: overrides.clock,
   });
-  return { meter, dispose: () => (ownClient ? client?.destroy() : undefined) };
+  let stopGauge = () => {};
+  return {
+    meter,
+    metrics,
+    startGauge: (openStreams) => {
+      stopGauge = metrics.startOpenStreamsGauge(openStreams, OPEN_STREAMS_INTERVAL_MS);
+    },
+    async close() {
+      stopGauge();
+      await meter.idle();
+      if (ownClient) client?.destroy();
+    },
+  };
+}
+
+/**
+ * Where the logger writes: stdout through its bounded, non-blocking sink (logger.ts). Metric lines go the same way,
+ * so they keep the log's order and can never block the event loop when the log driver stalls.
+ */
+function loggerDestination(logger: Logger): MetricsSink {
+  return (logger as unknown as Record<symbol, MetricsSink>)[pino.symbols.streamSym];
 }

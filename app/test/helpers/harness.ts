@@ -49,8 +49,8 @@ export async function startHarness(
   fakeOptions: FakeBedrockOptions = {},
   /** Routes the SDK somewhere else first (e.g. a proxy in front of the fake); receives the fake's URL. */
   upstreamUrl: (fakeUrl: string) => string | Promise<string> = (fakeUrl) => fakeUrl,
-  /** The usage store's client and the budget clock (app/test/helpers/usage.ts). */
-  overrides: Pick<ServerOverrides, "dynamodb" | "clock"> = {},
+  /** Server knobs beyond the environment (e.g. a short request timeout; the usage store's client and clock). */
+  serverOverrides: Pick<ServerOverrides, "requestTimeoutMs" | "metering"> = {},
 ): Promise<Harness> {
   const fake = await startFakeBedrock({ pacing: NO_PACING, ...fakeOptions });
   const config = loadConfig({ ...TEST_ENV, PORT: "0", HOST: "127.0.0.1", SHUTDOWN_GRACE_MS: "1000", ...env });
@@ -60,7 +60,8 @@ export async function startHarness(
   const metricsSink = { write: (line: string) => void metrics.push(JSON.parse(line)) };
   const bedrock = testBedrockClient(await upstreamUrl(fake.url));
   const logger = createLogger(config.logLevel, destination);
-  const server = await startServer(config, { bedrock, logger, metricsSink, ...overrides });
+  const metering = { ...serverOverrides.metering, metricsSink };
+  const server = await startServer(config, { ...serverOverrides, bedrock, logger, metering });
   return {
     fake,
     server,

@@ -51,7 +51,7 @@ export async function startUsageHarness(
     },
     options.fake,
     undefined,
-    { dynamodb, clock: clock.read },
+    { metering: { dynamodb, clock: clock.read } },
   );
   const as = (keyId: string) => ({ [GATEWAY_API_KEY_ID_HEADER]: keyId });
   return {
