@@ -6,7 +6,8 @@ import type { AppState, ErrorShape } from "./http/request-record";
 import { requireJson } from "./http/require-json";
 import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
 import { playgroundHandler } from "./playground/page";
-import { HEALTH_PATH, PLAYGROUND_PATH } from "./runtime-contract";
+import { HEALTH_PATH, PLAYGROUND_PATH, USAGE_PATH } from "./runtime-contract";
+import { usageRoute } from "./usage/usage-route";
 
 /**
  * The routes, each served at its path and, when a stage prefix is configured, also at `/<stage><path>`: API
@@ -22,6 +23,7 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
     ctx.body = { status: "healthy" };
   });
   router.get(at(PLAYGROUND_PATH), routeLabel(PLAYGROUND_PATH), playgroundHandler());
+  router.get(at(USAGE_PATH), routeLabel(USAGE_PATH), usageRoute(deps.usage));
   const readJson = [
     requireJson(),
     bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),

@@ -45,6 +45,12 @@ export {
 } from "./route-paths";
 
 /**
+ * Header carrying the id of the API key API Gateway validated (`$context.identity.apiKeyId`), mapped by every
+ * integration and overwriting any value a client sent; the app maps the id to the key's name and token limits.
+ */
+export const GATEWAY_API_KEY_ID_HEADER = "x-api-key-id";
+
+/**
  * Container health check. The runtime image has no curl, so Node's own fetch does the probe.
  * Exec form (no shell) so it also works on shell-less images.
  */

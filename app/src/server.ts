@@ -12,6 +12,8 @@ import { clientErrorHandler, refuse } from "./http/edge";
 import { createHttpServer, watchHalfClose } from "./http/node-server";
 import { ApiError, ShuttingDownError } from "./http/errors";
 import { createLogger, flushLogs } from "./logger";
+import type { UsageMeter } from "./usage/meter";
+import { type MeteringOverrides, setUpMetering } from "./usage/setup";
 
 /** After the grace period: how long the streams just ended get to flush their error line before sockets close. */
 const FINAL_FLUSH_MS = 2000;
@@ -26,6 +28,7 @@ export interface RunningServer {
   url: string;
   port: number;
   activeStreams: ActiveStreams;
+  usage: UsageMeter;
   /**
    * Graceful shutdown: keep accepting and answer new requests 503 `shutting_down`; let in-flight streams finish
    * within `shutdownGraceMs`; then end each one left with an error line and abort its Bedrock call; close the
@@ -40,13 +43,16 @@ export interface ServerOverrides {
   bedrock?: BedrockRuntimeClient;
   /** Tests shorten the request timeout (`REQUEST_TIMEOUT_MS`) to see a stalled upload cut. */
   requestTimeoutMs?: number;
+  /** Token budgets' store client, metric sink and clock (tests). */
+  metering?: MeteringOverrides;
 }
 
 export async function startServer(config: AppConfig, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const bedrock = overrides.bedrock ?? new BedrockRuntimeClient({ region: config.region });
   const activeStreams = new ActiveStreams();
-  const app = createApp({ config, bedrock, logger, activeStreams });
+  const metering = setUpMetering(config, logger, overrides.metering);
+  const app = createApp({ config, bedrock, logger, activeStreams, usage: metering.meter, metrics: metering.metrics });
   const handle = app.callback();
   let stopping: Promise<void> | undefined;
   let lastArrival = performance.now();
@@ -85,6 +91,7 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
   server.listen(config.port, config.host);
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
+  metering.startGauge(() => activeStreams.size);
 
   /** Until the grace period ends, or earlier once nothing is in flight and no connection arrives any more. */
   async function graceOrQuiet(): Promise<void> {
@@ -113,6 +120,7 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
     server.closeIdleConnections();
     await Promise.race([closed, delay(FINAL_FLUSH_MS)]);
     server.closeAllConnections();
+    await metering.close();
     if (!overrides.bedrock) bedrock.destroy();
     logger.info("shutdown complete");
   }
@@ -122,6 +130,7 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
     port,
     url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
     activeStreams,
+    usage: metering.meter,
     shutdown: (reason = "shutdown") => (stopping ??= drainAndClose(reason)),
   };
 }

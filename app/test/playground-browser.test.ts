@@ -178,20 +178,6 @@ describe("playground page in Chromium (playwright-core), against the service and
       assert.match(await page.locator("#error").textContent() ?? "", /^The reply was cut short \(model_stream_error\): /);
       assert.equal(await reply().locator(".text").textContent(), "Half an answer");
     });
-
-    it("a token budget refusal (429 token_budget_exceeded), with when it resets", async () => {
-      // The budget itself is enforced by the usage module; here the browser gets its answer's shape as is.
-      await page.route("**/chat/completions", (route) =>
-        route.fulfill({
-          status: 429,
-          headers: { "content-type": "application/json", "retry-after": "5400" },
-          body: JSON.stringify({ error: { message: "The daily token budget of this key is used up", type: "rate_limit_error", param: null, code: "token_budget_exceeded" } }),
-        }),
-      );
-      await send("Hello");
-      await page.locator("#error").waitFor();
-      assert.equal(await page.locator("#error").textContent(), "Token budget exhausted: The daily token budget of this key is used up. Try again in 1 h 30 min.");
-    });
   });
 
   it("keeps the API key in this tab's session storage only, and sends it only as request headers", async () => {

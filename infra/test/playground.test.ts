@@ -37,6 +37,7 @@ describe("playground route (config key playground)", () => {
   });
 
   it("when enabled: a buffered HTTP_PROXY integration over the VPC link to the app's page", () => {
+    const health = on.one(INTEGRATION, "chat-health-integration").inputs;
     assert.deepEqual(on.one(INTEGRATION, "chat-playground-integration").inputs, {
       restApi: "chat-api-id",
       resourceId: "chat-playground-id",
@@ -49,8 +50,10 @@ describe("playground route (config key playground)", () => {
       uri: `http://${ALB_DNS}${PLAYGROUND_PATH}`,
       responseTransferMode: "BUFFERED",
       timeoutMilliseconds: 29_000,
-      requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
+      // The same header mapping as every route (the request id among them).
+      requestParameters: health.requestParameters,
     });
+    assert.equal(health.requestParameters[`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`], "context.requestId");
   });
 
   it("when enabled: exports playgroundUrl and re-creates the deployment", () => {

@@ -38,3 +38,33 @@ export async function startCannedGateway(answer: CannedAnswer): Promise<CannedGa
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * API Gateway's header mapping, and nothing else: forwards every request to `target` with `headers` added (e.g. the
+ * key-id header the integrations set from `$context.identity.apiKeyId`), streaming both ways.
+ */
+export async function startHeaderProxy(target: string, headers: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, ...headers } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", () => res.destroy());
+    res.on("close", () => forward.destroy());
+    req.pipe(forward);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
