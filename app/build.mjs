@@ -26,6 +26,27 @@ const leanDependencies = {
 };
 
 /**
+ * The playground page (src/playground/page-source.ts) is read and its browser script bundled at build time: this
+ * runs that module's own `playgroundSources()` now and puts the result in its place, so the bundle serves the page
+ * without its source files or esbuild.
+ */
+const inlinePlayground = {
+  name: "inline-playground",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]playground[\\/]page-source\.ts$/ }, async (args) => {
+      const compiled = await esbuild({
+        entryPoints: [args.path], bundle: true, platform: "node", format: "cjs", write: false, external: ["esbuild"], logLevel: "silent",
+      });
+      const module = { exports: {} };
+      new Function("module", "exports", "require", "__dirname", compiled.outputFiles[0].text)(
+        module, module.exports, requireFromApp, path.dirname(args.path));
+      const sources = module.exports.playgroundSources();
+      return { contents: `export function playgroundSources() { return ${JSON.stringify(sources)}; }`, loader: "js" };
+    });
+  },
+};
+
+/**
  * Builds `entry` (default the service, src/server.ts) into `outdir` (default app/dist) as `<entry's name>.js` and
  * returns esbuild's metafile, so callers can check the bundle. The benchmark builds its baseline server through
  * here too, so both bundles are made the same way.
@@ -44,7 +65,7 @@ export async function build({ entry = path.join(appDir, "src/server.ts"), outdir
     sourcesContent: false,
     // Dependencies' license headers go to one file beside the bundle instead of being dropped.
     legalComments: "external",
-    plugins: [leanDependencies],
+    plugins: [leanDependencies, inlinePlayground],
     metafile: true,
     logLevel,
   });

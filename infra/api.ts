@@ -2,8 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
-  USAGE_PATH,
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH,
+  MODELS_PATH, PLAYGROUND_PATH, STREAM_PATH, USAGE_PATH,
 } from "../app/src/runtime-contract";
 import {
   ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, type LegacyKeyAliases, UsagePlans,
@@ -57,12 +57,23 @@ export const ROUTES: readonly Route[] = [
   buffered("GET", USAGE_PATH, "apiKey"),
 ];
 
+/**
+ * The browser playground, only when the stack sets `playground: true`. A browser cannot add a key to a page load,
+ * so the page itself needs none; the page's own calls send the key the user typed, and are checked as usual.
+ */
+export const PLAYGROUND_ROUTE = buffered("GET", PLAYGROUND_PATH, "none");
+
+/** The routes this stack exposes. */
+export function apiRoutes(settings: Pick<ApiSettings, "playground">): readonly Route[] {
+  return settings.playground ? [...ROUTES, PLAYGROUND_ROUTE] : ROUTES;
+}
+
 /** `/v1/messages/count_tokens` -> `v1-messages-count_tokens`: the route's part of its resources' names. */
 const slugOf = (path: string) => path.replace(/^\//, "").replace(/\//g, "-");
 
 export type ApiSettings = Pick<StackConfig,
   "stageName" | "apiKeyRequired" | "throttleRateLimit" | "throttleBurstLimit" | "dailyQuota" | "logRetentionDays" |
-  "manageApiGatewayAccount" | "partition">;
+  "manageApiGatewayAccount" | "partition" | "playground">;
 
 export interface StreamingApiArgs {
   readonly settings: ApiSettings;
@@ -122,7 +133,7 @@ export class StreamingApi extends pulumi.ComponentResource {
       return resource;
     };
 
-    const definitions = ROUTES.map((route): RouteDefinition => {
+    const definitions = apiRoutes(settings).map((route): RouteDefinition => {
       const slug = slugOf(route.path);
       const resource = resourceFor(route.path);
       const authorizerId = authorizers && route.key !== "none" ? authorizers.ids[route.key] : undefined;

@@ -75,6 +75,7 @@ const stackConfigSchema = z
         "distinct zones")
       .default([]),
     manageApiGatewayAccount: z.stringbool().default(true),
+    playground: z.stringbool().default(false),
     keys: z.array(apiKeyConfigSchema)
       .min(1, "must name at least one key (set apiKeyRequired=false for an open API)")
       .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, "key names must be unique")

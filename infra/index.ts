@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH, USAGE_PATH } from "../app/src/runtime-contract";
+import { CONTAINER_PORT, HEALTH_PATH, PLAYGROUND_PATH, STREAM_PATH, USAGE_PATH } from "../app/src/runtime-contract";
 import { StreamingApi } from "./api";
 import { ApiKeys, keySpecs, legacyKeyAliases } from "./api-access";
 import { loadStackConfig } from "./config";
@@ -110,6 +110,8 @@ export = async () => {
     curlCommand: apiKey
       ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${apiKey}' ${CURL_JSON_BODY}`)
       : pulumi.interpolate`curl -sN ${streamUrl} ${CURL_JSON_BODY}`,
+    /** The browser playground, when the stack enables it (config key `playground`). */
+    ...(settings.playground ? { playgroundUrl: pulumi.interpolate`${api.url}${PLAYGROUND_PATH}` } : {}),
     usageTableName: usage.tableName,
     dashboardUrl: monitoring.dashboardUrl,
     alarmTopicArn: monitoring.topicArn,

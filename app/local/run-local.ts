@@ -2,7 +2,9 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
-import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, MESSAGES_PATH, STREAM_PATH, USAGE_PATH } from "../src/runtime-contract";
+import {
+  CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, MESSAGES_PATH, PLAYGROUND_PATH, STREAM_PATH, USAGE_PATH,
+} from "../src/runtime-contract";
 import {
   createUsageTable,
   LOCAL_KEY,
@@ -57,6 +59,8 @@ function instructions(appUrl: string, fakeUrl: string, stage: string, dynamoUrl:
     `  curl -i -X POST ${host}${STREAM_PATH} ${json} -H '${LOCAL_KEY_HEADER}' -d '{"message":"hello"}'`,
     `  curl -s ${host}${USAGE_PATH} -H '${LOCAL_KEY_HEADER}'`,
     "",
+    `Playground (in a browser): ${appUrl}${PLAYGROUND_PATH}`,
+    `Terminal chat:             npm run chat${appUrl.endsWith(`:${CONTAINER_PORT}`) ? "" : ` -- --url ${appUrl}`}`,
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");

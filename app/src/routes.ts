@@ -5,7 +5,8 @@ import { type ChatDependencies, formatRoutes } from "./formats";
 import type { AppState, ErrorShape } from "./http/request-record";
 import { requireJson } from "./http/require-json";
 import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
-import { HEALTH_PATH, USAGE_PATH } from "./runtime-contract";
+import { playgroundHandler } from "./playground/page";
+import { HEALTH_PATH, PLAYGROUND_PATH, USAGE_PATH } from "./runtime-contract";
 import { usageRoute } from "./usage/usage-route";
 
 /**
@@ -21,6 +22,7 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   router.get(at(HEALTH_PATH), routeLabel(HEALTH_PATH), (ctx) => {
     ctx.body = { status: "healthy" };
   });
+  router.get(at(PLAYGROUND_PATH), routeLabel(PLAYGROUND_PATH), playgroundHandler());
   router.get(at(USAGE_PATH), routeLabel(USAGE_PATH), usageRoute(deps.usage));
   const readJson = [
     requireJson(),

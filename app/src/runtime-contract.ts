@@ -40,16 +40,9 @@ export const HEALTH_PATH = "/health";
  */
 export const GATEWAY_REQUEST_ID_HEADER = "x-request-id";
 export const STREAM_PATH = "/stream";
-/**
- * The routes after the seed's, relative to the stage: the app serves them (formats/index.ts) and API Gateway's
- * route table (infra/api.ts) exposes them, so both name each path once.
- */
-export const CHAT_COMPLETIONS_PATH = "/chat/completions";
-export const MODELS_PATH = "/models";
-/** Anthropic's SDKs append `/v1/messages` to their base URL, the stage URL. */
-export const MESSAGES_PATH = "/v1/messages";
-export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
-export const USAGE_PATH = "/usage";
+export {
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, MESSAGES_PATH, MODELS_PATH, PLAYGROUND_PATH, USAGE_PATH,
+} from "./route-paths";
 
 /**
  * Header carrying the id of the API key API Gateway validated (`$context.identity.apiKeyId`), mapped by every

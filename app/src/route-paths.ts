@@ -1,0 +1,14 @@
+/**
+ * The routes after the seed's, relative to the stage: the app serves them (formats/index.ts) and API Gateway's
+ * route table (infra/api.ts) exposes them, so both name each path once. A module of its own with no imports, so
+ * the playground's browser script can use the same paths without pulling in the settings registry (and zod).
+ * runtime-contract.ts re-exports them.
+ */
+export const CHAT_COMPLETIONS_PATH = "/chat/completions";
+export const MODELS_PATH = "/models";
+/** Anthropic's SDKs append `/v1/messages` to their base URL, the stage URL. */
+export const MESSAGES_PATH = "/v1/messages";
+export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+export const USAGE_PATH = "/usage";
+/** The browser playground (app/src/playground/); exposed by API Gateway only when the stack enables it. */
+export const PLAYGROUND_PATH = "/playground";
