@@ -89,6 +89,14 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
   const requests: RecordedRequest[] = [];
   // Ids in order of arrival: taken before the body is read, so concurrent requests never share one.
   let nextId = 1;
+  /** Connection ids: keyed by the HTTP/2 session or the HTTP/1.1 socket that carried a request. */
+  const connectionIds = new WeakMap<object, number>();
+  let connections = 0;
+  const connectionOf = (req: AnyRequest): number => {
+    const key = "stream" in req ? req.stream.session! : req.socket;
+    if (!connectionIds.has(key)) connectionIds.set(key, ++connections);
+    return connectionIds.get(key)!;
+  };
   const changes = new EventEmitter().setMaxListeners(0);
   let scenarioSource: ScenarioSource = options.scenario ?? {};
   let shuttingDown = false;
@@ -135,6 +143,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       body: undefined,
       headers: { ...req.headers },
       protocol,
+      connection: connectionOf(req),
       receivedAt: Date.now(),
     };
     const closed = new AbortController();

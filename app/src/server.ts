@@ -2,9 +2,10 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Logger } from "pino";
 import { ActiveStreams } from "./bedrock/active-streams";
+import { createBedrockClient } from "./bedrock/client";
 import { createApp } from "./app";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
 import { ShuttingDownError } from "./http/errors";
@@ -50,7 +51,7 @@ export function createHttpServer(listener: http.RequestListener): http.Server {
 
 export async function startServer(config: AppConfig, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const bedrock = overrides.bedrock ?? new BedrockRuntimeClient({ region: config.region });
+  const bedrock = overrides.bedrock ?? createBedrockClient(config.region);
   const activeStreams = new ActiveStreams();
   const app = createApp({ config, bedrock, logger, activeStreams });
   const server = createHttpServer(app.callback());
