@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { estimateInputTokens, play } from "./play";
 import { REALISTIC_PACING, type Pacing } from "./reply";
 import type { Outcome, RecordedRequest, Scenario, ScenarioSource } from "./scenario";
-import { createDualProtocolServer, type AnyRequest, type AnyResponse, type Protocol } from "./transport";
+import { createDualProtocolServer, type AnyRequest, type AnyResponse, type Protocol, type TlsIdentity } from "./transport";
 import { preStreamError } from "./wire";
 
 /**
@@ -28,10 +28,12 @@ export interface FakeBedrockOptions {
   scenario?: ScenarioSource;
   /** Pacing of the default reply; default {@link REALISTIC_PACING}. Tests usually pass `NO_PACING`. */
   pacing?: Pacing;
+  /** Serve HTTPS (h2 or http/1.1 by ALPN) with this certificate instead of cleartext; clients must trust it. */
+  tls?: TlsIdentity;
 }
 
 export interface FakeBedrock {
-  /** e.g. `http://127.0.0.1:39123`: pass it as the SDK's `endpoint` or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`. */
+  /** e.g. `http://127.0.0.1:39123` (`https://` with `tls`): pass it as the SDK's `endpoint` or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`. */
   url: string;
   port: number;
   /** Every ConverseStream request so far, in order of arrival (recorded once its body has been read). */
@@ -174,14 +176,14 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       console.error("fake Bedrock: request handler failed:", error);
       res.destroy();
     });
-  });
+  }, options.tls);
   server.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   await once(server.listener, "listening");
   const address = server.listener.address() as { address: string; port: number };
   const host = address.address.includes(":") ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     port: address.port,
     requests,
     setScenario(scenario) {
