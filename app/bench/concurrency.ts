@@ -4,6 +4,7 @@ import { cpuTimeMs, listenOverflows, memory, sampleMainThreadBusy, sampleRss } f
 import type { UpstreamPacing } from "./processes";
 import { distribution, type Distribution, round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
+import { type BenchFormat, NDJSON } from "./wire-formats";
 
 /**
  * Many long streams at once, each paced by the upstream (e.g. 20 tokens/s for 10 s): does every one arrive byte
@@ -23,10 +24,13 @@ export interface ConcurrencyPlan {
   pacing: UpstreamPacing;
   /** Default: V8's own sizing for this host. */
   heap?: HeapSettings;
+  /** Default NDJSON (`/stream`), the one format the baseline speaks. */
+  format?: BenchFormat;
 }
 
 export interface ConcurrencyRun {
   streams: number;
+  format: BenchFormat["name"];
   /** Heap settings of the servers: "host defaults" or a {@link HeapSettings} name. */
   heap: string;
   rampMs: number;
@@ -68,7 +72,8 @@ export interface ConcurrencyRun {
 }
 
 async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: ConcurrencyPlan): Promise<ConcurrencyRun> {
-  const label = `concurrency-${plan.streams}${plan.heap ? "-heap" : ""}`;
+  const format = plan.format ?? NDJSON;
+  const label = `concurrency-${plan.streams}${plan.heap ? "-heap" : ""}${format === NDJSON ? "" : `-${format.name}`}`;
   const intendedGapMs = 1000 / plan.pacing.tokensPerSecond;
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
   return withUpstream(ctx, `${label}-${kind}`, plan.pacing, (upstream) =>
@@ -83,7 +88,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const startedAt = performance.now();
       const { result: checks, clientDelayP99Ms } = await withClientDelay(() =>
         closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
-          checkStream(await streamOnce(agent, server.url, promptFor(index)), expected[index % 2]),
+          checkStream(await streamOnce(agent, server.url, promptFor(index), format), expected[index % 2], format),
         ),
       );
       const wallMs = performance.now() - startedAt;
@@ -100,9 +105,10 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const steadyGaps = distribution(
         checks.flatMap((check) => check.gapsMs.filter((_, i) => check.gapEndsAt[i] >= allStreamingAt)),
       );
-      const tokens = checks.reduce((sum, check) => sum + check.gapsMs.length + (check.firstLineMs === undefined ? 0 : 1), 0);
+      const tokens = checks.reduce((sum, check) => sum + check.deltas, 0);
       return {
         streams: plan.streams,
+        format: format.name,
         heap: plan.heap?.name ?? "host defaults",
         rampMs: plan.rampMs,
         completedExact: checks.filter((check) => check.exact).length,
@@ -135,4 +141,9 @@ export async function measureConcurrency(ctx: BenchContext, plan: ConcurrencyPla
   const runs = {} as Record<ServerKind, ConcurrencyRun>;
   for (const kind of SERVER_KINDS) runs[kind] = await runAgainst(ctx, kind, plan);
   return runs;
+}
+
+/** The same load through one of our other wire formats (the baseline speaks only NDJSON): our server only. */
+export function measureFormatConcurrency(ctx: BenchContext, plan: ConcurrencyPlan): Promise<ConcurrencyRun> {
+  return runAgainst(ctx, "ours", plan);
 }
