@@ -1,6 +1,6 @@
 import { type BenchContext, SERVER_KINDS, type ServerKind, withServer, withUpstream } from "./context";
 import { closedLoop, withClientDelay } from "./load";
-import { cpuTimeMs, listenOverflows, memory, sampleMainThreadBusy, sampleRss } from "./proc-stats";
+import { cpuTimeMs, listenOverflows, memory, sampleMainThreadBusy, sampleRss, syscalls } from "./proc-stats";
 import type { UpstreamPacing } from "./processes";
 import { distribution, type Distribution, round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
@@ -56,6 +56,10 @@ export interface ConcurrencyRun {
   tokens: number;
   cpuMs: number;
   cpuPerTokenUs: number;
+  /** The server's write system calls per streamed token (all sockets and its log file; see `syscalls`). */
+  writeSyscallsPerToken: number;
+  /** The server's read system calls per streamed token. */
+  readSyscallsPerToken: number;
   /** The busiest second of the server's main thread, fraction of a core (see `sampleMainThreadBusy`). */
   mainThreadPeakBusy: number;
   /** CPU the upstream stand-in used meanwhile: near 1,000 ms per second, it, not the server, sets the pace. */
@@ -82,6 +86,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const rss = sampleRss(server.pid);
       const mainThread = sampleMainThreadBusy(server.pid);
       const cpuBefore = cpuTimeMs(server.pid);
+      const syscallsBefore = syscalls(server.pid);
       const upstreamCpuBefore = cpuTimeMs(upstream.pid);
       const overflowsBefore = listenOverflows();
       const clientCpuBefore = process.cpuUsage();
@@ -93,6 +98,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       );
       const wallMs = performance.now() - startedAt;
       const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
+      const syscallsAfter = syscalls(server.pid);
       const upstreamCpuMs = cpuTimeMs(upstream.pid) - upstreamCpuBefore;
       const clientCpu = process.cpuUsage(clientCpuBefore);
       const rssSamplesBytes = rss.stop();
@@ -124,6 +130,8 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
         tokens,
         cpuMs,
         cpuPerTokenUs: round((cpuMs * 1000) / Math.max(1, tokens), 2),
+        writeSyscallsPerToken: round((syscallsAfter.writes - syscallsBefore.writes) / Math.max(1, tokens), 3),
+        readSyscallsPerToken: round((syscallsAfter.reads - syscallsBefore.reads) / Math.max(1, tokens), 3),
         mainThreadPeakBusy,
         upstreamCpuMs,
         clientCpuMs: Math.round((clientCpu.user + clientCpu.system) / 1000),

@@ -98,6 +98,8 @@ function concurrencyRows(runs: Record<ServerKind, ConcurrencyRun>): Row[] {
     row(`peak RSS, ${at}`, "MB", peakMb(ours), peakMb(baseline), atScale
       ? { text: `<= ${TARGETS.peakRssMb} MB`, met: peakMb(ours) <= TARGETS.peakRssMb }
       : undefined),
+    row(`write syscalls per streamed token, ${at}`, "calls", ours.writeSyscallsPerToken, baseline.writeSyscallsPerToken),
+    row(`read syscalls per streamed token, ${at}`, "calls", ours.readSyscallsPerToken, baseline.readSyscallsPerToken),
     row(`CPU per streamed token, ${at}`, "µs", ours.cpuPerTokenUs, baseline.cpuPerTokenUs, {
       text: `<= ${cpuTarget}x baseline`,
       met: cpuRatio <= cpuTarget,

@@ -86,23 +86,22 @@ export class UpstreamCall implements Abortable {
     });
   }
 
-  /** Iterates an upstream event stream, each event awaited through {@link upstream}. */
-  async *events<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  /**
+   * Iterates an upstream event stream, each event awaited through {@link upstream}. A plain iterator, not an async
+   * generator: this runs once per streamed token, and a generator layer adds its own promises to every step.
+   */
+  events<T>(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
     const iterator = stream[Symbol.asyncIterator]();
-    let finished = false;
-    try {
-      for (;;) {
-        const next = await this.upstream(iterator.next());
-        if (next.done) {
-          finished = true;
-          return;
-        }
-        yield next.value;
-      }
-    } finally {
-      // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
-      if (!finished) iterator.return?.().catch(() => undefined);
-    }
+    const events: AsyncIterableIterator<T> = {
+      [Symbol.asyncIterator]: () => events,
+      next: () => this.upstream(iterator.next()),
+      return: (value?: unknown) => {
+        // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
+        iterator.return?.().catch(() => undefined);
+        return Promise.resolve({ done: true, value: value as T });
+      },
+    };
+    return events;
   }
 
   /**
