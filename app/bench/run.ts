@@ -17,7 +17,7 @@ import { makeCertificate } from "./tls";
 import type { BenchFormat } from "./wire-formats";
 
 /**
- * `npm run bench [-- --quick] [--profile] [--out DIR] [--node-args "FLAGS"]`: builds the service's bundle (the npm script does),
+ * `npm run bench [-- --quick] [--profile] [--out DIR] [--node-args "FLAGS"] [--ours BUNDLE]`: builds the service's bundle (the npm script does),
  * bundles the baseline and the service with the SDK's default Bedrock handler, then measures, in order: bundle
  * size, cold start, added time to first line (1 and 200 concurrent streams; at 1 stream also every other wire
  * format the build serves), 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak RSS),
@@ -97,10 +97,12 @@ async function main(): Promise<void> {
       profile: { type: "boolean", default: false },
       out: { type: "string" },
       "node-args": { type: "string", default: "" },
+      ours: { type: "string" },
     },
   });
   const outDir = path.resolve(REPO_ROOT, values.out ?? "bench-results");
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  // `--ours FILE` measures another build of the service (e.g. an older commit's bundle) as "ours".
+  const entry = values.ours ? path.resolve(values.ours) : path.join(REPO_ROOT, "app", "dist", "server.js");
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run bench\` (it builds first)`);
   const logsDir = path.join(outDir, "logs");
   mkdirSync(logsDir, { recursive: true });
@@ -130,7 +132,14 @@ async function main(): Promise<void> {
     meta: {
       date: new Date(startedAt).toISOString(),
       commit: gitCommit(),
-      command: ["npm run bench", values.quick ? "-- --quick" : "", ctx.nodeArgs.length ? `--node-args="${ctx.nodeArgs.join(" ")}"` : ""].filter(Boolean).join(" "),
+      command: [
+        "npm run bench --",
+        values.quick ? "--quick" : "",
+        values.profile ? "--profile" : "",
+        ctx.nodeArgs.length ? `--node-args="${ctx.nodeArgs.join(" ")}"` : "",
+        values.ours ? `--ours ${values.ours}` : "",
+      ].filter(Boolean).join(" "),
+      ours: path.relative(REPO_ROOT, entry),
       quick: values.quick,
       profiled: values.profile,
       serverNodeArgs: ctx.nodeArgs,
