@@ -1,16 +1,21 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-contract";
+import {
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
+  USAGE_PATH,
+} from "../app/src/runtime-contract";
 import { ApiGatewayAccountLogging, ApiKeyAccess, accessLogFormat } from "./api-access";
+import { EdgeAuthorizers, type KeyHeader } from "./authorizer";
 import type { StackConfig } from "./config";
 
 /**
- * The public face: a Regional REST API whose two methods proxy over a VPC link (v2) to the internal ALB.
+ * The public face: a Regional REST API whose methods (the route table below) proxy over a VPC link (v2) to the
+ * internal ALB, each behind the key authorizer for its header style when keys are required.
  *
  * Backend paths: for private integrations API Gateway puts the stage name in front of the path it sends to the
  * backend (API Gateway developer guide, "Private integrations for REST APIs"), so a call to <stage URL>/stream may
- * reach the app as `/v1/stream` rather than `/stream`. The integration URIs name `/health` and `/stream`, and the
+ * reach the app as `/v1/stream` rather than `/stream`. The integration URIs name each route's path, and the
  * container gets STAGE_PREFIX=<stage>, so the app answers on both forms, whichever one API Gateway sends.
  */
 
@@ -20,14 +25,38 @@ export interface Route {
   /** STREAM relays the body as the app writes it; BUFFERED (the default mode) waits for the whole response. */
   readonly responseTransferMode: "STREAM" | "BUFFERED";
   readonly timeoutMilliseconds: number;
+  /**
+   * Where the caller's API key comes from when keys are required: `bearer` (`Authorization: Bearer <key>`, what
+   * OpenAI clients send), `apiKey` (`x-api-key`, what curl users and Anthropic clients send), or `none` (a public
+   * route such as a page, served without a key).
+   */
+  readonly key: KeyHeader | "none";
 }
 
+/** 15 minutes, the most API Gateway allows a streamed response. */
+const STREAM_TIMEOUT_MS = 900_000;
+/** API Gateway's default for buffered integrations. */
+const BUFFERED_TIMEOUT_MS = 29_000;
+
+const streamed = (httpMethod: Route["httpMethod"], path: string, key: Route["key"]): Route =>
+  ({ path, httpMethod, responseTransferMode: "STREAM", timeoutMilliseconds: STREAM_TIMEOUT_MS, key });
+// Set explicitly: once STREAM was set on an integration, leaving the field out does not revert it.
+const buffered = (httpMethod: Route["httpMethod"], path: string, key: Route["key"]): Route =>
+  ({ path, httpMethod, responseTransferMode: "BUFFERED", timeoutMilliseconds: BUFFERED_TIMEOUT_MS, key });
+
+/** Every gateway route: what the app serves under the stage. Streamed wherever the app may stream its answer. */
 export const ROUTES: readonly Route[] = [
-  // Set explicitly: once STREAM was set on an integration, leaving the field out does not revert it.
-  { path: HEALTH_PATH, httpMethod: "GET", responseTransferMode: "BUFFERED", timeoutMilliseconds: 29_000 },
-  // 15 minutes, the most API Gateway allows a streamed response.
-  { path: STREAM_PATH, httpMethod: "POST", responseTransferMode: "STREAM", timeoutMilliseconds: 900_000 },
+  buffered("GET", HEALTH_PATH, "apiKey"),
+  streamed("POST", STREAM_PATH, "apiKey"),
+  streamed("POST", CHAT_COMPLETIONS_PATH, "bearer"),
+  buffered("GET", MODELS_PATH, "bearer"),
+  streamed("POST", MESSAGES_PATH, "apiKey"),
+  buffered("POST", COUNT_TOKENS_PATH, "apiKey"),
+  buffered("GET", USAGE_PATH, "apiKey"),
 ];
+
+/** `/v1/messages/count_tokens` -> `v1-messages-count_tokens`: the route's part of its resources' names. */
+const slugOf = (path: string) => path.replace(/^\//, "").replace(/\//g, "-");
 
 export type ApiSettings = Pick<StackConfig,
   "stageName" | "apiKeyRequired" | "throttleRateLimit" | "throttleBurstLimit" | "dailyQuota" | "logRetentionDays" |
@@ -58,22 +87,45 @@ export class StreamingApi extends pulumi.ComponentResource {
     const restApi = new aws.apigateway.RestApi(`${name}-api`, {
       description: "Streaming chat API (private backend over a VPC link)",
       endpointConfiguration: { types: "REGIONAL" },
-      apiKeySource: "HEADER",
+      // The key comes from the authorizers (either header); without keys nothing reads one.
+      apiKeySource: settings.apiKeyRequired ? "AUTHORIZER" : "HEADER",
     }, { parent: this });
 
-    const definitions = ROUTES.map((route): RouteDefinition => {
-      const slug = route.path.replace(/^\//, "");
-      const resource = new aws.apigateway.Resource(`${name}-${slug}`, {
+    const authorizers = settings.apiKeyRequired
+      ? new EdgeAuthorizers(`${name}-authorizer`, {
+        restApiId: restApi.id,
+        restApiExecutionArn: restApi.executionArn,
+        bearerRoutes: ROUTES.filter((route) => route.key === "bearer").map((route) => route.path),
+        logRetentionDays: settings.logRetentionDays,
+      }, { parent: this })
+      : undefined;
+
+    /** One resource per path segment, shared by the routes below it (`/v1` for `/v1/messages` and its children). */
+    const resources = new Map<string, aws.apigateway.Resource>();
+    const resourceFor = (path: string): aws.apigateway.Resource => {
+      const existing = resources.get(path);
+      if (existing) return existing;
+      const parent = path.lastIndexOf("/");
+      const resource = new aws.apigateway.Resource(`${name}-${slugOf(path)}`, {
         restApi: restApi.id,
-        parentId: restApi.rootResourceId,
-        pathPart: slug,
+        parentId: parent === 0 ? restApi.rootResourceId : resourceFor(path.slice(0, parent)).id,
+        pathPart: path.slice(parent + 1),
       }, { parent: this });
+      resources.set(path, resource);
+      return resource;
+    };
+
+    const definitions = ROUTES.map((route): RouteDefinition => {
+      const slug = slugOf(route.path);
+      const resource = resourceFor(route.path);
+      const authorizerId = authorizers && route.key !== "none" ? authorizers.ids[route.key] : undefined;
       const methodArgs: aws.apigateway.MethodArgs = {
         restApi: restApi.id,
         resourceId: resource.id,
         httpMethod: route.httpMethod,
-        authorization: "NONE",
-        apiKeyRequired: settings.apiKeyRequired,
+        authorization: authorizerId ? "CUSTOM" : "NONE",
+        ...(authorizerId ? { authorizerId } : {}),
+        apiKeyRequired: authorizerId !== undefined,
       };
       const method = new aws.apigateway.Method(`${name}-${slug}-method`, methodArgs, { parent: this });
       const integrationArgs: aws.apigateway.IntegrationArgs = {
@@ -99,8 +151,10 @@ export class StreamingApi extends pulumi.ComponentResource {
 
     const deployment = new aws.apigateway.Deployment(`${name}-deployment`, {
       restApi: restApi.id,
-      triggers: { redeployment: routeFingerprint(definitions) },
-    }, { parent: this, dependsOn: definitions.flatMap((d) => d.resources) });
+      triggers: {
+        redeployment: routeFingerprint(definitions, authorizers ? Object.values(authorizers.authorizerArgs) : []),
+      },
+    }, { parent: this, dependsOn: [...definitions.flatMap((d) => d.resources), ...(authorizers ? [authorizers] : [])] });
 
     const logging = settings.manageApiGatewayAccount
       ? new ApiGatewayAccountLogging(`${name}-cloudwatch`, { partition: settings.partition }, { parent: this })
@@ -158,15 +212,21 @@ export interface RouteDefinition {
 
 /**
  * The deployment's redeployment trigger. A REST API serves a snapshot (deployment) of its methods, so any change to
- * a method or integration needs a new one: this hash covers every route's full method and integration arguments and
- * the IDs of its resources, so such a change replaces the deployment (Pulumi creates the replacement first, the
- * stage moves over, then the old one is deleted).
+ * a method, an integration or an authorizer needs a new one: this hash covers every route's full method and
+ * integration arguments, the IDs of its resources and every authorizer's arguments, so such a change replaces the
+ * deployment (Pulumi creates the replacement first, the stage moves over, then the old one is deleted).
  */
-export function routeFingerprint(routes: readonly RouteDefinition[]): pulumi.Output<string> {
-  return pulumi.jsonStringify(routes.map((route) => ({
-    path: route.path,
-    method: route.methodArgs,
-    integration: route.integrationArgs,
-    ids: route.resources.map((resource) => resource.id),
-  }))).apply((json) => createHash("sha256").update(json).digest("hex"));
+export function routeFingerprint(
+  routes: readonly RouteDefinition[],
+  authorizers: readonly aws.apigateway.AuthorizerArgs[] = [],
+): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    routes: routes.map((route) => ({
+      path: route.path,
+      method: route.methodArgs,
+      integration: route.integrationArgs,
+      ids: route.resources.map((resource) => resource.id),
+    })),
+    authorizers,
+  }).apply((json) => createHash("sha256").update(json).digest("hex"));
 }

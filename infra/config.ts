@@ -1,7 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL_ID } from "../app/src/runtime-contract";
+import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
 
 /**
  * Stack configuration: every `pulumi config` key this program reads, parsed and validated in one place.
@@ -11,7 +10,10 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL_ID } from "../app/src/runtime-contrac
  * CloudWatch accepts. Those mistakes would otherwise surface minutes into `pulumi up` as an AWS error about some
  * resource; here they stop the program before anything is created, with a message naming the key.
  *
- * The defaults below mirror the `default:` entries of Pulumi.yaml (a test keeps the two identical), so the program
+ * Keys whose values reach the container (modelId, maxTokens, ...) are declared in the app's settings registry
+ * (app/src/settings.ts) and checked by its rules (deployed-settings.ts); the keys below shape the infrastructure.
+ *
+ * The defaults mirror the `default:` entries of Pulumi.yaml (a test keeps the two identical), so the program
  * behaves the same whether the CLI or a test harness supplies the configuration.
  */
 
@@ -34,13 +36,6 @@ export const FARGATE_MEMORY_BY_CPU: Readonly<Record<number, readonly number[]>> 
   16384: range(32768, 122880, 8192),
 };
 
-/**
- * Bedrock model IDs (`anthropic.claude-...-v1:0`) and system inference profile IDs (`global.anthropic...`,
- * `us.anthropic...`). ARNs are refused: the IAM policy is derived from the ID (see iam.ts).
- */
-const MODEL_ID_PATTERN = /^([a-z-]+\.)?[a-z0-9-]+\.[a-zA-Z0-9._-]+(:[a-z0-9]+)*$/;
-/** Stage names become the first URL path segment and the app's STAGE_PREFIX, so keep them URL-safe. */
-const STAGE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -49,14 +44,6 @@ const oneOf = (allowed: readonly number[], unit = "") =>
 
 const stackConfigSchema = z
   .object({
-    modelId: z
-      .string()
-      .regex(MODEL_ID_PATTERN, `must be a Bedrock model ID or inference profile ID, e.g. ${DEFAULT_MODEL_ID}`)
-      .default(DEFAULT_MODEL_ID),
-    stageName: z
-      .string()
-      .regex(STAGE_NAME_PATTERN, "must be 1-64 characters of letters, digits, '-' or '_'")
-      .default("v1"),
     desiredCount: count(1, 100).default(2),
     minCapacity: count(1, 100).default(2),
     maxCapacity: count(1, 100).default(6),
@@ -68,11 +55,11 @@ const stackConfigSchema = z
     throttleBurstLimit: count(1, 5000).default(20),
     dailyQuota: count(1, 100_000_000).default(1000),
     logRetentionDays: oneOf(LOG_RETENTION_DAYS).default(30),
-    maxTokens: count(1, 65536).default(DEFAULT_MAX_TOKENS),
     availabilityZones: z
       .array(z.string().regex(AZ_NAME_PATTERN, "must be an availability zone name such as us-east-1a"))
       .refine((zones) => zones.length === 0 || (zones.length >= 2 && new Set(zones).size === zones.length),
-        "must be empty (zones are then chosen where VPC link v2 works) or list at least two distinct zones")
+        "must be empty (zones are then chosen once, where VPC link v2 and the endpoints work) or list at least two " +
+        "distinct zones")
       .default([]),
     manageApiGatewayAccount: z.stringbool().default(true),
   })
@@ -98,20 +85,18 @@ const stackConfigSchema = z
     }
   });
 
-/** The keys Pulumi.yaml declares; tests compare this list with the file. */
-export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as ReadonlyArray<ConfigKey>;
-type ConfigKey = keyof z.input<typeof stackConfigSchema>;
+/** The keys Pulumi.yaml declares (this project's namespace); tests compare this list with the file. */
+export const CONFIG_KEYS: readonly string[] = [...Object.keys(stackConfigSchema.shape), ...STACK_KEYS];
+type InfraKey = keyof z.input<typeof stackConfigSchema>;
 
-export type StackConfig = z.output<typeof stackConfigSchema> & {
-  /** AWS region of the stack (`aws:region`). */
-  readonly region: string;
-  /** ARN partition of that region (`aws`, `aws-cn`, `aws-us-gov`). */
+export type StackConfig = z.output<typeof stackConfigSchema> & DeployedSettings & {
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). */
   readonly partition: string;
 };
 
 /** The defaults applied when a key is unset (what Pulumi.yaml's `default:` entries must say). */
-export function configDefaults(): z.output<typeof stackConfigSchema> {
-  return stackConfigSchema.parse({});
+export function configDefaults(): z.output<typeof stackConfigSchema> & Omit<DeployedSettings, "region"> {
+  return { ...stackConfigSchema.parse({}), ...STACK_DEFAULTS };
 }
 
 /**
@@ -121,25 +106,21 @@ export function configDefaults(): z.output<typeof stackConfigSchema> {
 export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config();
   const raw: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
+  for (const key of Object.keys(stackConfigSchema.shape) as InfraKey[]) {
     raw[key] = key === "availabilityZones" ? config.getObject<unknown>(key) : config.get(key);
   }
   const parsed = stackConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? "config");
-      const value = raw[key] === undefined ? "" : ` = ${JSON.stringify(raw[key])}`;
-      return `  ${config.name}:${key}${value}: ${issue.message}`;
-    });
-    throw new pulumi.RunError(`Invalid stack configuration:\n${lines.join("\n")}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? "config");
+    const value = raw[key] === undefined ? "" : ` = ${JSON.stringify(raw[key])}`;
+    return `  ${config.name}:${key}${value}: ${issue.message}`;
+  });
+  const deployed = readDeployedSettings(config.name);
+  problems.push(...deployed.problems);
+  if (!parsed.success || problems.length > 0) {
+    throw new pulumi.RunError(`Invalid stack configuration:\n${problems.join("\n")}`);
   }
-  const region = aws.config.region;
-  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
-    const value = region ? ` = "${region}"` : "";
-    throw new pulumi.RunError(
-      `Invalid stack configuration:\n  aws:region${value}: set it, e.g. \`pulumi config set aws:region us-east-1\``);
-  }
-  return { ...parsed.data, region, partition: partitionOf(region) };
+  return { ...parsed.data, ...deployed.values, partition: partitionOf(deployed.values.region) };
 }
 
 /** The ARN partition a region belongs to; derived locally so ARNs are known at preview time. */

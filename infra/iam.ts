@@ -90,8 +90,19 @@ export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
   ];
 }
 
+/**
+ * The statements for every model the service may call (the default first): each model's statements exactly as
+ * {@link bedrockStatements} gives them for one, the further models' Sids numbered so they stay unique.
+ */
+export function servedModelStatements(modelIds: readonly string[], scope: Omit<ModelScope, "modelId">): PolicyStatement[] {
+  return [...new Set(modelIds)].flatMap((modelId, index) =>
+    bedrockStatements({ ...scope, modelId }).map((statement) =>
+      index === 0 ? statement : { ...statement, Sid: `${statement.Sid}Allowed${index}` }));
+}
+
 export interface ServiceRolesArgs {
-  readonly modelId: string;
+  /** The default model first, then the further allowed ones. */
+  readonly modelIds: readonly string[];
   readonly region: string;
   readonly partition: string;
   /** ECR repository the execution role may pull from. */
@@ -110,14 +121,13 @@ export class ServiceRoles extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     const taskRole = new aws.iam.Role(`${name}-task`, {
-      description: "Lets the chat service stream from the configured Bedrock model, and nothing else",
+      description: "Lets the chat service stream from the configured Bedrock models, and nothing else",
       // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
     }, { parent: this });
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
-      policy: accountId.apply((account) => policyJson(bedrockStatements({
-        modelId: args.modelId,
+      policy: accountId.apply((account) => policyJson(servedModelStatements(args.modelIds, {
         region: args.region,
         partition: args.partition,
         accountId: account,

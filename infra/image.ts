@@ -11,12 +11,23 @@ import type { CpuArchitecture } from "./config";
  * `app/`); the root `.dockerignore` keeps `node_modules`, `.git` and the like out of it.
  */
 
-/** Where the image is built from: the repository root, seen from this file. */
-export const BUILD_CONTEXT_DIR = path.resolve(__dirname, "..");
-export const DOCKERFILE_PATH = path.join(BUILD_CONTEXT_DIR, "app", "Dockerfile");
+/**
+ * Where the image is built from, relative to the project root (Pulumi runs the program there). docker-build stores
+ * and compares these strings on every `up`: an absolute path would differ in every clone and CI workspace and
+ * rebuild, re-push and roll the service although nothing changed.
+ */
+export const BUILD_CONTEXT = ".";
+export const DOCKERFILE = "app/Dockerfile";
+/** The project root (where Pulumi.yaml is), seen from this file. */
+const PROJECT_ROOT = path.resolve(__dirname, "..");
 
-/** Images kept in the repository: enough to roll back a few deployments, few enough to cost nothing worth noting. */
-export const IMAGES_KEPT = 5;
+/**
+ * Deployments whose image the repository keeps, so ECS can roll back to them. Each deployment pushes exactly one
+ * image manifest: one platform, and no attestation manifests (docker-build's embedded builder disables buildx's
+ * default provenance; `exec` mode, which would not, stays off). So counting images counts deployments; a
+ * multi-platform build or attestations would add manifests per deployment and must change this policy.
+ */
+export const DEPLOYMENTS_KEPT = 5;
 
 /** The image platform Fargate runs for each `cpuArchitecture`. */
 export const PLATFORM_BY_ARCHITECTURE: Readonly<Record<CpuArchitecture, dockerBuild.Platform>> = {
@@ -35,6 +46,9 @@ export class AppImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bedrock-stream:image:AppImage", name, {}, opts);
+    if (path.resolve(BUILD_CONTEXT) !== PROJECT_ROOT) {
+      throw new pulumi.RunError(`Run pulumi in the project directory ${PROJECT_ROOT}: the image's build context.`);
+    }
 
     const repository = new aws.ecr.Repository(`${name}-repo`, {
       imageScanningConfiguration: { scanOnPush: true },
@@ -48,8 +62,8 @@ export class AppImage extends pulumi.ComponentResource {
       policy: JSON.stringify({
         rules: [{
           rulePriority: 1,
-          description: `Keep the ${IMAGES_KEPT} most recent images`,
-          selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: IMAGES_KEPT },
+          description: `Keep the images of the ${DEPLOYMENTS_KEPT} most recent deployments (one manifest each)`,
+          selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: DEPLOYMENTS_KEPT },
           action: { type: "expire" },
         }],
       }),
@@ -57,8 +71,10 @@ export class AppImage extends pulumi.ComponentResource {
 
     const credentials = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: this });
     const image = new dockerBuild.Image(`${name}-image`, {
-      context: { location: BUILD_CONTEXT_DIR },
-      dockerfile: { location: DOCKERFILE_PATH },
+      context: { location: BUILD_CONTEXT },
+      dockerfile: { location: DOCKERFILE },
+      // `pulumi preview` (e.g. in CI, where there may be no Docker) does not build; `pulumi up` builds and pushes.
+      buildOnPreview: false,
       // The Dockerfile's build stage runs on the build machine's platform and only the runtime stage targets
       // this one, so an x86 laptop builds an ARM64 image without emulating the npm install.
       platforms: [PLATFORM_BY_ARCHITECTURE[args.cpuArchitecture]],

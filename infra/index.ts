@@ -3,8 +3,9 @@ import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-con
 import { StreamingApi } from "./api";
 import { loadStackConfig } from "./config";
 import { AppImage } from "./image";
-import { Network } from "./network";
+import { interfaceEndpointServiceNames, Network } from "./network";
 import { ChatService } from "./service";
+import { readPreviousDeployment, ZONES_OUTPUT } from "./stack-state";
 import { chooseAvailabilityZones } from "./zones";
 
 /**
@@ -16,10 +17,19 @@ const CURL_JSON_BODY = `-H 'content-type: application/json' -d '{"message":"Writ
 /** Async because the zones are looked up first (see zones.ts); Pulumi exports what the function returns. */
 export = async () => {
   const settings = loadStackConfig();
+  const previous = await readPreviousDeployment();
+  const availabilityZones = await chooseAvailabilityZones({
+    region: settings.region,
+    configured: settings.availabilityZones,
+    recorded: previous.availabilityZones,
+    deployedUnrecorded: previous.deployed && !previous.availabilityZones,
+    endpointServices: interfaceEndpointServiceNames(settings.region),
+    configKey: `${pulumi.getProject()}:availabilityZones`,
+  });
 
   const network = new Network("chat", {
     region: settings.region,
-    availabilityZones: await chooseAvailabilityZones(settings.region, settings.availabilityZones),
+    availabilityZones,
     containerPort: CONTAINER_PORT,
   });
 
@@ -56,5 +66,7 @@ export = async () => {
     curlCommand: api.apiKey
       ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${api.apiKey}' ${CURL_JSON_BODY}`)
       : pulumi.interpolate`curl -sN ${streamUrl} ${CURL_JSON_BODY}`,
+    /** The subnets' zones, recorded so every later `pulumi up` keeps them (see stack-state.ts). */
+    [ZONES_OUTPUT]: pulumi.output(availabilityZones),
   };
 };

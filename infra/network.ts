@@ -18,6 +18,12 @@ const HTTPS_PORT = 443;
  */
 export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "logs", "bedrock-runtime"] as const;
 
+/** An AWS service's endpoint service name in a region: `com.amazonaws.<region>.<service>`. */
+export const endpointServiceName = (region: string, service: string) => `com.amazonaws.${region}.${service}`;
+/** The interface endpoint services the subnets host; every one must be offered in the subnets' zones (zones.ts). */
+export const interfaceEndpointServiceNames = (region: string) =>
+  INTERFACE_ENDPOINT_SERVICES.map((service) => endpointServiceName(region, service));
+
 export interface NetworkArgs {
   readonly region: string;
   /** Zones for the subnets (see zones.ts: configured, or chosen where VPC link v2 works). */
@@ -49,7 +55,7 @@ export class Network extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bedrock-stream:network:Network", name, {}, opts);
-    const serviceName = (service: string) => `com.amazonaws.${args.region}.${service}`;
+    const serviceName = (service: string) => endpointServiceName(args.region, service);
 
     const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
       cidrBlock: "10.0.0.0/16",

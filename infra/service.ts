@@ -3,9 +3,10 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ALB_IDLE_TIMEOUT_SECONDS, CONTAINER_NAME, CONTAINER_PORT, CONTAINER_USER, DEREGISTRATION_DELAY_SECONDS, ENV,
-  HEALTH_CHECK, HEALTH_PATH, READONLY_ROOT_FILESYSTEM, SHUTDOWN_GRACE_SECONDS, taskNodeOptions, STOP_TIMEOUT_SECONDS,
+  HEALTH_CHECK, HEALTH_PATH, READONLY_ROOT_FILESYSTEM, taskNodeOptions, STOP_TIMEOUT_SECONDS,
 } from "../app/src/runtime-contract";
 import type { StackConfig } from "./config";
+import { type DeployedSettings, deployedEnvironment } from "./deployed-settings";
 import { ServiceAutoscaling } from "./autoscaling";
 import { ServiceRoles } from "./iam";
 import { ALB_LISTENER_PORT } from "./network";
@@ -14,9 +15,12 @@ import { ALB_LISTENER_PORT } from "./network";
  * The chat service: an internal ALB in the isolated subnets in front of a Fargate service that scales on load.
  */
 
-export type ServiceSettings = Pick<StackConfig,
-  "modelId" | "region" | "partition" | "stageName" | "desiredCount" | "minCapacity" | "maxCapacity" | "cpu" |
-  "memory" | "cpuArchitecture" | "logRetentionDays" | "maxTokens">;
+/** What the container's environment is made of: the deployed app settings and the task's memory. */
+export type ContainerSettings = DeployedSettings & Pick<StackConfig, "memory">;
+
+export type ServiceSettings = ContainerSettings & Pick<StackConfig,
+  "modelId" | "region" | "partition" | "desiredCount" | "minCapacity" | "maxCapacity" | "cpu" |
+  "memory" | "cpuArchitecture" | "logRetentionDays">;
 
 export interface ChatServiceArgs {
   readonly settings: ServiceSettings;
@@ -45,22 +49,26 @@ export class ChatService extends pulumi.ComponentResource {
       retentionInDays: settings.logRetentionDays,
     }, { parent: this });
     const roles = new ServiceRoles(`${name}-roles`, {
-      modelId: settings.modelId,
+      modelIds: [settings.modelId, ...settings.allowedModelIds],
       region: settings.region,
       partition: settings.partition,
       repositoryArn: args.repositoryArn,
       logGroupArn: logGroup.arn,
     }, { parent: this });
 
-    const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
-      settings: [{ name: "containerInsights", value: "enabled" }],
-    }, { parent: this });
-    // Container Insights writes to this group and would create it itself, without retention and beyond the reach of
-    // `pulumi destroy`; made here first, it is both.
+    // Container Insights writes to a log group named after the cluster, and creates it itself (without retention,
+    // beyond `pulumi destroy`) if it is missing when the cluster starts reporting or after the stack deleted it. So
+    // the cluster gets a name known up front, the group is created first and the cluster depends on it: on create
+    // the group exists before ECS could make it, and on destroy the cluster is gone before the group is deleted.
+    const clusterName = clusterNameOf(pulumi.getProject(), pulumi.getStack());
     const insightsLogs = new aws.cloudwatch.LogGroup(`${name}-insights-logs`, {
-      name: pulumi.interpolate`/aws/ecs/containerinsights/${cluster.name}/performance`,
+      name: containerInsightsLogGroup(clusterName),
       retentionInDays: settings.logRetentionDays,
     }, { parent: this });
+    const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+      name: clusterName,
+      settings: [{ name: "containerInsights", value: "enabled" }],
+    }, { parent: this, dependsOn: [insightsLogs] });
 
     const alb = new awsx.lb.ApplicationLoadBalancer(`${name}-alb`, {
       internal: true,
@@ -131,7 +139,7 @@ export class ChatService extends pulumi.ComponentResource {
             startPeriod: HEALTH_CHECK.startPeriodSeconds,
           },
           stopTimeout: STOP_TIMEOUT_SECONDS,
-          environment: containerEnvironment(settings),
+          environment: taskEnvironment(settings),
           logConfiguration: {
             logDriver: "awslogs",
             options: {
@@ -162,19 +170,35 @@ export class ChatService extends pulumi.ComponentResource {
   }
 }
 
-/** The container environment: what the app reads (names from the runtime contract). */
-export function containerEnvironment(settings: ServiceSettings): Array<{ name: string; value: string }> {
+/**
+ * The container environment: the app settings the stack sets (derived from the settings registry, see
+ * deployed-settings.ts) and Node's options, with V8's heap sized from the task's memory (see taskNodeOptions).
+ */
+export function containerEnvironment(settings: ContainerSettings): Array<{ name: string; value: string }> {
   return [
-    { name: ENV.port, value: String(CONTAINER_PORT) },
-    { name: ENV.modelId, value: settings.modelId },
-    { name: ENV.region, value: settings.region },
-    { name: ENV.maxTokens, value: String(settings.maxTokens) },
-    // API Gateway prefixes the stage to the backend path of private integrations (/v1/stream); the app serves both.
-    { name: ENV.stagePrefix, value: settings.stageName },
-    { name: ENV.shutdownGraceMs, value: String(SHUTDOWN_GRACE_SECONDS * 1000) },
-    // V8's heap sized from the task's memory, not left to its heuristics (see taskNodeOptions).
+    ...deployedEnvironment(settings).map(({ name, value }) => ({ name, value })),
     { name: ENV.nodeOptions, value: taskNodeOptions(settings.memory) },
   ];
+}
+
+/** The same, with the values of secret settings kept secret (they are part of the task definition). */
+function taskEnvironment(settings: ContainerSettings): Array<{ name: string; value: pulumi.Input<string> }> {
+  const secret = new Set(deployedEnvironment(settings).filter((entry) => entry.secret).map((entry) => entry.name));
+  return containerEnvironment(settings)
+    .map(({ name, value }) => ({ name, value: secret.has(name) ? pulumi.secret(value) : value }));
+}
+
+/**
+ * The ECS cluster's name: the project and stack, unique per account and region as long as stack names are, and made
+ * of the characters ECS allows (letters, digits, `-`, `_`; at most 255).
+ */
+export function clusterNameOf(project: string, stack: string): string {
+  return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
+/** The log group Container Insights writes a cluster's performance events to. */
+export function containerInsightsLogGroup(clusterName: string): string {
+  return `/aws/ecs/containerinsights/${clusterName}/performance`;
 }
 
 /** Resource transform: the ECS service inside the awsx component ignores drift of `desiredCount`. */

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * Availability-zone IDs where VPC link v2 works, by region (API Gateway developer guide, "Set up VPC links V2",
@@ -21,25 +22,94 @@ export const VPC_LINK_ZONE_IDS: Readonly<Record<string, readonly string[]>> = {
 /** How many zones the network spans. */
 export const ZONE_COUNT = 2;
 
+export interface ZoneChoiceArgs {
+  readonly region: string;
+  /** The `availabilityZones` key: zone names the user pinned, or empty. */
+  readonly configured: readonly string[];
+  /** The zones this stack's subnets were put in by an earlier `pulumi up` (its recorded choice), if any. */
+  readonly recorded?: readonly string[];
+  /** The stack was deployed by a version of the program that did not record its choice. */
+  readonly deployedUnrecorded?: boolean;
+  /** Full names of the interface endpoint services the subnets must host (`com.amazonaws.<region>.logs`...). */
+  readonly endpointServices: readonly string[];
+  /** The fully-qualified `availabilityZones` key, for messages. */
+  readonly configKey: string;
+}
+
+interface Zone {
+  readonly name: string;
+  readonly id: string;
+}
+
 /**
- * The zone names the subnets go in: the configured ones, or else the region's first available zones whose IDs
- * support VPC link v2. Looked up at deploy time, which is why the program's entry point is async.
+ * The zone names the subnets go in, stable for the life of the stack: the configured ones; else the choice an
+ * earlier `up` recorded; else the eligible zones (VPC link v2 supported, every interface endpoint service offered)
+ * with the lowest zone IDs. The choice reads no transient state (an impaired zone stays a candidate), so later runs
+ * compute the same zones even before one was recorded; replacing the subnets would replace the VPC link, the ALB,
+ * the endpoints and the tasks, and likely fail on overlapping CIDRs. Every choice is checked against what the zones
+ * offer, so a zone without an endpoint service fails here with a message instead of minutes into the deploy.
  */
-export async function chooseAvailabilityZones(region: string, configured: readonly string[]): Promise<string[]> {
-  if (configured.length > 0) return [...configured];
-  const supported = VPC_LINK_ZONE_IDS[region];
-  const zones = await aws.getAvailabilityZones({
-    state: "available",
-    filters: [
-      { name: "zone-type", values: ["availability-zone"] },
-      ...(supported ? [{ name: "zone-id", values: [...supported] }] : []),
-    ],
-  });
-  if (zones.names.length < ZONE_COUNT) {
-    throw new Error(
-      `${region} has ${zones.names.length} available zone(s) where VPC link v2 works; ${ZONE_COUNT} are needed. ` +
-        "Set bedrock-stream-api:availabilityZones to zone names that support it.",
-    );
+export async function chooseAvailabilityZones(args: ZoneChoiceArgs): Promise<string[]> {
+  const [zones, offered] = await Promise.all([regionZones(), endpointZones(args.endpointServices)]);
+  const supported = VPC_LINK_ZONE_IDS[args.region];
+  const problemsOf = (zone: Zone | undefined, name: string): string[] => {
+    if (!zone) return [`${name} is not an availability zone of ${args.region} in this account`];
+    const problems = supported && !supported.includes(zone.id) ? [`${name} (${zone.id}) has no VPC link v2`] : [];
+    for (const [service, names] of offered) {
+      if (!names.includes(name)) problems.push(`${service} is not offered in ${name}`);
+    }
+    return problems;
+  };
+  const byName = new Map(zones.map((zone) => [zone.name, zone]));
+  const check = (names: readonly string[], what: string): string[] => {
+    const problems = names.flatMap((name) => problemsOf(byName.get(name), name));
+    if (problems.length > 0) {
+      throw new pulumi.RunError(`${args.configKey}: ${what} cannot host the network: ${problems.join("; ")}. ` +
+        `Zones that can: ${eligibleNames(zones, problemsOf).join(", ") || "none"}.`);
+    }
+    return [...names];
+  };
+
+  if (args.configured.length > 0) return check(args.configured, `the configured zones (${args.configured.join(", ")})`);
+  if (args.recorded && args.recorded.length > 0) {
+    return check(args.recorded, `the zones this stack was deployed in (${args.recorded.join(", ")})`);
   }
-  return zones.names.slice(0, ZONE_COUNT);
+  const eligible = zones.filter((zone) => problemsOf(zone, zone.name).length === 0)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  if (eligible.length < ZONE_COUNT) {
+    throw new pulumi.RunError(
+      `${args.region} has ${eligible.length} zone(s) with VPC link v2 and every endpoint service ` +
+      `(${args.endpointServices.join(", ")}); ${ZONE_COUNT} are needed. ` +
+      `Set ${args.configKey} to zones that have them.`);
+  }
+  const chosen = eligible.slice(0, ZONE_COUNT).map((zone) => zone.name);
+  if (args.deployedUnrecorded) {
+    // Earlier versions took the first zone *names* with VPC link v2; if that differs, the subnets are elsewhere.
+    const earlier = zones.filter((zone) => !supported || supported.includes(zone.id)).map((zone) => zone.name)
+      .sort().slice(0, ZONE_COUNT);
+    if (earlier.join() !== chosen.join()) {
+      const set = earlier.map((name, i) => `pulumi config set --path 'availabilityZones[${i}]' ${name}`).join(" && ");
+      throw new pulumi.RunError(
+        `${args.configKey}: this stack was deployed before the program recorded its zones, and the zones it would ` +
+        `choose now (${chosen.join(", ")}) may differ from its subnets', which would replace the whole network. ` +
+        `Pin the subnets' zones (most likely ${earlier.join(", ")}: check with \`aws ec2 describe-subnets\`): ${set}`);
+    }
+  }
+  return chosen;
+}
+
+/** The region's availability zones (no Local or Wavelength zones), whatever their current state. */
+async function regionZones(): Promise<Zone[]> {
+  const result = await aws.getAvailabilityZones({ filters: [{ name: "zone-type", values: ["availability-zone"] }] });
+  return result.names.map((name, i) => ({ name, id: result.zoneIds[i] }));
+}
+
+/** Service name -> the zone names it is offered in (for this account). */
+async function endpointZones(services: readonly string[]): Promise<Map<string, string[]>> {
+  const answers = await Promise.all(services.map((serviceName) => aws.ec2.getVpcEndpointService({ serviceName })));
+  return new Map(answers.map((answer, i) => [services[i], answer.availabilityZones]));
+}
+
+function eligibleNames(zones: readonly Zone[], problemsOf: (zone: Zone, name: string) => string[]): string[] {
+  return zones.filter((zone) => problemsOf(zone, zone.name).length === 0).map((zone) => zone.name).sort();
 }

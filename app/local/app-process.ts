@@ -3,6 +3,7 @@ import { once } from "node:events";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_MODEL_ID, ENV, HEALTH_PATH } from "../src/runtime-contract";
+import { SETTINGS } from "../src/settings";
 
 /** Repository root: children run from here so `--import tsx` resolves from the root's node_modules. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -20,6 +21,8 @@ export function localAppEnv(base: NodeJS.ProcessEnv, bedrockUrl: string, port: n
     [ENV.port]: String(port),
     [ENV.host]: base[ENV.host] || "127.0.0.1",
     [ENV.modelId]: base[ENV.modelId] || DEFAULT_MODEL_ID,
+    // The deployed stage prefix too, so an SDK's base URL is http://localhost:8080/v1 here as it is <stage URL> there.
+    [ENV.stagePrefix]: base[ENV.stagePrefix] || SETTINGS.stagePrefix.stack.default,
     [ENV.region]: "us-east-1",
     [ENV.bedrockEndpoint]: bedrockUrl,
     AWS_ACCESS_KEY_ID: "local-mode-dummy-key-id",

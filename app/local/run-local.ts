@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
-import { CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-contract";
+import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-contract";
 
 /**
  * `npm run local`: the service on this machine with no AWS account. Starts the local Bedrock stand-in (the real
@@ -15,7 +15,7 @@ import { CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-co
 
 const HEALTH_TIMEOUT_MS = 30_000;
 
-function instructions(appUrl: string, fakeUrl: string): string {
+function instructions(appUrl: string, fakeUrl: string, stage: string): string {
   const host = appUrl.replace(/^http:\/\//, "");
   const json = "-H 'content-type: application/json'";
   return [
@@ -29,6 +29,10 @@ function instructions(appUrl: string, fakeUrl: string): string {
     `    -d '{"messages":[{"role":"user","content":"What is streaming?"}],"system":"Be brief.","maxTokens":200}'`,
     "",
     'Each reply arrives as JSON lines {"data":"..."} token by token, then a {"done":true,...} line.',
+    "",
+    `OpenAI clients: base URL ${appUrl}/${stage} (any API key), e.g.`,
+    `  curl --no-buffer ${host}/${stage}${CHAT_COMPLETIONS_PATH} ${json} \\`,
+    `    -d '{"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -42,7 +46,8 @@ async function main(): Promise<void> {
   }
   const port = Number(process.env[ENV.port] || CONTAINER_PORT);
   const fake = await startFakeBedrock(options);
-  const child = spawnApp(localAppEnv(process.env, fake.url, port));
+  const env = localAppEnv(process.env, fake.url, port);
+  const child = spawnApp(env);
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
   });
 
   await waitForHealth(`http://127.0.0.1:${port}`, child, HEALTH_TIMEOUT_MS);
-  console.log(instructions(`http://localhost:${port}`, fake.url));
+  console.log(instructions(`http://localhost:${port}`, fake.url, env[ENV.stagePrefix]!));
 }
 
 async function shutdown(child: ChildProcess, fake: FakeBedrock, signal: NodeJS.Signals): Promise<void> {

@@ -26,7 +26,7 @@ export interface AppDependencies {
  * inside that the translation of unmatched routes into errors; then the router.
  */
 export function createApp(deps: AppDependencies): Koa<AppState> {
-  const models = servedModels(deps.config.modelId);
+  const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
   const router = createRouter({ config: deps.config, bedrock: deps.bedrock, activeStreams: deps.activeStreams, models });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));

@@ -1,90 +1,17 @@
-import * as z from "zod";
-import {
-  CONTAINER_PORT,
-  DEFAULT_BODY_LIMIT_BYTES,
-  DEFAULT_MAX_TOKENS,
-  DEFAULT_MODEL_ID,
-  DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
-  ENV,
-  SHUTDOWN_GRACE_SECONDS,
-} from "./runtime-contract";
+import { parseSettings, SETTINGS, type Settings } from "./settings";
 
 /**
  * The service's configuration, read once from the environment at start-up.
  *
  * Why validate up front: a typo in a task definition (`PORT=80a`, `DEFAULT_MAX_TOKENS=-1`) should stop the container
- * at boot with a message naming the variable, not surface later as a confusing 500 on the first request.
+ * at boot with a message naming the variable, not surface later as a confusing 500 on the first request. The
+ * variables, their rules and defaults are the settings registry's (settings.ts), which the Pulumi program checks too.
  */
 
-/** Upper bound for any `maxTokens` (the request's or the default): Claude Haiku 4.5's maximum output. */
-export const MAX_TOKENS_LIMIT = 64_000;
+export { MAX_TOKENS_LIMIT } from "./settings";
 
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-
-/** Unset and blank variables both mean "use the default", as a shell's `FOO=` usually intends. */
-const blankAsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
-
-function wholeNumber(min: number, max: number, fallback: number) {
-  return z.preprocess(
-    blankAsUnset,
-    z
-      .string()
-      .trim()
-      .regex(/^\d+$/, "must be a whole number")
-      .transform(Number)
-      .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-      .default(fallback),
-  );
-}
-
-function text(fallback: string, pattern: RegExp, rule: string) {
-  return z.preprocess(blankAsUnset, z.string().trim().regex(pattern, rule).default(fallback));
-}
-
-const envSchema = z.object({
-  // 0 asks the OS for a free port (tests); the "listening" log line reports the one chosen.
-  [ENV.port]: wholeNumber(0, 65_535, CONTAINER_PORT),
-  [ENV.host]: text("0.0.0.0", /^[0-9A-Za-z.:-]+$/, "must be an IP address or host name"),
-  [ENV.modelId]: text(DEFAULT_MODEL_ID, /^[\w.:/-]{1,2048}$/, "must be a Bedrock model or inference profile id"),
-  [ENV.region]: z.preprocess(
-    blankAsUnset,
-    z
-      .string({ error: "is required (the AWS Region of Bedrock, e.g. us-east-1)" })
-      .trim()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS Region such as us-east-1"),
-  ),
-  [ENV.maxTokens]: wholeNumber(1, MAX_TOKENS_LIMIT, DEFAULT_MAX_TOKENS),
-  [ENV.bodyLimitBytes]: wholeNumber(64, 10 * 1024 * 1024, DEFAULT_BODY_LIMIT_BYTES),
-  [ENV.shutdownGraceMs]: wholeNumber(0, 3_600_000, SHUTDOWN_GRACE_SECONDS * 1000),
-  [ENV.upstreamIdleTimeoutMs]: wholeNumber(1, 3_600_000, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
-  [ENV.stagePrefix]: z.preprocess(
-    blankAsUnset,
-    z
-      .string()
-      .trim()
-      .transform((value) => value.replace(/^\/+|\/+$/g, ""))
-      .pipe(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be an API Gateway stage name (letters, digits, - and _)"))
-      .optional(),
-  ),
-  [ENV.logLevel]: z.preprocess(
-    (value) => (typeof blankAsUnset(value) === "string" ? String(value).trim().toLowerCase() : undefined),
-    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
-  ),
-});
-
-export interface AppConfig {
-  port: number;
-  host: string;
-  modelId: string;
-  region: string;
-  defaultMaxTokens: number;
-  bodyLimitBytes: number;
-  shutdownGraceMs: number;
-  upstreamIdleTimeoutMs: number;
-  /** Stage name API Gateway may put in front of backend paths; routes are also served under `/<stagePrefix>`. */
-  stagePrefix?: string;
-  logLevel: (typeof LOG_LEVELS)[number];
-}
+/** Every setting's value (settings.ts); `stagePrefix` is the stage API Gateway may put in front of backend paths. */
+export type AppConfig = Settings;
 
 /** Thrown when the environment is invalid; `message` lists every bad variable, one per line. */
 export class ConfigError extends Error {
@@ -93,26 +20,14 @@ export class ConfigError extends Error {
 
 /** Reads and validates the configuration; throws {@link ConfigError} naming every invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      const raw = env[name];
-      return `  - ${name} ${issue.message}${raw === undefined ? "" : ` (got ${JSON.stringify(raw)})`}`;
+  const { values, problems } = parseSettings((_name, setting) => env[setting.env]);
+  if (problems.length > 0) {
+    const lines = problems.map(({ name, message }) => {
+      const variable = SETTINGS[name].env;
+      const raw = env[variable];
+      return `  - ${variable} ${message}${raw === undefined ? "" : ` (got ${JSON.stringify(raw)})`}`;
     });
-    throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  const values = parsed.data;
-  return {
-    port: values[ENV.port],
-    host: values[ENV.host],
-    modelId: values[ENV.modelId],
-    region: values[ENV.region],
-    defaultMaxTokens: values[ENV.maxTokens],
-    bodyLimitBytes: values[ENV.bodyLimitBytes],
-    shutdownGraceMs: values[ENV.shutdownGraceMs],
-    upstreamIdleTimeoutMs: values[ENV.upstreamIdleTimeoutMs],
-    stagePrefix: values[ENV.stagePrefix],
-    logLevel: values[ENV.logLevel],
-  };
+  return values as AppConfig;
 }

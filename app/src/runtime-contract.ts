@@ -1,16 +1,22 @@
+import { CONTAINER_PORT, SHUTDOWN_GRACE_SECONDS } from "./settings";
+
 /**
  * The runtime contract between the container image, the ECS task definition (`infra/`) and the image test.
  *
  * Why one file: the task definition, the Dockerfile's user, the app's own timeouts and the image test must agree
- * on the port, the user, the health check and the environment names. Keeping them here (data only, no imports)
- * lets `infra/`, `app/` and the tests import the same values instead of repeating literals that drift apart.
+ * on the port, the user, the health check and the environment names. Keeping them here (data only; the settings
+ * registry is its one import) lets `infra/`, `app/` and the tests import the same values instead of repeating
+ * literals that drift apart. The environment variables, their defaults and rules live in settings.ts.
  */
-
-/** The model used when neither `pulumi config modelId` nor `MODEL_ID` says otherwise. */
-export const DEFAULT_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
-
-/** Port the container listens on; the ALB target group and the task definition use the same. */
-export const CONTAINER_PORT = 8080;
+export {
+  CONTAINER_PORT,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_MODEL_ID,
+  DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+  ENV,
+  SHUTDOWN_GRACE_SECONDS,
+} from "./settings";
 
 /** Name of the app container in the ECS task definition. */
 export const CONTAINER_NAME = "app";
@@ -34,6 +40,16 @@ export const HEALTH_PATH = "/health";
  */
 export const GATEWAY_REQUEST_ID_HEADER = "x-request-id";
 export const STREAM_PATH = "/stream";
+/**
+ * The routes after the seed's, relative to the stage: the app serves them (formats/index.ts) and API Gateway's
+ * route table (infra/api.ts) exposes them, so both name each path once.
+ */
+export const CHAT_COMPLETIONS_PATH = "/chat/completions";
+export const MODELS_PATH = "/models";
+/** Anthropic's SDKs append `/v1/messages` to their base URL, the stage URL. */
+export const MESSAGES_PATH = "/v1/messages";
+export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+export const USAGE_PATH = "/usage";
 
 /**
  * Container health check. The runtime image has no curl, so Node's own fetch does the probe.
@@ -66,40 +82,10 @@ export const KEEP_ALIVE_TIMEOUT_MS = (ALB_IDLE_TIMEOUT_SECONDS + 5) * 1000;
 /** Must exceed keepAliveTimeout (Node's documented requirement) so a slow header never races the keep-alive. */
 export const HEADERS_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5000;
 
-/** How long in-flight streams may finish after SIGTERM before they are ended with an error line. */
-export const SHUTDOWN_GRACE_SECONDS = 30;
 /** ECS waits this long after SIGTERM before SIGKILL: the grace plus time to flush logs and exit. */
 export const STOP_TIMEOUT_SECONDS = SHUTDOWN_GRACE_SECONDS + 10;
 /** ALB draining time: ECS drains the target this long before it sends SIGTERM. */
 export const DEREGISTRATION_DELAY_SECONDS = SHUTDOWN_GRACE_SECONDS;
-
-/** Default `maxTokens` when a request does not set one. */
-export const DEFAULT_MAX_TOKENS = 1024;
-/** Request body limit in bytes. */
-export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
-
-/** Environment variable names the container reads. */
-export const ENV = {
-  port: "PORT",
-  modelId: "MODEL_ID",
-  region: "AWS_REGION",
-  maxTokens: "DEFAULT_MAX_TOKENS",
-  bodyLimitBytes: "BODY_LIMIT_BYTES",
-  shutdownGraceMs: "SHUTDOWN_GRACE_MS",
-  stagePrefix: "STAGE_PREFIX",
-  logLevel: "LOG_LEVEL",
-  nodeOptions: "NODE_OPTIONS",
-  bedrockEndpoint: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
-  upstreamIdleTimeoutMs: "UPSTREAM_IDLE_TIMEOUT_MS",
-  host: "HOST",
-} as const;
-
-/**
- * Longest silence tolerated from Bedrock, both before it accepts a request and between two stream events. A hung
- * upstream would otherwise hold the client (and a Bedrock call) open until the 5-minute API Gateway idle timeout.
- * One minute is far above any normal gap between deltas yet well below the idle timeouts in front of the app.
- */
-export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
 
 /** Where the production bundle lives inside the image, and the command that starts it. */
 export const IMAGE_APP_DIR = "/app";

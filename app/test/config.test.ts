@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as z from "zod";
 import { ConfigError, loadConfig } from "../src/config";
 import {
   CONTAINER_PORT,
@@ -9,6 +10,7 @@ import {
   ENV,
   SHUTDOWN_GRACE_SECONDS,
 } from "../src/runtime-contract";
+import { flag, json, list, matching, type Rule, SETTING_LIST } from "../src/settings";
 
 describe("configuration from the environment", () => {
   const region = { [ENV.region]: "eu-central-1" };
@@ -18,6 +20,7 @@ describe("configuration from the environment", () => {
       port: CONTAINER_PORT,
       host: "0.0.0.0",
       modelId: DEFAULT_MODEL_ID,
+      allowedModelIds: [],
       region: "eu-central-1",
       defaultMaxTokens: DEFAULT_MAX_TOKENS,
       bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
@@ -28,13 +31,21 @@ describe("configuration from the environment", () => {
     });
   });
 
+  it("reads the further allowed models as a JSON array or comma-separated, refusing ARNs", () => {
+    const models = ["us.amazon.nova-lite-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"];
+    assert.deepEqual(loadConfig({ ...region, [ENV.allowedModelIds]: JSON.stringify(models) }).allowedModelIds, models);
+    assert.deepEqual(loadConfig({ ...region, [ENV.allowedModelIds]: ` ${models.join(" , ")} ` }).allowedModelIds, models);
+    const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/x";
+    assert.throws(() => loadConfig({ ...region, [ENV.allowedModelIds]: arn }), /ALLOWED_MODEL_IDS must list Bedrock model IDs/);
+  });
+
   it("reads every variable the contract names, blank meaning unset", () => {
     const config = loadConfig({
       ...region,
       [ENV.port]: "9000",
       [ENV.host]: "127.0.0.1",
       [ENV.modelId]: "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
-      [ENV.maxTokens]: "2048",
+      [ENV.defaultMaxTokens]: "2048",
       [ENV.bodyLimitBytes]: "1000",
       [ENV.shutdownGraceMs]: "0",
       [ENV.upstreamIdleTimeoutMs]: "5000",
@@ -58,14 +69,16 @@ describe("configuration from the environment", () => {
     [ENV.region, "Europe", /AWS_REGION must be an AWS Region/],
     [ENV.port, "8080x", /PORT must be a whole number \(got "8080x"\)/],
     [ENV.port, "70000", /PORT must be at most 65535/],
-    [ENV.maxTokens, "0", /DEFAULT_MAX_TOKENS must be at least 1/],
-    [ENV.maxTokens, "1e3", /DEFAULT_MAX_TOKENS must be a whole number/],
-    [ENV.maxTokens, "64001", /DEFAULT_MAX_TOKENS must be at most 64000/],
+    [ENV.defaultMaxTokens, "0", /DEFAULT_MAX_TOKENS must be at least 1/],
+    [ENV.defaultMaxTokens, "1e3", /DEFAULT_MAX_TOKENS must be a whole number/],
+    [ENV.defaultMaxTokens, "64001", /DEFAULT_MAX_TOKENS must be at most 64000/],
     [ENV.bodyLimitBytes, "-1", /BODY_LIMIT_BYTES must be a whole number/],
     [ENV.shutdownGraceMs, "soon", /SHUTDOWN_GRACE_MS must be a whole number/],
     [ENV.upstreamIdleTimeoutMs, "0", /UPSTREAM_IDLE_TIMEOUT_MS must be at least 1/],
     [ENV.stagePrefix, "dev/v1", /STAGE_PREFIX must be an API Gateway stage name/],
     [ENV.modelId, "model id with spaces", /MODEL_ID must be a Bedrock model/],
+    // The task role's IAM policy is derived from the ID (infra/iam.ts); an ARN would pass here and fail at Bedrock.
+    [ENV.modelId, "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0", /MODEL_ID must be a Bedrock model ID/],
     [ENV.logLevel, "verbose", /LOG_LEVEL must be one of/],
   ];
   for (const [name, value, message] of INVALID) {
@@ -80,5 +93,38 @@ describe("configuration from the environment", () => {
       () => loadConfig({ [ENV.port]: "x", [ENV.logLevel]: "loud" }),
       (err: Error) => /PORT/.test(err.message) && /LOG_LEVEL/.test(err.message) && /AWS_REGION/.test(err.message),
     );
+  });
+});
+
+describe("settings registry rules for list and JSON values", () => {
+  const parse = <T>(rule: Rule<T>, text: string) => rule.safeParse(text);
+
+  it("list() reads a JSON array (Pulumi's form of an array key) or comma-separated text, checking every item", () => {
+    const ids = list(matching(/^[a-z.]+$/, "must be lowercase"));
+    assert.deepEqual(parse(ids, '["a.b", "c"]').data, ["a.b", "c"]);
+    assert.deepEqual(parse(ids, "a.b, c ,").data, ["a.b", "c"]);
+    assert.match(parse(ids, "a,B").error!.issues[0].message, /must be lowercase/);
+    assert.match(parse(ids, "[1, 2]").error!.issues[0].message, /JSON array of strings or comma-separated/);
+  });
+
+  it("json() reads a JSON document checked by its schema", () => {
+    const keys = json(z.array(z.object({ name: z.string(), rpm: z.number().int().positive() })));
+    assert.deepEqual(parse(keys, '[{"name":"ci","rpm":5}]').data, [{ name: "ci", rpm: 5 }]);
+    assert.match(parse(keys, "{oops").error!.issues[0].message, /must be valid JSON/);
+    assert.equal(parse(keys, '[{"name":"ci","rpm":0}]').success, false);
+  });
+
+  it("flag() reads true/false in any case and refuses anything else", () => {
+    assert.equal(parse(flag, "TRUE").data, true);
+    assert.equal(parse(flag, "false").data, false);
+    assert.match(parse(flag, "yes").error!.issues[0].message, /must be true or false/);
+  });
+
+  it("every setting's default passes its own rule, and its formatted text reads back as the same value", () => {
+    for (const [name, setting] of SETTING_LIST) {
+      if (setting.default === undefined) continue;
+      const text = setting.format(setting.default);
+      assert.deepEqual(setting.schema.parse(text), setting.default, `${name}: ${text}`);
+    }
   });
 });

@@ -418,8 +418,9 @@ describe("local mode processes", () => {
     const port = await freePort();
     const env = { PORT: String(port), FAKE_BEDROCK_FIRST_TOKEN_MS: "0", FAKE_BEDROCK_TOKENS_PER_SECOND: "100" };
     const { child } = start("run-local.ts", [], env);
-    const banner = await waitForLine(child, /Local mode is up/, 25_000);
-    assert.ok(banner.includes(`http://localhost:${port}`));
+    // The banner's last paragraph: the OpenAI base URL, under the stage prefix as in a deployment.
+    const banner = await waitForLine(child, /OpenAI clients: base URL/, 25_000);
+    assert.ok(banner.includes(`http://localhost:${port}/v1 `), banner);
     const base = `http://127.0.0.1:${port}`;
     assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: "healthy" });
 
@@ -441,6 +442,14 @@ describe("local mode processes", () => {
     assert.ok(chunks > 1, "the reply should arrive in several pieces, not as one buffered body");
     assert.equal(lines.at(-1).done, true);
     assert.equal(lines.at(-1).stopReason, "end_turn");
+
+    const openai = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: "Hello" }], stream: true }),
+    });
+    assert.equal(openai.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    assert.match(await openai.text(), /"finish_reason":"stop"[^\n]*\n\ndata: \[DONE\]\n\n$/);
 
     assert.equal(await stopAndExitCode(child), 0);
     await assert.rejects(fetch(`${base}/health`), "the app must be gone after the runner exits");

@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
-import { ENV, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, STREAM_PATH } from "../../app/src/runtime-contract";
-import { RouteDefinition, routeFingerprint } from "../api";
+import {
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, ENV, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
+  USAGE_PATH,
+} from "../../app/src/runtime-contract";
+import { RouteDefinition, ROUTES, routeFingerprint } from "../api";
 import { ProgramRun, runProgram } from "./program-under-mocks";
 
 const METHOD = "aws:apigateway/method:Method";
@@ -25,13 +28,63 @@ describe("API", () => {
     assert.deepEqual(link.securityGroupIds, ["sg-chat-vpc-link-sg"]);
   });
 
-  it("has GET /health and POST /stream, both requiring the API key by default", () => {
-    const resources = run.ofType("aws:apigateway/resource:Resource").map((r) => r.inputs);
-    assert.deepEqual(resources.map((r) => [r.parentId, r.pathPart]), [["root-resource-id", "health"], ["root-resource-id", "stream"]]);
+  it("has every route, one resource per path segment (nested routes share their parents)", () => {
+    const resources = run.ofType("aws:apigateway/resource:Resource").map((r) => [r.name, r.inputs.parentId, r.inputs.pathPart]);
+    assert.deepEqual(resources.sort(), [
+      ["chat-chat", "root-resource-id", "chat"],
+      ["chat-chat-completions", "chat-chat-id", "completions"],
+      ["chat-health", "root-resource-id", "health"],
+      ["chat-models", "root-resource-id", "models"],
+      ["chat-stream", "root-resource-id", "stream"],
+      ["chat-usage", "root-resource-id", "usage"],
+      ["chat-v1", "root-resource-id", "v1"],
+      ["chat-v1-messages", "chat-v1-id", "messages"],
+      ["chat-v1-messages-count_tokens", "chat-v1-messages-id", "count_tokens"],
+    ]);
+  });
+
+  it("requires the API key on every method by default: Bearer on the OpenAI routes, x-api-key on the others", () => {
     const methods = run.ofType(METHOD).map((m) => m.inputs);
-    assert.deepEqual(methods.map((m) => [m.resourceId, m.httpMethod, m.authorization, m.apiKeyRequired]), [
-      ["chat-health-id", "GET", "NONE", true],
-      ["chat-stream-id", "POST", "NONE", true],
+    const bearer = "chat-authorizer-bearer-id";
+    const apiKey = "chat-authorizer-apiKey-id";
+    assert.deepEqual(methods.map((m) => [m.resourceId, m.httpMethod, m.authorization, m.authorizerId, m.apiKeyRequired]).sort(), [
+      ["chat-chat-completions-id", "POST", "CUSTOM", bearer, true],
+      ["chat-health-id", "GET", "CUSTOM", apiKey, true],
+      ["chat-models-id", "GET", "CUSTOM", bearer, true],
+      ["chat-stream-id", "POST", "CUSTOM", apiKey, true],
+      ["chat-usage-id", "GET", "CUSTOM", apiKey, true],
+      ["chat-v1-messages-count_tokens-id", "POST", "CUSTOM", apiKey, true],
+      ["chat-v1-messages-id", "POST", "CUSTOM", apiKey, true],
+    ]);
+    assert.equal(run.one("aws:apigateway/restApi:RestApi", "chat-api").inputs.apiKeySource, "AUTHORIZER",
+      "usage plans count the key the authorizer returns, whichever header carried it");
+  });
+
+  it("streams every route the app may stream over the VPC link like /stream; the others stay buffered", () => {
+    const streamedPaths = [STREAM_PATH, CHAT_COMPLETIONS_PATH, MESSAGES_PATH];
+    assert.deepEqual(ROUTES.filter((r) => r.responseTransferMode === "STREAM").map((r) => r.path), streamedPaths);
+    for (const route of ROUTES) {
+      const slug = route.path.slice(1).replace(/\//g, "-");
+      const integration = run.one(INTEGRATION, `chat-${slug}-integration`).inputs;
+      const stream = streamedPaths.includes(route.path);
+      assert.deepEqual(integration, {
+        restApi: "chat-api-id",
+        resourceId: `chat-${slug}-id`,
+        httpMethod: route.httpMethod,
+        type: "HTTP_PROXY",
+        integrationHttpMethod: route.httpMethod,
+        connectionType: "VPC_LINK",
+        connectionId: "chat-vpc-link-id",
+        integrationTarget: ALB_ARN,
+        uri: `http://${ALB_DNS}${route.path}`,
+        responseTransferMode: stream ? "STREAM" : "BUFFERED",
+        timeoutMilliseconds: stream ? 900_000 : 29_000,
+        requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
+      }, route.path);
+    }
+    assert.deepEqual(ROUTES.map((r) => `${r.httpMethod} ${r.path}`), [
+      `GET ${HEALTH_PATH}`, `POST ${STREAM_PATH}`, `POST ${CHAT_COMPLETIONS_PATH}`, `GET ${MODELS_PATH}`, `POST ${MESSAGES_PATH}`,
+      `POST ${COUNT_TOKENS_PATH}`, `GET ${USAGE_PATH}`,
     ]);
   });
 
@@ -67,11 +120,17 @@ describe("API", () => {
   });
 
   describe("without an API key (apiKeyRequired=false)", () => {
-    it("opens the methods and creates no key, usage plan or plan key", async () => {
+    it("opens the methods and creates no key, usage plan, plan key or authorizer", async () => {
       const open = await runProgram({ apiKeyRequired: "false" });
-      assert.deepEqual(open.ofType(METHOD).map((m) => m.inputs.apiKeyRequired), [false, false]);
-      for (const type of ACCESS_TYPES) assert.equal(open.ofType(type).length, 0, type);
+      const methods = open.ofType(METHOD).map((m) => m.inputs);
+      assert.equal(methods.length, ROUTES.length);
+      for (const method of methods) {
+        assert.deepEqual([method.authorization, method.authorizerId, method.apiKeyRequired], ["NONE", undefined, false]);
+      }
+      const authTypes = ["aws:apigateway/authorizer:Authorizer", "aws:lambda/function:Function", "aws:lambda/permission:Permission"];
+      for (const type of [...ACCESS_TYPES, ...authTypes]) assert.equal(open.ofType(type).length, 0, type);
       for (const type of ACCESS_TYPES) assert.equal(run.ofType(type).length, 1, type);
+      assert.equal(open.one("aws:apigateway/restApi:RestApi", "chat-api").inputs.apiKeySource, "HEADER");
     });
   });
 
@@ -99,6 +158,12 @@ describe("API", () => {
         new Promise<string>((resolve) => routeFingerprint(routes).apply((hash) => { resolve(hash); return hash; }));
       const reference = await fingerprint(base());
       assert.equal(await fingerprint(base()), reference, "deterministic");
+      const withAuthorizer = (ttl: number) => new Promise<string>((resolve) => routeFingerprint(base(), [{
+        restApi: "api", type: "REQUEST", authorizerUri: "fn", identitySource: "method.request.header.Authorization",
+        authorizerResultTtlInSeconds: ttl,
+      }]).apply((hash) => { resolve(hash); return hash; }));
+      assert.notEqual(await withAuthorizer(300), reference, "an authorizer");
+      assert.notEqual(await withAuthorizer(60), await withAuthorizer(300), "an authorizer's settings");
       for (const [index, part] of [[0, "methodArgs"], [1, "integrationArgs"]] as const) {
         const fields = Object.keys(base()[index][part]);
         for (const field of fields) {

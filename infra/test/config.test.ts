@@ -68,7 +68,7 @@ describe("stack configuration", () => {
     }
 
     it("lists every invalid key at once", async () => {
-      const error = await programError({ cpu: "300", logRetentionDays: "45", stageName: "" });
+      const error = await programError({ cpu: "300", logRetentionDays: "45", stageName: "v 1" });
       for (const key of ["cpu", "logRetentionDays", "stageName"]) assert.match(error.message, new RegExp(`${PROJECT}:${key}`));
     });
 

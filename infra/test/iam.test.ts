@@ -66,6 +66,17 @@ describe("IAM", () => {
       assert.equal(containerEnv(run)[ENV.modelId], plainModel);
     });
 
+    it("a list of allowed models: each model's statements as for one, the further ones numbered", async () => {
+      const run = await runProgram({ modelId: globalProfile, allowedModelIds: JSON.stringify([plainModel, usProfile, plainModel]) });
+      const statements = policyOf(run, "chat-roles-task-bedrock").Statement;
+      const alone = async (modelId: string) => policyOf(await runProgram({ modelId }), "chat-roles-task-bedrock").Statement;
+      const [forGlobal, forPlain, forUs] = [await alone(globalProfile), await alone(plainModel), await alone(usProfile)];
+      const numbered = (list: any[], index: number) => list.map((s) => ({ ...s, Sid: `${s.Sid}Allowed${index}` }));
+      assert.deepEqual(statements, [...forGlobal, ...numbered(forPlain, 1), ...numbered(forUs, 2)], "repeats are dropped");
+      assert.equal(new Set(statements.map((s: any) => s.Sid)).size, statements.length, "Sids are unique");
+      assert.ok(statements.every((s: any) => s.Action.length === 1 && s.Action[0] === ACTION[0]));
+    });
+
     it("recognises the geographic profile prefixes and leaves provider prefixes alone", () => {
       for (const prefix of ["us", "eu", "apac", "jp", "au", "us-gov"]) {
         assert.deepEqual(parseModelId(`${prefix}.anthropic.claude-x-v1:0`),

@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { CONTAINER_PORT } from "../../app/src/runtime-contract";
-import { FAKE_ZONES, ProgramRun, REGION, S3_PREFIX_LIST_ID, runProgram } from "./program-under-mocks";
-import { VPC_LINK_ZONE_IDS } from "../zones";
+import { ProgramRun, REGION, S3_PREFIX_LIST_ID, runProgram } from "./program-under-mocks";
 
 const VPC = "awsx:ec2:Vpc";
 const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
@@ -31,23 +30,8 @@ describe("network", () => {
     assert.equal(run.ofType("aws:ec2/eip:Eip").length, 0);
   });
 
-  it("by default picks the first two available zones whose IDs support VPC link v2", () => {
-    const lookups = run.invokes.filter((i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones");
-    assert.equal(lookups.length, 1);
-    assert.equal(lookups[0].inputs.state, "available");
-    assert.deepEqual(lookups[0].inputs.filters, [
-      { name: "zone-type", values: ["availability-zone"] },
-      { name: "zone-id", values: [...VPC_LINK_ZONE_IDS[REGION]] },
-    ]);
-    assert.ok(!VPC_LINK_ZONE_IDS[REGION].includes("use1-az3"), "use1-az3 has no VPC link v2");
-    assert.deepEqual(run.one(VPC, "chat-vpc").inputs.availabilityZoneNames, FAKE_ZONES.slice(0, 2).map((z) => z.name));
-  });
-
-  it("pins the zones when availabilityZones is set, without a look-up", async () => {
-    const pinned = await runProgram({ availabilityZones: '["us-east-1b","us-east-1d"]' });
-    const vpc = pinned.one(VPC, "chat-vpc").inputs;
-    assert.deepEqual(vpc.availabilityZoneNames, ["us-east-1b", "us-east-1d"]);
-    assert.equal(pinned.invokes.filter((i) => i.token.includes("getAvailabilityZones")).length, 0);
+  it("spans the zones chosen in zones.ts (see zones.test.ts)", () => {
+    assert.deepEqual(run.one(VPC, "chat-vpc").inputs.availabilityZoneNames, ["us-east-1c", "us-east-1d"]);
   });
 
   it("has an S3 gateway endpoint on the VPC's route tables, all of which belong to isolated subnets", () => {

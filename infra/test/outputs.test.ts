@@ -10,8 +10,10 @@ describe("stack outputs", () => {
     run = await runProgram();
   });
 
-  it("are the stage URL, healthUrl, streamUrl, the API key and a curl command, nothing else", () => {
-    assert.deepEqual(Object.keys(run.outputs).sort(), ["apiKey", "curlCommand", "healthUrl", "streamUrl", "url"]);
+  it("are the stage URL, healthUrl, streamUrl, the API key, a curl command and the recorded zones, nothing else", () => {
+    assert.deepEqual(Object.keys(run.outputs).sort(),
+      ["apiKey", "availabilityZones", "curlCommand", "healthUrl", "streamUrl", "url"]);
+    assert.deepEqual(run.outputs.availabilityZones, run.one("awsx:ec2:Vpc", "chat-vpc").inputs.availabilityZoneNames);
     assert.equal(run.outputs.url, STAGE_URL);
     assert.equal(run.outputs.healthUrl, `${STAGE_URL}${HEALTH_PATH}`);
     assert.equal(run.outputs.streamUrl, `${STAGE_URL}${STREAM_PATH}`);

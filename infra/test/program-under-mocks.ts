@@ -21,12 +21,35 @@ const PROGRAM = path.join(INFRA_DIR, "index.ts");
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 export const S3_PREFIX_LIST_ID = "pl-63a5400a";
-/** What the mocked getAvailabilityZones answers: the first available zones that passed the program's filters. */
-export const FAKE_ZONES = [
-  { name: "us-east-1b", id: "use1-az1" },
-  { name: "us-east-1c", id: "use1-az2" },
-  { name: "us-east-1d", id: "use1-az4" },
+/**
+ * The region's zones as the mocked getAvailabilityZones knows them. Name order and zone-ID order differ, as they do
+ * in real accounts (names are shuffled per account): us-east-1e is use1-az3, which has no VPC link v2.
+ */
+export const FAKE_ZONES: readonly FakeZone[] = [
+  { name: "us-east-1a", id: "use1-az4", state: "available" },
+  { name: "us-east-1b", id: "use1-az6", state: "available" },
+  { name: "us-east-1c", id: "use1-az1", state: "available" },
+  { name: "us-east-1d", id: "use1-az2", state: "available" },
+  { name: "us-east-1e", id: "use1-az3", state: "available" },
+  { name: "us-east-1f", id: "use1-az5", state: "available" },
 ];
+
+export interface FakeZone {
+  readonly name: string;
+  readonly id: string;
+  /** `available`, or `impaired` / `unavailable` while AWS has trouble there. */
+  readonly state: string;
+}
+
+/** The account and region the program sees, beyond the stack configuration. */
+export interface World {
+  /** The region's zones (default FAKE_ZONES). */
+  readonly zones?: readonly FakeZone[];
+  /** Zone names where an endpoint service is offered, by service name; unlisted services are offered everywhere. */
+  readonly endpointZones?: Readonly<Record<string, readonly string[]>>;
+  /** Outputs of the stack's last completed `pulumi up` (default: none, a new stack). */
+  readonly previousOutputs?: Readonly<Record<string, unknown>>;
+}
 
 interface ProjectFile {
   name: string;
@@ -37,6 +60,8 @@ export const projectFile: ProjectFile = parse(fs.readFileSync(path.join(REPO_ROO
 export const devStackConfig: Record<string, unknown> =
   parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")).config;
 export const PROJECT = projectFile.name;
+/** What `pulumi.getOrganization()` says with a self-managed backend (`pulumi login --local`). */
+export const ORGANIZATION = "organization";
 
 export interface RecordedResource {
   readonly type: string;
@@ -44,6 +69,8 @@ export interface RecordedResource {
   readonly id: string;
   readonly inputs: any;
   readonly transforms: readonly pulumi.ResourceTransform[];
+  /** Logical names of the resources it depends on (`dependsOn` and inputs taken from other resources). */
+  readonly dependsOn: readonly string[];
 }
 
 export interface RecordedInvoke {
@@ -82,46 +109,67 @@ export function stackConfig(overrides: Overrides = {}): Record<string, string> {
 
 const runs = new Map<string, Promise<ProgramRun>>();
 
-/** Runs the program once per distinct configuration (runs are cached: the program is deterministic). */
-export function runProgram(overrides: Overrides = {}): Promise<ProgramRun> {
-  const key = JSON.stringify(stackConfig(overrides));
+/** Runs the program once per distinct configuration and world (runs are cached: the program is deterministic). */
+export function runProgram(overrides: Overrides = {}, world: World = {}): Promise<ProgramRun> {
+  const key = JSON.stringify([stackConfig(overrides), world]);
   let run = runs.get(key);
   if (!run) {
     // Chain onto the previous run: the Pulumi runtime is process-global, so runs must not overlap.
     const previous = Promise.all([...runs.values()].map((r) => r.catch(() => undefined)));
-    run = previous.then(() => execute(overrides));
+    run = previous.then(() => execute(overrides, world));
     runs.set(key, run);
   }
   return run;
 }
 
 /** Loads the program with this configuration and returns the error it throws while constructing. */
-export async function programError(overrides: Overrides): Promise<Error> {
+export async function programError(overrides: Overrides, world: World = {}): Promise<Error> {
   await Promise.all([...runs.values()].map((r) => r.catch(() => undefined)));
   try {
-    await execute(overrides);
+    await execute(overrides, world);
   } catch (err) {
     return err as Error;
   }
   throw new Error(`the program accepted ${JSON.stringify(overrides)}`);
 }
 
-async function execute(overrides: Overrides): Promise<ProgramRun> {
+/**
+ * Prepares the runtime for code that reads the configuration directly, outside a program run (e.g.
+ * `loadStackConfig`): waits for pending runs and installs resource-less mocks for this project and the dev stack.
+ * Then `pulumi.runtime.setAllConfig(stackConfig(overrides))` sets the configuration it reads.
+ */
+export async function outsideProgram(): Promise<void> {
+  await Promise.all([...runs.values()].map((r) => r.catch(() => undefined)));
+  await pulumi.runtime.setMocks({
+    newResource: (args) => { throw new Error(`unexpected resource ${args.type}`); },
+    call: (args) => fakeInvoke(args.token, args.inputs, {}),
+  }, PROJECT, "dev", false, ORGANIZATION);
+}
+
+async function execute(overrides: Overrides, world: World): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
+  const dependencies = new Map<string, string[]>();
   pulumi.runtime.setAllConfig(stackConfig(overrides));
   await pulumi.runtime.setMocks({
     newResource(args: pulumi.runtime.MockResourceArgs) {
       const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${args.name}` : `${args.name}-id`;
       const inputs = revealSecrets(args.inputs);
-      resources.push({ type: args.type, name: args.name, id, inputs, transforms: args.transforms ?? [] });
-      return { id, state: { ...args.inputs, ...fakeOutputs(args.type, args.name, inputs) } };
+      resources.push({
+        type: args.type, name: args.name, id, inputs, transforms: args.transforms ?? [],
+        dependsOn: dependencies.get(`${args.type}::${args.name}`) ?? [],
+      });
+      const state = args.type === "pulumi:pulumi:StackReference"
+        ? { name: inputs.name, outputs: world.previousOutputs ?? {}, secretOutputNames: [] }
+        : fakeOutputs(args.type, args.name, inputs);
+      return { id, state: { ...args.inputs, ...state } };
     },
     call(args: pulumi.runtime.MockCallArgs) {
       invokes.push({ token: args.token, inputs: args.inputs });
-      return fakeInvoke(args.token);
+      return fakeInvoke(args.token, args.inputs, world);
     },
-  }, PROJECT, "dev", false);
+  }, PROJECT, "dev", false, ORGANIZATION);
+  recordDependencies(dependencies);
 
   for (const cached of Object.keys(require.cache)) {
     if (cached.startsWith(INFRA_DIR + path.sep) && !cached.startsWith(path.join(INFRA_DIR, "test"))) {
@@ -157,6 +205,20 @@ async function execute(overrides: Overrides): Promise<ProgramRun> {
       }
       return matches[0];
     },
+  };
+}
+
+/**
+ * The mocks' `newResource` does not see a resource's dependencies; the registration request the SDK sends the mock
+ * monitor does. Records them (as logical names) by type and name.
+ */
+function recordDependencies(into: Map<string, string[]>): void {
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    const urns: string[] = req.getDependenciesList();
+    into.set(`${req.getType()}::${req.getName()}`, urns.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)));
+    return register(req, callback);
   };
 }
 
@@ -217,9 +279,13 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
     case "aws:iam/role:Role":
       return { name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` };
     case "aws:ecs/cluster:Cluster":
-      return { name, arn: arn("ecs", `cluster/${name}`) };
+      return { name: inputs.name ?? name, arn: arn("ecs", `cluster/${inputs.name ?? name}`) };
     case "aws:apigateway/restApi:RestApi":
-      return { rootResourceId: "root-resource-id" };
+      return { rootResourceId: "root-resource-id", executionArn: arn("execute-api", `${name}-id`) };
+    case "aws:lambda/function:Function": {
+      const functionArn = arn("lambda", `function:${name}`);
+      return { name, arn: functionArn, invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${functionArn}/invocations` };
+    }
     case "aws:apigateway/stage:Stage":
       return { invokeUrl: `https://${inputs.restApi}.execute-api.${REGION}.amazonaws.com/${inputs.stageName}` };
     case "aws:apigateway/apiKey:ApiKey":
@@ -229,12 +295,27 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
   }
 }
 
-function fakeInvoke(token: string): Record<string, unknown> {
+function fakeInvoke(token: string, inputs: Record<string, any>, world: World): Record<string, unknown> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`, userId: "AIDATEST" };
-    case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: FAKE_ZONES.map((z) => z.name), zoneIds: FAKE_ZONES.map((z) => z.id), state: "available" };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      // As EC2 answers: the zones matching the state and every filter, in name order.
+      const filters: Array<{ name: string; values: string[] }> = inputs.filters ?? [];
+      const zones = (world.zones ?? FAKE_ZONES).filter((zone) => (!inputs.state || zone.state === inputs.state) &&
+        filters.every((f) => f.name === "zone-type" ? f.values.includes("availability-zone")
+          : f.name === "zone-id" ? f.values.includes(zone.id)
+          : f.name === "zone-name" ? f.values.includes(zone.name)
+          : f.name === "state" ? f.values.includes(zone.state)
+          : false))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return { names: zones.map((z) => z.name), zoneIds: zones.map((z) => z.id), id: REGION };
+    }
+    case "aws:ec2/getVpcEndpointService:getVpcEndpointService": {
+      const everywhere = (world.zones ?? FAKE_ZONES).map((z) => z.name);
+      const zones = world.endpointZones?.[inputs.serviceName] ?? everywhere;
+      return { serviceName: inputs.serviceName, serviceType: "Interface", availabilityZones: [...zones], id: inputs.serviceName };
+    }
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
       return { userName: "AWS", password: "ecr-token", authorizationToken: "QVdTOmVjci10b2tlbg==" };
     default:

@@ -34,11 +34,16 @@ pulumi.runtime.setMocks({
       loadBalancer: { arn: "arn:alb", arnSuffix: "app/alb/1", dnsName: "alb.internal" },
       defaultTargetGroup: { arn: "arn:tg", arnSuffix: "targetgroup/tg/1" }, service: { name: "svc" },
       ref: "repo:latest@sha256:00", invokeUrl: "https://api.example/v1", value: "key",
+      // The stack reference the program reads its previous outputs through: a new stack has none.
+      outputs: {},
     };
     return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
   },
-  call: () => ({ accountId: "123456789012", userName: "AWS", password: "token", names: ["us-east-1a", "us-east-1b"] }),
-}, project.name, "dev", false);
+  call: () => ({
+    accountId: "123456789012", userName: "AWS", password: "token",
+    names: ["us-east-1a", "us-east-1b"], zoneIds: ["use1-az1", "use1-az2"], availabilityZones: ["us-east-1a", "us-east-1b"],
+  }),
+}, project.name, "dev", false, "organization");
 
 const started = Date.now();
 const entry = require(path.resolve(root, project.main));

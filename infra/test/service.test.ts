@@ -5,6 +5,7 @@ import {
   HEALTH_CHECK, HEALTH_PATH, SHUTDOWN_GRACE_SECONDS, STOP_TIMEOUT_SECONDS,
 } from "../../app/src/runtime-contract";
 import { CPU_TARGET_PERCENT, REQUESTS_PER_TASK_PER_MINUTE } from "../autoscaling";
+import { clusterNameOf } from "../service";
 import { ProgramRun, REGION, runProgram } from "./program-under-mocks";
 
 const SERVICE = "awsx:ecs:FargateService";
@@ -46,9 +47,21 @@ describe("service", () => {
   it("runs on a cluster with Container Insights, whose log group the stack owns", () => {
     const cluster = run.one("aws:ecs/cluster:Cluster", "chat-cluster");
     assert.deepEqual(cluster.inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
-    const insights = run.one(LOG_GROUP, "chat-insights-logs").inputs;
-    assert.equal(insights.name, `/aws/ecs/containerinsights/${cluster.name}/performance`);
-    assert.equal(run.one(SERVICE, "chat-service").inputs.cluster, `arn:aws:ecs:${REGION}:123456789012:cluster/${cluster.name}`);
+    const insights = run.one(LOG_GROUP, "chat-insights-logs");
+    assert.equal(insights.inputs.name, `/aws/ecs/containerinsights/${cluster.inputs.name}/performance`);
+    assert.equal(insights.inputs.retentionInDays, 30);
+  });
+
+  it("names the cluster up front and creates its Container Insights log group before it (and deletes it after)", () => {
+    const cluster = run.one("aws:ecs/cluster:Cluster", "chat-cluster");
+    assert.equal(cluster.inputs.name, "bedrock-stream-api-dev", "<project>-<stack>, known before the cluster exists");
+    const insights = run.one(LOG_GROUP, "chat-insights-logs");
+    assert.equal(insights.inputs.name, "/aws/ecs/containerinsights/bedrock-stream-api-dev/performance");
+    assert.deepEqual(insights.dependsOn, [], "the group's name does not wait for the cluster");
+    assert.ok(cluster.dependsOn.includes("chat-insights-logs"), `cluster depends on [${cluster.dependsOn.join(", ")}]`);
+    assert.ok(run.resources.indexOf(insights) < run.resources.indexOf(cluster));
+    assert.equal(clusterNameOf("bedrock-stream-api", "team.prod"), "bedrock-stream-api-team-prod");
+    assert.equal(run.one(SERVICE, "chat-service").inputs.cluster, `arn:aws:ecs:${REGION}:123456789012:cluster/${cluster.inputs.name}`);
   });
 
   describe("task definition matches the runtime contract", () => {
@@ -76,20 +89,25 @@ describe("service", () => {
       assert.ok(c.stopTimeout > SHUTDOWN_GRACE_SECONDS, "ECS must not SIGKILL before the grace is over");
     });
 
-    it("passes the model, region, limits and stage prefix from the configuration", async () => {
-      const custom = await runProgram({ modelId: "amazon.nova-pro-v1:0", maxTokens: "2048", stageName: "prod" });
+    it("passes the models, region, limits and stage prefix from the configuration", async () => {
+      const allowed = ["us.amazon.nova-lite-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"];
+      const custom = await runProgram({
+        modelId: "amazon.nova-pro-v1:0", allowedModelIds: JSON.stringify(allowed), maxTokens: "2048", stageName: "prod",
+      });
       const env = (r: ProgramRun) => Object.fromEntries(container(r).environment.map((e: any) => [e.name, e.value]));
       assert.deepEqual(env(custom), {
         [ENV.port]: String(CONTAINER_PORT),
         [ENV.modelId]: "amazon.nova-pro-v1:0",
+        [ENV.allowedModelIds]: JSON.stringify(allowed),
         [ENV.region]: REGION,
-        [ENV.maxTokens]: "2048",
+        [ENV.defaultMaxTokens]: "2048",
         [ENV.stagePrefix]: "prod",
         [ENV.shutdownGraceMs]: String(SHUTDOWN_GRACE_SECONDS * 1000),
         [ENV.nodeOptions]: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=16",
       });
-      assert.equal(env(run)[ENV.maxTokens], "1024");
+      assert.equal(env(run)[ENV.defaultMaxTokens], "1024");
       assert.equal(env(run)[ENV.stagePrefix], "v1");
+      assert.equal(env(run)[ENV.allowedModelIds], "[]");
     });
 
     it("logs to the service's log group, whose retention comes from logRetentionDays", async () => {
@@ -128,7 +146,7 @@ describe("service", () => {
   describe("autoscaling", () => {
     it("tracks CPU and ALB requests per task between minCapacity and maxCapacity", () => {
       const target = run.one("aws:appautoscaling/target:Target", "chat-scaling-target").inputs;
-      assert.equal(target.resourceId, "service/chat-cluster/chat-service-svc");
+      assert.equal(target.resourceId, "service/bedrock-stream-api-dev/chat-service-svc");
       assert.equal(target.scalableDimension, "ecs:service:DesiredCount");
       assert.deepEqual([target.minCapacity, target.maxCapacity], [2, 6]);
       const policies = run.ofType("aws:appautoscaling/policy:Policy").map((p) => p.inputs);

@@ -1,7 +1,10 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
+import { CHAT_COMPLETIONS_PATH, MODELS_PATH } from "../runtime-contract";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
 import { ndjsonFormat } from "./ndjson/format";
+import { openaiFormat } from "./openai/format";
+import { listModels } from "./openai/models";
 import type { WireFormat } from "./wire-format";
 
 export type { ChatDependencies } from "./chat-handler";
@@ -17,5 +20,10 @@ export interface FormatRoute {
 
 /** Every route of every wire format; a new format adds its routes here. */
 export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
-  return [{ method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) }];
+  const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens });
+  return [
+    { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
+    { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },
+    { method: "get", path: MODELS_PATH, format: openai, handler: listModels(deps.models) },
+  ];
 }

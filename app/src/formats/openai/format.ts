@@ -1,0 +1,35 @@
+import type { ChatRequest } from "../../bedrock/chat-request";
+import type { WireFormat } from "../wire-format";
+import { openAiErrorBody, openAiErrorFrame } from "./errors";
+import { completionBody } from "./reply";
+import { parseOpenAiRequest } from "./request";
+import { ChunkWriter } from "./stream-writer";
+
+export const SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
+
+export interface OpenAiFormatOptions {
+  /** The deployment's default `maxTokens`: with extended thinking the budget is added on top of it. */
+  defaultMaxTokens: number;
+}
+
+/**
+ * OpenAI Chat Completions (`POST /chat/completions`): server-sent `chat.completion.chunk` events or one
+ * `chat.completion`, errors as `{"error":{"message","type","param","code"}}`.
+ */
+export function openaiFormat(options: OpenAiFormatOptions): WireFormat {
+  /** `include_usage` of each parsed request, for its writer: the internal request has no place for it. */
+  const includeUsage = new WeakMap<ChatRequest, boolean>();
+  return {
+    name: "openai",
+    parseRequest(body) {
+      const parsed = parseOpenAiRequest(body, options.defaultMaxTokens);
+      includeUsage.set(parsed.chat, parsed.includeUsage);
+      return parsed.chat;
+    },
+    errorBody: openAiErrorBody,
+    errorFrame: openAiErrorFrame,
+    streamContentType: SSE_CONTENT_TYPE,
+    streamWriter: (reply) => new ChunkWriter(reply, includeUsage.get(reply.request) === true),
+    completeBody: completionBody,
+  };
+}

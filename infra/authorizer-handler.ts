@@ -1,0 +1,65 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+
+/**
+ * The edge authorizer's Lambda function (bundled by infra/authorizer.ts): it hands API Gateway the caller's API key
+ * as `usageIdentifierKey`, and API Gateway (API key source AUTHORIZER) checks that key against the usage plans,
+ * throttles and counts it exactly as it does for `x-api-key`. The function never sees the keys' list: an unknown
+ * key is refused by API Gateway with a 403, a missing one with a 401 before the function runs.
+ *
+ * One function serves two authorizers: OpenAI routes identify the caller by `Authorization: Bearer <key>`, the
+ * others by `x-api-key`. API Gateway caches each answer under the value of the route's identity header, so the key
+ * must come from exactly that header: which routes take the bearer form is passed in `BEARER_ROUTES` (resource paths).
+ * Nothing about the key is ever logged.
+ */
+
+/** The environment variable naming the resource paths whose identity header is `Authorization`. */
+export const BEARER_ROUTES_ENV = "BEARER_ROUTES";
+/** Longer than any API Gateway key (20-128 characters); anything longer is not worth a lookup. */
+const MAX_KEY_LENGTH = 128;
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** Thrown to make API Gateway answer 401 Unauthorized (the message must be exactly this). */
+const unauthorized = () => new Error("Unauthorized");
+
+function header(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const found = Object.keys(headers).find((key) => key.toLowerCase() === name);
+  return found === undefined ? undefined : headers[found];
+}
+
+/** The caller's key, read from the route's identity header; undefined when it is absent or malformed. */
+export function apiKeyOf(event: APIGatewayRequestAuthorizerEvent, bearerRoutes: ReadonlySet<string>): string | undefined {
+  const key = bearerRoutes.has(event.resource)
+    ? BEARER.exec(header(event, "authorization") ?? "")?.[1]
+    : header(event, "x-api-key")?.trim();
+  return key && key.length <= MAX_KEY_LENGTH ? key : undefined;
+}
+
+/**
+ * `arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>` -> every method of that stage. The answer
+ * is cached per key and reused for every route behind the same authorizer, so it must allow all of them.
+ */
+export function stageWildcard(methodArn: string): string {
+  const [api, stage] = methodArn.split("/");
+  return `${api}/${stage}/*/*`;
+}
+
+export function authorize(event: APIGatewayRequestAuthorizerEvent, bearerRoutes: ReadonlySet<string>): APIGatewayAuthorizerResult {
+  const key = apiKeyOf(event, bearerRoutes);
+  if (!key) throw unauthorized();
+  return {
+    principalId: "api-key",
+    policyDocument: {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: stageWildcard(event.methodArn) }],
+    },
+    usageIdentifierKey: key,
+  };
+}
+
+const bearerRoutes = new Set((process.env[BEARER_ROUTES_ENV] ?? "").split(",").filter(Boolean));
+
+/** The Lambda entry point. */
+export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  return authorize(event, bearerRoutes);
+}
