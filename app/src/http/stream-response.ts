@@ -29,18 +29,19 @@ export function openStream(ctx: Context, contentType: string): ServerResponse {
 }
 
 /**
- * Writes a stream's frames with backpressure, coalescing without delay. The frames of one event-loop turn are
- * joined and written once, from a `process.nextTick` queued with the turn's first frame: it runs once the promise
- * jobs already queued (the events Bedrock delivered in the same read) have added their frames, and before the loop
- * returns to I/O. So frames that are ready together leave as one HTTP chunk in one socket write, and no frame waits
- * for a timer, a later turn or another frame.
+ * Writes a stream's frames with backpressure, coalescing without delay. The frames of one event-loop iteration
+ * are joined and written once, from a `setImmediate` queued with the iteration's first frame: it runs right after
+ * the I/O callbacks of the iteration (every upstream read that was already waiting, and the events decoded from
+ * it), before the loop waits for I/O again. So frames that are ready together leave as one HTTP chunk in one
+ * socket write, and no frame waits for a timer, a later iteration or another frame.
  *
- * Why join rather than cork: Node frames every `res.write` as its own chunk (length line, data, CRLF: four buffered
- * socket writes), so a corked turn of n frames still costs 4n writes and n chunk headers; joined, it costs four and
- * one.
+ * Why not `process.nextTick`: Node hands a stream's first DATA frame after a pause to the reader on its own, so a
+ * tick-scoped flush wrote a burst of piled-up deltas as two writes at least. Why join rather than cork: Node frames
+ * every `res.write` as its own chunk (length line, data, CRLF: four buffered socket writes), so a corked burst of n
+ * frames still cost 4n writes and n chunk headers; joined, it costs four and one.
  */
 export class FrameSink {
-  /** Frames of this turn not yet written. */
+  /** Frames of this iteration not yet written. */
   private pending = "";
   private keepAlive: NodeJS.Timeout | undefined;
 
@@ -63,18 +64,18 @@ export class FrameSink {
   };
 
   /**
-   * Queues `text` (nothing if empty) for this turn's write. Returns a promise only when the socket's buffer is full:
+   * Queues `text` (nothing if empty) for this iteration's write. Returns a promise only when the socket's buffer is full:
    * the caller then waits for `drain` (or the abort) before producing more, so a slow reader bounds the memory used.
    */
   write(text: string): Promise<unknown> | undefined {
     if (!text) return undefined;
     this.keepAlive?.refresh();
-    if (!this.pending) process.nextTick(this.flush);
+    if (!this.pending) setImmediate(this.flush);
     this.pending += text;
     return this.res.writableNeedDrain ? once(this.res, "drain", { signal: this.signal }) : undefined;
   }
 
-  /** Writes the last frames (with what this turn still holds) and ends the response, unless the connection is gone. */
+  /** Writes the last frames (with what this iteration still holds) and ends the response, unless the connection is gone. */
   end(text: string): void {
     clearInterval(this.keepAlive);
     const held = this.pending;
@@ -82,7 +83,7 @@ export class FrameSink {
     endWith(this.res, held + text);
   }
 
-  /** Writes what this turn still holds and stops the keep-alive frames (the stream is over, whichever way). */
+  /** Writes what this iteration still holds and stops the keep-alive frames (the stream is over, whichever way). */
   close(): void {
     clearInterval(this.keepAlive);
     this.flush();
