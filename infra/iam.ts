@@ -1,34 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { parseModelId } from "../app/src/bedrock/model-ids";
 
 /**
  * IAM for the service: the Bedrock permissions derived from the configured model ID, the task role that carries
  * them and the execution role ECS uses to pull the image and ship logs.
  */
 
-/** The only Bedrock action the app needs: ConverseStream is authorised as InvokeModelWithResponseStream. */
+/** The action ConverseStream is authorised as (token counting has its own, below). */
 export const BEDROCK_STREAM_ACTION = "bedrock:InvokeModelWithResponseStream";
 
-/** Prefixes of geographic cross-Region (system) inference profiles, e.g. `us.anthropic.claude-...`. */
-const GEOGRAPHIC_PROFILE_PREFIXES = ["us", "us-gov", "eu", "apac", "jp", "au", "ca"];
-
-export type ModelKind = "global-profile" | "geographic-profile" | "foundation-model";
-
-export interface ParsedModelId {
-  readonly kind: ModelKind;
-  /** The model ID without its profile prefix, as it appears in foundation-model ARNs. */
-  readonly foundationModelId: string;
-}
-
-/** Tells a global or geographic inference profile ID from a plain foundation-model ID. */
-export function parseModelId(modelId: string): ParsedModelId {
-  const dot = modelId.indexOf(".");
-  const prefix = modelId.slice(0, dot);
-  const rest = modelId.slice(dot + 1);
-  if (prefix === "global") return { kind: "global-profile", foundationModelId: rest };
-  if (GEOGRAPHIC_PROFILE_PREFIXES.includes(prefix)) return { kind: "geographic-profile", foundationModelId: rest };
-  return { kind: "foundation-model", foundationModelId: modelId };
-}
+export { type ModelKind, type ParsedModelId, parseModelId } from "../app/src/bedrock/model-ids";
 
 export interface ModelScope {
   readonly modelId: string;
@@ -90,6 +72,24 @@ export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
   ];
 }
 
+/** Token counting (`POST /v1/messages/count_tokens`): CountTokens is authorised as its own action. */
+export const BEDROCK_COUNT_TOKENS_ACTION = "bedrock:CountTokens";
+
+/**
+ * CountTokens takes only a foundation model id (the app strips a profile prefix), so the grant is the foundation
+ * model behind each served model, in this region. It cannot run inference: counting is free and reads only the
+ * request.
+ */
+export function countTokensStatement(modelIds: readonly string[], scope: Pick<ModelScope, "region" | "partition">): PolicyStatement {
+  const foundationModels = new Set(modelIds.map((modelId) => parseModelId(modelId).foundationModelId));
+  return {
+    Sid: "CountTokens",
+    Effect: "Allow",
+    Action: [BEDROCK_COUNT_TOKENS_ACTION],
+    Resource: [...foundationModels].map((model) => `arn:${scope.partition}:bedrock:${scope.region}::foundation-model/${model}`),
+  };
+}
+
 /**
  * The statements for every model the service may call (the default first): each model's statements exactly as
  * {@link bedrockStatements} gives them for one, the further models' Sids numbered so they stay unique.
@@ -134,6 +134,11 @@ export class ServiceRoles extends pulumi.ComponentResource {
       }))),
     }, { parent: this });
 
+    const countTokensPolicy = new aws.iam.RolePolicy(`${name}-task-count-tokens`, {
+      role: taskRole.id,
+      policy: policyJson([countTokensStatement(args.modelIds, args)]),
+    }, { parent: this });
+
     const executionRole = new aws.iam.Role(`${name}-execution`, {
       description: "Lets ECS pull the chat image from its repository and write the container logs",
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
@@ -161,7 +166,7 @@ export class ServiceRoles extends pulumi.ComponentResource {
 
     // The ARNs resolve only once each role's policy exists, so the task definition (and its first tasks) never sees
     // a role without its permissions: an image pull before the execution policy would trip the circuit breaker.
-    this.taskRoleArn = withPolicy(taskRole.arn, taskPolicy);
+    this.taskRoleArn = withPolicy(withPolicy(taskRole.arn, taskPolicy), countTokensPolicy);
     this.executionRoleArn = withPolicy(executionRole.arn, executionPolicy);
     this.registerOutputs({ taskRoleArn: this.taskRoleArn, executionRoleArn: this.executionRoleArn });
   }

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
-import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, STREAM_PATH } from "../src/runtime-contract";
+import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, MESSAGES_PATH, STREAM_PATH } from "../src/runtime-contract";
 
 /**
  * `npm run local`: the service on this machine with no AWS account. Starts the local Bedrock stand-in (the real
@@ -33,6 +33,9 @@ function instructions(appUrl: string, fakeUrl: string, stage: string): string {
     `OpenAI clients: base URL ${appUrl}/${stage} (any API key), e.g.`,
     `  curl --no-buffer ${host}/${stage}${CHAT_COMPLETIONS_PATH} ${json} \\`,
     `    -d '{"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
+    `Anthropic clients and Claude Code: base URL ${appUrl}/${stage} (any API key), e.g.`,
+    `  curl --no-buffer ${host}/${stage}${MESSAGES_PATH} ${json} \\`,
+    `    -d '{"max_tokens":200,"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");

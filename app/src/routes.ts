@@ -4,6 +4,7 @@ import type { Middleware } from "koa";
 import { type ChatDependencies, formatRoutes } from "./formats";
 import type { AppState, ErrorShape } from "./http/request-record";
 import { requireJson } from "./http/require-json";
+import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
 import { HEALTH_PATH } from "./runtime-contract";
 
 /**
@@ -23,9 +24,21 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
     requireJson(),
     bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),
   ];
-  for (const route of formatRoutes(deps)) {
+  const routes = formatRoutes(deps);
+  for (const route of routes) {
     const body = route.method === "post" ? readJson : [];
     router[route.method](at(route.path), routeLabel(route.path, route.format), ...body, route.handler);
+  }
+  // Any other method on a format's path: a 405 in that format's error shape (the router's own 405 knows no format).
+  for (const route of routes) {
+    const allow = routes.filter((other) => other.path === route.path).map((other) => other.method.toUpperCase());
+    if (allow[0] !== route.method.toUpperCase()) continue;
+    const header = [...allow, ...(allow.includes("GET") ? ["HEAD"] : [])].join(", ");
+    router.all(at(route.path), routeLabel(route.path, route.format), (ctx, next) => {
+      // Methods the router does not implement at all stay the 501 of unmatchedRoute.
+      if (!router.methods.includes(ctx.method)) return next();
+      throw methodNotAllowed(requestTarget(ctx.method, ctx.path), header);
+    });
   }
   return router;
 }

@@ -56,6 +56,24 @@ describe("HTTP surface: health, routing, content types, limits", () => {
     assertErrorBody(await request(h.url, { method: "DELETE", path: "/dev/stream" }), 405, "method_not_allowed");
   });
 
+  it("wrong methods on a wire format's path answer 405 in that format's error shape", async () => {
+    const messages = await request(h.url, { path: "/dev/v1/messages" });
+    assert.equal(messages.status, 405);
+    assert.equal(messages.headers.allow, "POST");
+    assert.deepEqual(JSON.parse(messages.text).type, "error");
+    assert.equal(JSON.parse(messages.text).error.type, "invalid_request_error");
+
+    const completions = await request(h.url, { method: "PUT", path: "/chat/completions", body: {} });
+    assert.equal(completions.status, 405);
+    const body = JSON.parse(completions.text);
+    assert.equal(body.error.code, "method_not_allowed");
+    assert.equal(body.error.type, "invalid_request_error", "OpenAI's shape names the error type");
+
+    const models = await request(h.url, { method: "POST", path: "/models", body: {} });
+    assert.equal(models.status, 405);
+    assert.equal(models.headers.allow, "GET, HEAD");
+  });
+
   it("methods the server does not implement answer 501 JSON", async () => {
     assertErrorBody(await request(h.url, { method: "PROPFIND", path: "/stream" }), 501, "not_implemented");
   });

@@ -86,12 +86,37 @@ describe("IAM", () => {
       assert.deepEqual(parseModelId("global.amazon.nova-2-lite-v1:0"), { kind: "global-profile", foundationModelId: "amazon.nova-2-lite-v1:0" });
     });
 
-    it("is the task role's only policy, and only ECS tasks of this account may assume the role", async () => {
+    for (const modelId of [globalProfile, usProfile, plainModel]) {
+      it(`may count tokens (bedrock:CountTokens) on the foundation model behind ${modelId}, in the stack's region only`, async () => {
+        const run = await runProgram({ modelId });
+        const foundationModel = modelId.replace(/^(global|us)\./, "");
+        assert.deepEqual(policyOf(run, "chat-roles-task-count-tokens").Statement, [{
+          Sid: "CountTokens", Effect: "Allow", Action: ["bedrock:CountTokens"],
+          Resource: [`arn:aws:bedrock:${REGION}::foundation-model/${foundationModel}`],
+        }]);
+        const inference = policyOf(run, "chat-roles-task-bedrock").Statement.flatMap((statement) => statement.Action);
+        assert.ok(!inference.includes("bedrock:CountTokens"), "counting is granted apart from inference");
+      });
+    }
+
+    it("may count tokens on the foundation model behind every allowed model, each once", async () => {
+      const run = await runProgram({ modelId: globalProfile, allowedModelIds: JSON.stringify([plainModel, usProfile, "global.anthropic.claude-3-haiku-20240307-v1:0"]) });
+      assert.deepEqual(policyOf(run, "chat-roles-task-count-tokens").Statement, [{
+        Sid: "CountTokens", Effect: "Allow", Action: ["bedrock:CountTokens"],
+        Resource: [
+          `arn:aws:bedrock:${REGION}::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0`,
+          `arn:aws:bedrock:${REGION}::foundation-model/${plainModel}`,
+          `arn:aws:bedrock:${REGION}::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0`,
+        ],
+      }]);
+    });
+
+    it("has only its Bedrock policies, and only ECS tasks of this account may assume the role", async () => {
       const run = await runProgram();
       const taskRole = run.one("aws:iam/role:Role", "chat-roles-task");
       const attached = [...run.ofType(ROLE_POLICY), ...run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
         .filter((p) => p.inputs.role === taskRole.id || p.inputs.role === taskRole.name);
-      assert.deepEqual(attached.map((p) => p.name), ["chat-roles-task-bedrock"]);
+      assert.deepEqual(attached.map((p) => p.name).sort(), ["chat-roles-task-bedrock", "chat-roles-task-count-tokens"]);
       assert.equal(taskRole.inputs.managedPolicyArns, undefined);
       assert.deepEqual(JSON.parse(taskRole.inputs.assumeRolePolicy).Statement, [{
         Effect: "Allow",

@@ -1,7 +1,10 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
-import { CHAT_COMPLETIONS_PATH, MODELS_PATH } from "../runtime-contract";
+import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, MESSAGES_PATH, MODELS_PATH } from "../runtime-contract";
+import { anthropicTokenCount } from "./anthropic/count-tokens";
+import { anthropicFormat } from "./anthropic/format";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
+import { countTokensHandler } from "./count-tokens-handler";
 import { ndjsonFormat } from "./ndjson/format";
 import { openaiFormat } from "./openai/format";
 import { listModels } from "./openai/models";
@@ -25,5 +28,7 @@ export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
     { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
     { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },
     { method: "get", path: MODELS_PATH, format: openai, handler: listModels(deps.models) },
+    { method: "post", path: MESSAGES_PATH, format: anthropicFormat, handler: chatHandler(anthropicFormat, deps) },
+    { method: "post", path: COUNT_TOKENS_PATH, format: anthropicFormat, handler: countTokensHandler(anthropicTokenCount, deps) },
   ];
 }

@@ -1,0 +1,56 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
+import type { Middleware } from "koa";
+import type { ChatRequest } from "../bedrock/chat-request";
+import { parseModelId } from "../bedrock/model-ids";
+import { resolveModel } from "../bedrock/models";
+import { UpstreamCall } from "../bedrock/upstream-call";
+import { ApiError } from "../http/errors";
+import type { AppState } from "../http/request-record";
+import type { ChatDependencies } from "./chat-handler";
+
+/** A format's token-counting route: its request schema and how it states the count. */
+export interface TokenCountFormat {
+  /** Validates the body (and headers) into the request whose input is counted; throws a 400 naming the field. */
+  parseRequest(body: unknown, headers: IncomingHttpHeaders): ChatRequest;
+  countBody(inputTokens: number): unknown;
+}
+
+/** Bedrock's answer for a model without token counting (a ValidationException). */
+const NOT_SUPPORTED = /support(s|ed)? (counting tokens|token counting)|count(ing)? tokens? (is )?not supported/i;
+
+/**
+ * Counts a request's input tokens with Bedrock's CountTokens (free, nothing generated), beside the chat handler:
+ * the same validation and model resolution, the same abort on disconnect, idle timeout and shutdown, one answer.
+ * CountTokens takes a foundation model, not an inference profile, so a profile's model is counted; a model that
+ * cannot count is a 400 that says so.
+ */
+export function countTokensHandler(format: TokenCountFormat, deps: ChatDependencies): Middleware<AppState> {
+  return async (ctx) => {
+    const request = format.parseRequest(ctx.request.body, ctx.headers);
+    const model = resolveModel(request.model, deps.models);
+    ctx.state.record.model = model;
+    const { messages, system, toolConfig, additionalModelRequestFields } = request;
+    const command = new CountTokensCommand({
+      modelId: parseModelId(model).foundationModelId,
+      input: { converse: { messages, system, toolConfig, additionalModelRequestFields } },
+    });
+    const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
+    try {
+      const counted = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
+      ctx.body = format.countBody(counted.inputTokens ?? 0);
+    } catch (err) {
+      throw call.explain(unsupported(err, model) ?? err);
+    } finally {
+      call.dispose();
+    }
+  };
+}
+
+function unsupported(err: unknown, model: string): ApiError | undefined {
+  if (!(err instanceof Error) || err.name !== "ValidationException" || !NOT_SUPPORTED.test(err.message)) return undefined;
+  return new ApiError(400, "invalid_request", `Token counting is not available for the model "${model}" on Bedrock`, {
+    param: "model",
+    cause: err,
+  });
+}
