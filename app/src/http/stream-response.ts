@@ -64,8 +64,8 @@ export class FrameSink {
   };
 
   /**
-   * Queues `text` (nothing if empty) for this iteration's write. Returns a promise only when the socket's buffer is full:
-   * the caller then waits for `drain` (or the abort) before producing more, so a slow reader bounds the memory used.
+   * Queues `text` (nothing if empty) for this iteration's write. Returns a promise only when the socket's buffer is
+   * full: the caller then waits for `drain` (or the abort) before producing more, so a slow reader bounds memory.
    */
   write(text: string): Promise<unknown> | undefined {
     if (!text) return undefined;
@@ -75,7 +75,7 @@ export class FrameSink {
     return this.res.writableNeedDrain ? once(this.res, "drain", { signal: this.signal }) : undefined;
   }
 
-  /** Writes the last frames (with what this iteration still holds) and ends the response, unless the connection is gone. */
+  /** Writes the last frames, with what this iteration still holds, and ends the response (unless the client left). */
   end(text: string): void {
     clearInterval(this.keepAlive);
     const held = this.pending;
