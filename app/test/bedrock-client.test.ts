@@ -16,6 +16,8 @@ import { LiveStream } from "./helpers/live-stream";
  */
 
 const CAP = 3;
+/** Session idle timeout for the test (the service's is five minutes). */
+const IDLE_MS = 1000;
 
 describe("Bedrock client: multiplexed, kept-alive upstream sessions with a bounded blast radius", () => {
   let fake: FakeBedrock;
@@ -31,7 +33,7 @@ describe("Bedrock client: multiplexed, kept-alive upstream sessions with a bound
       endpoint: fake.url,
       maxAttempts: 1,
       credentials: { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY },
-      requestHandler: new MultiplexedHttp2Handler(CAP),
+      requestHandler: new MultiplexedHttp2Handler({ maxStreamsPerSession: CAP, sessionIdleTimeoutMs: IDLE_MS }),
     });
     const logger = createLogger("info", { write: (line: string) => void logs.push(JSON.parse(line)) });
     server = await startServer(config, { bedrock, logger });
@@ -69,6 +71,14 @@ describe("Bedrock client: multiplexed, kept-alive upstream sessions with a bound
     }
     const connections = new Set(fake.requests.slice(before).map((req) => req.connection));
     assert.equal(connections.size, 1, "three calls, one connection");
+  });
+
+  it("a session left idle past its timeout is closed; the next call opens a fresh one", async () => {
+    await postStream(server.url, { message: "hi" });
+    const idle = fake.requests.at(-1)!.connection;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2.5));
+    await postStream(server.url, { message: "hi" });
+    assert.notEqual(fake.requests.at(-1)!.connection, idle);
   });
 
   it(`concurrent calls share sessions, at most ${CAP} streams each`, async () => {
