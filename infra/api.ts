@@ -2,10 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
   USAGE_PATH,
 } from "../app/src/runtime-contract";
-import { ApiGatewayAccountLogging, ApiKeyAccess, accessLogFormat } from "./api-access";
+import {
+  ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, type LegacyKeyAliases, UsagePlans,
+} from "./api-access";
 import { EdgeAuthorizers, type KeyHeader } from "./authorizer";
 import type { StackConfig } from "./config";
 
@@ -68,13 +70,18 @@ export interface StreamingApiArgs {
   readonly vpcLinkSecurityGroupId: pulumi.Input<string>;
   readonly loadBalancerArn: pulumi.Input<string>;
   readonly loadBalancerDnsName: pulumi.Input<string>;
+  /** The API keys (api-access.ts), each bound to the stage by its own usage plan; with `apiKeyRequired` only. */
+  readonly keys?: readonly IssuedKey[];
+  /** The earlier single key's resources, which the first key's plan takes over. */
+  readonly legacyKeys?: LegacyKeyAliases;
 }
 
 export class StreamingApi extends pulumi.ComponentResource {
   /** Stage URL, e.g. https://abc123.execute-api.us-east-1.amazonaws.com/v1 */
   public readonly url: pulumi.Output<string>;
-  /** The API key's value (a secret), when the methods require one. */
-  public readonly apiKey?: pulumi.Output<string>;
+  /** Dimensions of API Gateway's CloudWatch metrics (monitoring.ts). */
+  public readonly apiName: pulumi.Output<string>;
+  public readonly stageName: pulumi.Output<string>;
 
   constructor(name: string, args: StreamingApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bedrock-stream:api:StreamingApi", name, {}, opts);
@@ -140,8 +147,7 @@ export class StreamingApi extends pulumi.ComponentResource {
         uri: pulumi.interpolate`http://${args.loadBalancerDnsName}${route.path}`,
         responseTransferMode: route.responseTransferMode,
         timeoutMilliseconds: route.timeoutMilliseconds,
-        // API Gateway's own request id for the app's log line (a client-sent value is overwritten).
-        requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
+        requestParameters: integrationHeaders,
       };
       const integration = new aws.apigateway.Integration(`${name}-${slug}-integration`, integrationArgs, {
         parent: this,
@@ -187,21 +193,27 @@ export class StreamingApi extends pulumi.ComponentResource {
       },
     }, { parent: this });
 
-    if (settings.apiKeyRequired) {
-      const access = new ApiKeyAccess(`${name}-access`, {
-        restApiId: restApi.id,
-        stageName: stage.stageName,
-        throttleRateLimit: settings.throttleRateLimit,
-        throttleBurstLimit: settings.throttleBurstLimit,
-        dailyQuota: settings.dailyQuota,
+    if (settings.apiKeyRequired && args.keys) {
+      new UsagePlans(`${name}-plans`, {
+        restApiId: restApi.id, stageName: stage.stageName, keys: args.keys, legacy: args.legacyKeys,
       }, { parent: this });
-      this.apiKey = access.apiKeyValue;
     }
 
     this.url = stage.invokeUrl;
-    this.registerOutputs({ url: this.url, apiKey: this.apiKey });
+    this.apiName = restApi.name;
+    this.stageName = stage.stageName;
+    this.registerOutputs({ url: this.url });
   }
 }
+
+/**
+ * Headers every integration sets from API Gateway's context, overwriting any value a client sent: its request id (for
+ * the app's log line) and the id of the API key it validated (the app maps it to the key's name and token limits).
+ */
+export const integrationHeaders: Readonly<Record<string, string>> = {
+  [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
+  [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
+};
 
 export interface RouteDefinition {
   readonly path: string;

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
 
 /**
@@ -42,6 +43,18 @@ const count = (min: number, max: number) => z.coerce.number().int().min(min).max
 const oneOf = (allowed: readonly number[], unit = "") =>
   z.coerce.number().int().refine((value) => allowed.includes(value), `must be one of ${allowed.join(", ")}${unit}`);
 
+/**
+ * One API key of the `keys` list: its name (what logs, metrics and the usage table show) and optional limits. The
+ * request limits go to the key's usage plan and default to the stack's throttle and quota keys; the token limits go
+ * to the app (no limit when unset).
+ */
+export const apiKeyConfigSchema = keyLimitsSchema.extend({
+  rateLimit: count(1, 10000).optional(),
+  burstLimit: count(1, 5000).optional(),
+  dailyQuota: count(1, 100_000_000).optional(),
+}).strict();
+export type ApiKeyConfig = z.output<typeof apiKeyConfigSchema>;
+
 const stackConfigSchema = z
   .object({
     desiredCount: count(1, 100).default(2),
@@ -62,6 +75,13 @@ const stackConfigSchema = z
         "distinct zones")
       .default([]),
     manageApiGatewayAccount: z.stringbool().default(true),
+    keys: z.array(apiKeyConfigSchema)
+      .min(1, "must name at least one key (set apiKeyRequired=false for an open API)")
+      .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, "key names must be unique")
+      .default([{ name: "default" }]),
+    alarmEmail: z.union([z.literal(""), z.email("must be an email address, or empty for none")]).default(""),
+    alarmFiveXxRatePercent: count(1, 100).default(5),
+    alarmTtftP90Ms: count(100, 900_000).default(5000),
   })
   .superRefine((c, ctx) => {
     const memories = FARGATE_MEMORY_BY_CPU[c.cpu];
@@ -79,6 +99,12 @@ const stackConfigSchema = z
       const message = `must lie between minCapacity (${c.minCapacity}) and maxCapacity (${c.maxCapacity})`;
       ctx.addIssue({ code: "custom", path: ["desiredCount"], message });
     }
+    c.keys.forEach((key, i) => {
+      const rate = key.rateLimit ?? c.throttleRateLimit;
+      if ((key.burstLimit ?? c.throttleBurstLimit) < rate) {
+        ctx.addIssue({ code: "custom", path: ["keys", i, "burstLimit"], message: `must be at least the key's rate (${rate})` });
+      }
+    });
     if (c.throttleBurstLimit < c.throttleRateLimit) {
       const message = `must be at least throttleRateLimit (${c.throttleRateLimit}), or steady traffic is throttled`;
       ctx.addIssue({ code: "custom", path: ["throttleBurstLimit"], message });
@@ -107,13 +133,15 @@ export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config();
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(stackConfigSchema.shape) as InfraKey[]) {
-    raw[key] = key === "availabilityZones" ? config.getObject<unknown>(key) : config.get(key);
+    raw[key] = key === "availabilityZones" || key === "keys" ? config.getObject<unknown>(key) : config.get(key);
   }
   const parsed = stackConfigSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? "config");
-    const value = raw[key] === undefined ? "" : ` = ${JSON.stringify(raw[key])}`;
-    return `  ${config.name}:${key}${value}: ${issue.message}`;
+    // `keys[1].burstLimit`: the path `pulumi config set --path` takes.
+    const at = issue.path.slice(1).map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("");
+    const value = raw[key] === undefined || at ? "" : ` = ${JSON.stringify(raw[key])}`;
+    return `  ${config.name}:${key}${at}${value}: ${issue.message}`;
   });
   const deployed = readDeployedSettings(config.name);
   problems.push(...deployed.problems);

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseModelId } from "../app/src/bedrock/model-ids";
+import { USAGE_TABLE_ACTIONS } from "./usage";
 
 /**
  * IAM for the service: the Bedrock permissions derived from the configured model ID, the task role that carries
@@ -100,6 +101,11 @@ export function servedModelStatements(modelIds: readonly string[], scope: Omit<M
       index === 0 ? statement : { ...statement, Sid: `${statement.Sid}Allowed${index}` }));
 }
 
+/** The app's counters: a budget check reads an item, a charge adds to one (`UpdateItem ADD`); exactly this table. */
+export function usageTableStatement(tableArn: string): PolicyStatement {
+  return { Sid: "UsageCounters", Effect: "Allow", Action: [...USAGE_TABLE_ACTIONS], Resource: [tableArn] };
+}
+
 export interface ServiceRolesArgs {
   /** The default model first, then the further allowed ones. */
   readonly modelIds: readonly string[];
@@ -109,6 +115,8 @@ export interface ServiceRolesArgs {
   readonly repositoryArn: pulumi.Input<string>;
   /** Log group the execution role may write the container's logs to. */
   readonly logGroupArn: pulumi.Input<string>;
+  /** The usage table (usage.ts) the task role may read and update, and nothing else in DynamoDB. */
+  readonly usageTableArn?: pulumi.Input<string>;
 }
 
 /** Task role (what the app may do) and execution role (what ECS may do on its behalf), both least-privilege. */
@@ -127,11 +135,10 @@ export class ServiceRoles extends pulumi.ComponentResource {
     }, { parent: this });
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
-      policy: accountId.apply((account) => policyJson(servedModelStatements(args.modelIds, {
-        region: args.region,
-        partition: args.partition,
-        accountId: account,
-      }))),
+      policy: pulumi.all([accountId, args.usageTableArn]).apply(([account, tableArn]) => policyJson([
+        ...servedModelStatements(args.modelIds, { region: args.region, partition: args.partition, accountId: account }),
+        ...(tableArn ? [usageTableStatement(tableArn)] : []),
+      ])),
     }, { parent: this });
 
     const countTokensPolicy = new aws.iam.RolePolicy(`${name}-task-count-tokens`, {

@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH } from "../app/src/runtime-contract";
+import { CONTAINER_PORT, HEALTH_PATH, STREAM_PATH, USAGE_PATH } from "../app/src/runtime-contract";
 import { StreamingApi } from "./api";
+import { ApiKeys, keySpecs, legacyKeyAliases } from "./api-access";
 import { loadStackConfig } from "./config";
 import { AppImage } from "./image";
+import { Monitoring } from "./monitoring";
 import { interfaceEndpointServiceNames, Network } from "./network";
 import { ChatService } from "./service";
 import { readPreviousDeployment, ZONES_OUTPUT } from "./stack-state";
+import { UsageStore } from "./usage";
 import { chooseAvailabilityZones } from "./zones";
 
 /**
@@ -35,6 +38,19 @@ export = async () => {
 
   const image = new AppImage("chat", { cpuArchitecture: settings.cpuArchitecture });
 
+  // The keys exist first: the tasks' environment maps their ids to names and token limits, the API binds them to plans.
+  // The first key takes over the single key of earlier versions (same value), which lived inside the API "chat".
+  const legacyKeys = legacyKeyAliases("chat");
+  const keys = settings.apiKeyRequired
+    ? new ApiKeys("chat-key", { keys: keySpecs(settings.keys, settings), legacy: legacyKeys })
+    : undefined;
+  const usage = new UsageStore("chat-usage", {
+    region: settings.region,
+    vpcId: network.vpcId,
+    routeTableIds: network.routeTableIds,
+    taskSecurityGroupId: network.securityGroupIds.task,
+  });
+
   const service = new ChatService("chat", {
     settings,
     vpcId: network.vpcId,
@@ -44,6 +60,12 @@ export = async () => {
     imageRef: image.imageRef,
     repositoryArn: image.repositoryArn,
     networkReady: network,
+    usage: {
+      tableName: usage.tableName,
+      tableArn: usage.tableArn,
+      apiKeysJson: keys?.appKeysJson ?? "{}",
+      networkReady: usage.networkReady,
+    },
   });
 
   const api = new StreamingApi("chat", {
@@ -52,7 +74,26 @@ export = async () => {
     vpcLinkSecurityGroupId: network.securityGroupIds.vpcLink,
     loadBalancerArn: service.loadBalancerArn,
     loadBalancerDnsName: service.loadBalancerDnsName,
+    keys: keys?.keys,
+    legacyKeys,
   });
+
+  const monitoring = new Monitoring("chat-monitoring", {
+    region: settings.region,
+    namespace: settings.metricsNamespace,
+    apiName: api.apiName,
+    stageName: api.stageName,
+    loadBalancerArnSuffix: service.loadBalancerArnSuffix,
+    targetGroupArnSuffix: service.targetGroupArnSuffix,
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
+    maxCapacity: settings.maxCapacity,
+    alarmEmail: settings.alarmEmail,
+    fiveXxRatePercent: settings.alarmFiveXxRatePercent,
+    ttftP90Ms: settings.alarmTtftP90Ms,
+  });
+  // The first configured key's value, for the ready-made curl command (the default stack has just that one).
+  const apiKey = keys ? keys.keys[0].value : undefined;
 
   const streamUrl = pulumi.interpolate`${api.url}${STREAM_PATH}`;
   return {
@@ -60,12 +101,18 @@ export = async () => {
     url: api.url,
     healthUrl: pulumi.interpolate`${api.url}${HEALTH_PATH}`,
     streamUrl,
-    /** The API key (secret: `pulumi stack output apiKey --show-secrets`); absent when apiKeyRequired is false. */
-    apiKey: api.apiKey,
+    usageUrl: pulumi.interpolate`${api.url}${USAGE_PATH}`,
+    /** Every key's value by name (secret: `pulumi stack output apiKeys --show-secrets`); absent without keys. */
+    apiKeys: keys?.values,
+    /** The first key's value (secret), as before the key list; absent when apiKeyRequired is false. */
+    apiKey,
     /** A ready-to-paste streaming request; secret when it embeds the key. */
-    curlCommand: api.apiKey
-      ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${api.apiKey}' ${CURL_JSON_BODY}`)
+    curlCommand: apiKey
+      ? pulumi.secret(pulumi.interpolate`curl -sN ${streamUrl} -H 'x-api-key: ${apiKey}' ${CURL_JSON_BODY}`)
       : pulumi.interpolate`curl -sN ${streamUrl} ${CURL_JSON_BODY}`,
+    usageTableName: usage.tableName,
+    dashboardUrl: monitoring.dashboardUrl,
+    alarmTopicArn: monitoring.topicArn,
     /** The subnets' zones, recorded so every later `pulumi up` keeps them (see stack-state.ts). */
     [ZONES_OUTPUT]: pulumi.output(availabilityZones),
   };

@@ -51,6 +51,8 @@ interface Hop {
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly isolatedSubnetIds: pulumi.Output<string[]>;
+  /** The VPC's route tables (all isolated), for gateway endpoints. */
+  public readonly routeTableIds: pulumi.Output<string[]>;
   public readonly securityGroupIds: ChainSecurityGroups;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -69,6 +71,7 @@ export class Network extends pulumi.ComponentResource {
     }, { parent: this });
     this.vpcId = vpc.vpcId;
     this.isolatedSubnetIds = vpc.isolatedSubnetIds;
+    this.routeTableIds = vpc.routeTables.apply((tables) => pulumi.all((tables ?? []).map((table) => table.id)));
 
     const group = (role: string, description: string) => new aws.ec2.SecurityGroup(`${name}-${role}-sg`, {
       vpcId: vpc.vpcId,
@@ -96,7 +99,7 @@ export class Network extends pulumi.ComponentResource {
       vpcId: vpc.vpcId,
       serviceName: serviceName("s3"),
       vpcEndpointType: "Gateway",
-      routeTableIds: vpc.routeTables.apply((tables) => pulumi.all((tables ?? []).map((table) => table.id))),
+      routeTableIds: this.routeTableIds,
       tags: { Name: `${name}-s3` },
     }, { parent: this });
     new aws.vpc.SecurityGroupEgressRule(`${name}-task-to-s3`, {

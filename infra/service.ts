@@ -35,11 +35,27 @@ export interface ChatServiceArgs {
    * through the VPC endpoints and their security group rules, so tasks started earlier fail to pull.
    */
   readonly networkReady: pulumi.Resource;
+  /** Per-key token budgets: the usage table (its name and the keys reach the app's environment). */
+  readonly usage?: ServiceUsageArgs;
+}
+
+export interface ServiceUsageArgs {
+  readonly tableName: pulumi.Input<string>;
+  readonly tableArn: pulumi.Input<string>;
+  /** `API_KEYS`: the API keys' ids -> their names and token limits (JSON). */
+  readonly apiKeysJson: pulumi.Input<string>;
+  /** The table's endpoint and egress rule: tasks must not start before they can reach it. */
+  readonly networkReady: pulumi.Resource[];
 }
 
 export class ChatService extends pulumi.ComponentResource {
   public readonly loadBalancerArn: pulumi.Output<string>;
   public readonly loadBalancerDnsName: pulumi.Output<string>;
+  /** Dimensions of the service's CloudWatch metrics (monitoring.ts). */
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  public readonly targetGroupArnSuffix: pulumi.Output<string>;
 
   constructor(name: string, args: ChatServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bedrock-stream:service:ChatService", name, {}, opts);
@@ -54,6 +70,7 @@ export class ChatService extends pulumi.ComponentResource {
       partition: settings.partition,
       repositoryArn: args.repositoryArn,
       logGroupArn: logGroup.arn,
+      usageTableArn: args.usage?.tableArn,
     }, { parent: this });
 
     // Container Insights writes to a log group named after the cluster, and creates it itself (without retention,
@@ -139,7 +156,7 @@ export class ChatService extends pulumi.ComponentResource {
             startPeriod: HEALTH_CHECK.startPeriodSeconds,
           },
           stopTimeout: STOP_TIMEOUT_SECONDS,
-          environment: taskEnvironment(settings),
+          environment: [...taskEnvironment(settings), ...usageEnvironment(args.usage)],
           logConfiguration: {
             logDriver: "awslogs",
             options: {
@@ -152,7 +169,7 @@ export class ChatService extends pulumi.ComponentResource {
       },
     }, {
       parent: this,
-      dependsOn: [alb, insightsLogs, args.networkReady],
+      dependsOn: [alb, insightsLogs, args.networkReady, ...(args.usage?.networkReady ?? [])],
       // Autoscaling owns the task count after the first deployment; `pulumi up` must not reset it.
       transforms: [ignoreDesiredCountChanges],
     });
@@ -166,6 +183,10 @@ export class ChatService extends pulumi.ComponentResource {
 
     this.loadBalancerArn = alb.loadBalancer.arn;
     this.loadBalancerDnsName = alb.loadBalancer.dnsName;
+    this.clusterName = cluster.name;
+    this.serviceName = service.service.name;
+    this.loadBalancerArnSuffix = alb.loadBalancer.arnSuffix;
+    this.targetGroupArnSuffix = targetGroup.arnSuffix;
     this.registerOutputs({ loadBalancerArn: this.loadBalancerArn, loadBalancerDnsName: this.loadBalancerDnsName });
   }
 }
@@ -186,6 +207,12 @@ function taskEnvironment(settings: ContainerSettings): Array<{ name: string; val
   const secret = new Set(deployedEnvironment(settings).filter((entry) => entry.secret).map((entry) => entry.name));
   return containerEnvironment(settings)
     .map(({ name, value }) => ({ name, value: secret.has(name) ? pulumi.secret(value) : value }));
+}
+
+/** The usage table's name and the keys: resource outputs, so they join the environment here, not from the stack. */
+function usageEnvironment(usage: ServiceUsageArgs | undefined): Array<{ name: string; value: pulumi.Input<string> }> {
+  if (!usage) return [];
+  return [{ name: ENV.usageTableName, value: usage.tableName }, { name: ENV.apiKeys, value: usage.apiKeysJson }];
 }
 
 /**

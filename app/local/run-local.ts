@@ -2,12 +2,23 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
-import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, MESSAGES_PATH, STREAM_PATH } from "../src/runtime-contract";
+import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, MESSAGES_PATH, STREAM_PATH, USAGE_PATH } from "../src/runtime-contract";
+import {
+  createUsageTable,
+  LOCAL_KEY,
+  LOCAL_KEY_HEADER,
+  type LocalDynamo,
+  localDynamoClient,
+  localUsageEnv,
+  startDynalite,
+} from "./usage-table";
 
 /**
  * `npm run local`: the service on this machine with no AWS account. Starts the local Bedrock stand-in (the real
  * ConverseStream wire protocol, a plausible reply at model-like pacing), then the app (`app/src/server.ts` under
  * tsx) pointed at it, waits for `/health` and prints copy-paste curl commands. Ctrl-C / SIGTERM stop both.
+ * Token budgets run against a real DynamoDB-compatible server (dynalite, in memory) holding the usage table as the
+ * stack creates it, with one local key ({@link LOCAL_KEY}) whose small daily budget shows the 429.
  *
  * Options: `PORT` (the app's port, 8080) and the fake's pacing flags/env (`--help`), e.g.
  * `npm run local -- --tokens-per-second 5`.
@@ -15,7 +26,7 @@ import { CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, MESSAGES_PATH,
 
 const HEALTH_TIMEOUT_MS = 30_000;
 
-function instructions(appUrl: string, fakeUrl: string, stage: string): string {
+function instructions(appUrl: string, fakeUrl: string, stage: string, dynamoUrl: string): string {
   const host = appUrl.replace(/^http:\/\//, "");
   const json = "-H 'content-type: application/json'";
   return [
@@ -36,6 +47,16 @@ function instructions(appUrl: string, fakeUrl: string, stage: string): string {
     `Anthropic clients and Claude Code: base URL ${appUrl}/${stage} (any API key), e.g.`,
     `  curl --no-buffer ${host}/${stage}${MESSAGES_PATH} ${json} \\`,
     `    -d '{"max_tokens":200,"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
+    "",
+    `Token budgets (usage table in a local DynamoDB-compatible server at ${dynamoUrl}): the key "${LOCAL_KEY.name}" may`,
+    `use ${LOCAL_KEY.tokensPerDay} tokens a day. There is no API Gateway here, so send the key-id header it would add;`,
+    "the third request answers 429 token_budget_exceeded, with Retry-After until UTC midnight:",
+    "",
+    `  for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code}\\n' -X POST ${host}${STREAM_PATH} ${json} \\`,
+    `    -H '${LOCAL_KEY_HEADER}' -d '{"message":"hello"}'; done`,
+    `  curl -i -X POST ${host}${STREAM_PATH} ${json} -H '${LOCAL_KEY_HEADER}' -d '{"message":"hello"}'`,
+    `  curl -s ${host}${USAGE_PATH} -H '${LOCAL_KEY_HEADER}'`,
+    "",
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -49,7 +70,8 @@ async function main(): Promise<void> {
   }
   const port = Number(process.env[ENV.port] || CONTAINER_PORT);
   const fake = await startFakeBedrock(options);
-  const env = localAppEnv(process.env, fake.url, port);
+  const dynamo = await startLocalUsageTable();
+  const env = { ...localAppEnv(process.env, fake.url, port), ...localUsageEnv(dynamo.url) };
   const child = spawnApp(env);
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -59,7 +81,7 @@ async function main(): Promise<void> {
       process.exit(130);
     }
     stopping = true;
-    await shutdown(child, fake, signal);
+    await shutdown(child, fake, dynamo, signal);
   };
   process.on("SIGINT", stop).on("SIGTERM", stop);
   // Never leave an orphaned app behind, whatever ends this process.
@@ -67,17 +89,29 @@ async function main(): Promise<void> {
   child.once("exit", (code, signal) => {
     if (stopping) return;
     console.error(`local: the app exited unexpectedly (${signal ?? `code ${code}`})`);
-    void fake.close().then(() => process.exit(code || 1));
+    void Promise.all([fake.close(), dynamo.close()]).then(() => process.exit(code || 1));
   });
 
   await waitForHealth(`http://127.0.0.1:${port}`, child, HEALTH_TIMEOUT_MS);
-  console.log(instructions(`http://localhost:${port}`, fake.url, env[ENV.stagePrefix]!));
+  console.log(instructions(`http://localhost:${port}`, fake.url, env[ENV.stagePrefix]!, dynamo.url));
 }
 
-async function shutdown(child: ChildProcess, fake: FakeBedrock, signal: NodeJS.Signals): Promise<void> {
+/** dynalite with the usage table, created as the stack creates it. */
+async function startLocalUsageTable(): Promise<LocalDynamo> {
+  const dynamo = await startDynalite();
+  const client = localDynamoClient(dynamo.url);
+  try {
+    await createUsageTable(client);
+  } finally {
+    client.destroy();
+  }
+  return dynamo;
+}
+
+async function shutdown(child: ChildProcess, fake: FakeBedrock, dynamo: LocalDynamo, signal: NodeJS.Signals): Promise<void> {
   console.error(`local: ${signal}, stopping the app (in-flight streams may finish first)...`);
   const code = await stopApp(child, signal);
-  await fake.close();
+  await Promise.all([fake.close(), dynamo.close()]);
   console.error("local: stopped.");
   process.exit(code ?? 0);
 }

@@ -4,11 +4,14 @@ import type { Logger } from "pino";
 import type { ActiveStreams } from "./bedrock/active-streams";
 import { servedModels } from "./bedrock/models";
 import type { AppConfig } from "./config";
-import { errorHandler } from "./http/error-handler";
+import { errorHandler, responseErrorLogger } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
 import { unmatchedRoute } from "./http/unmatched-route";
 import type { AppState } from "./http/request-record";
+import { requestMetrics } from "./metrics/request-metrics";
+import type { ServiceMetrics } from "./metrics/service-metrics";
 import { createRouter } from "./routes";
+import type { UsageMeter } from "./usage/meter";
 
 export interface AppDependencies {
   config: AppConfig;
@@ -16,25 +19,30 @@ export interface AppDependencies {
   logger: Logger;
   /** Shared with the server so graceful shutdown can wait for, then abort, running streams. */
   activeStreams: ActiveStreams;
+  /** Per-key budgets and metering (shared with the server so shutdown can wait for the last charges). */
+  usage: UsageMeter;
+  metrics: ServiceMetrics;
 }
 
 /**
  * Builds the Koa app from explicit dependencies and nothing else (no environment, no listening socket), so tests
  * can run it against any Bedrock endpoint and the server module owns only process concerns.
  *
- * Middleware order: the request log wraps everything (it reports the final status); inside it the one error sink;
+ * Middleware order: the request log wraps everything (it reports the final status); inside it the request's metrics
+ * (emitted once the error sink has settled the outcome); inside them the one error sink;
  * inside that the translation of unmatched routes into errors; then the router.
  */
 export function createApp(deps: AppDependencies): Koa<AppState> {
   const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
-  const router = createRouter({ config: deps.config, bedrock: deps.bedrock, activeStreams: deps.activeStreams, models });
+  const { config, bedrock, activeStreams, usage } = deps;
+  const router = createRouter({ config, bedrock, activeStreams, models, usage });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
+  app.use(requestMetrics(deps.metrics));
   app.use(errorHandler());
   app.use(unmatchedRoute());
   app.use(router.routes());
   app.use(router.allowedMethods());
-  // The error sink handles every request error; this only sees failures of Koa's own response writing.
-  app.on("error", (err: Error) => deps.logger.error({ err }, "unhandled error while responding"));
+  app.on("error", responseErrorLogger(deps.logger));
   return app;
 }

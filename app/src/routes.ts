@@ -5,7 +5,8 @@ import { type ChatDependencies, formatRoutes } from "./formats";
 import type { AppState, ErrorShape } from "./http/request-record";
 import { requireJson } from "./http/require-json";
 import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
-import { HEALTH_PATH } from "./runtime-contract";
+import { HEALTH_PATH, USAGE_PATH } from "./runtime-contract";
+import { usageRoute } from "./usage/usage-route";
 
 /**
  * The routes, each served at its path and, when a stage prefix is configured, also at `/<stage><path>`: API
@@ -20,6 +21,7 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   router.get(at(HEALTH_PATH), routeLabel(HEALTH_PATH), (ctx) => {
     ctx.body = { status: "healthy" };
   });
+  router.get(at(USAGE_PATH), routeLabel(USAGE_PATH), usageRoute(deps.usage));
   const readJson = [
     requireJson(),
     bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),

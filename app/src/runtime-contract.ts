@@ -52,6 +52,12 @@ export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
 export const USAGE_PATH = "/usage";
 
 /**
+ * Header carrying the id of the API key API Gateway validated (`$context.identity.apiKeyId`), mapped by every
+ * integration and overwriting any value a client sent; the app maps the id to the key's name and token limits.
+ */
+export const GATEWAY_API_KEY_ID_HEADER = "x-api-key-id";
+
+/**
  * Container health check. The runtime image has no curl, so Node's own fetch does the probe.
  * Exec form (no shell) so it also works on shell-less images.
  */
@@ -81,6 +87,12 @@ export const ALB_IDLE_TIMEOUT_SECONDS = 300;
 export const KEEP_ALIVE_TIMEOUT_MS = (ALB_IDLE_TIMEOUT_SECONDS + 5) * 1000;
 /** Must exceed keepAliveTimeout (Node's documented requirement) so a slow header never races the keep-alive. */
 export const HEADERS_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5000;
+/**
+ * Longest time to receive a whole request (headers and body), after which it is answered 408. Node measures it, like
+ * headersTimeout, from the request's first byte, so it must not be shorter; it bounds a stalled body, never a long
+ * response.
+ */
+export const REQUEST_TIMEOUT_MS = HEADERS_TIMEOUT_MS + 5000;
 
 /** ECS waits this long after SIGTERM before SIGKILL: the grace plus time to flush logs and exit. */
 export const STOP_TIMEOUT_SECONDS = SHUTDOWN_GRACE_SECONDS + 10;

@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { list, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
+import { json, list, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
+import { apiKeysSchema, DEFAULT_METRICS_NAMESPACE, FAILURE_POLICIES } from "./usage/key-schema";
 
 export {
   flag, json, list, matching, oneOf, type Rule, type Setting, type StackSource, wholeNumber,
@@ -103,6 +104,18 @@ export const SETTINGS = {
   // API Gateway puts the stage in front of private integrations' backend paths; the app serves routes under it too.
   stagePrefix: setting({ env: "STAGE_PREFIX", rule: stageName, stack: { key: "stageName", default: "v1" } }),
   logLevel: setting({ env: "LOG_LEVEL", rule: oneOf(LOG_LEVELS), default: "info" }),
+  // Per-key token budgets (app/src/usage). The program sets the table's name and the keys (their API Gateway ids
+  // are known only once the keys exist); unset, nothing is counted or enforced.
+  usageTableName: setting({ env: "USAGE_TABLE_NAME", rule: matching(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name") }),
+  apiKeys: setting({ env: "API_KEYS", rule: json(apiKeysSchema), default: {} }),
+  usageStoreFailurePolicy: setting({
+    env: "USAGE_STORE_FAILURE_POLICY", rule: oneOf(FAILURE_POLICIES), default: "serve",
+    stack: { key: "usageStoreFailurePolicy" },
+  }),
+  metricsNamespace: setting({
+    env: "METRICS_NAMESPACE", rule: matching(/^[A-Za-z0-9_./#:-]{1,255}$/, "must be a CloudWatch namespace"),
+    default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace" },
+  }),
 };
 
 export type SettingName = keyof typeof SETTINGS;
@@ -142,4 +155,5 @@ export const ENV = {
     { [K in SettingName]: (typeof SETTINGS)[K]["env"] }),
   nodeOptions: "NODE_OPTIONS",
   bedrockEndpoint: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+  dynamodbEndpoint: "AWS_ENDPOINT_URL_DYNAMODB",
 } as const;

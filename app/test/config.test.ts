@@ -11,6 +11,7 @@ import {
   SHUTDOWN_GRACE_SECONDS,
 } from "../src/runtime-contract";
 import { flag, json, list, matching, type Rule, SETTING_LIST } from "../src/settings";
+import { DEFAULT_METRICS_NAMESPACE } from "../src/usage/key-schema";
 
 describe("configuration from the environment", () => {
   const region = { [ENV.region]: "eu-central-1" };
@@ -28,6 +29,10 @@ describe("configuration from the environment", () => {
       upstreamIdleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
       stagePrefix: undefined,
       logLevel: "info",
+      usageTableName: undefined,
+      apiKeys: {},
+      usageStoreFailurePolicy: "serve",
+      metricsNamespace: DEFAULT_METRICS_NAMESPACE,
     });
   });
 
@@ -80,6 +85,12 @@ describe("configuration from the environment", () => {
     // The task role's IAM policy is derived from the ID (infra/iam.ts); an ARN would pass here and fail at Bedrock.
     [ENV.modelId, "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0", /MODEL_ID must be a Bedrock model ID/],
     [ENV.logLevel, "verbose", /LOG_LEVEL must be one of/],
+    [ENV.usageTableName, "a b", /USAGE_TABLE_NAME must be a DynamoDB table name/],
+    [ENV.apiKeys, "{not json", /API_KEYS must be valid JSON/],
+    [ENV.apiKeys, '{"id-1":{"name":"a b"}}', /API_KEYS must be 1-64 letters/],
+    [ENV.apiKeys, '{"id-1":{"name":"a","tokensPerDay":0}}', /API_KEYS .*>=1/],
+    [ENV.apiKeys, '{"id-1":{"name":"a"},"id-2":{"name":"a"}}', /API_KEYS key names must be unique/],
+    [ENV.usageStoreFailurePolicy, "maybe", /USAGE_STORE_FAILURE_POLICY must be one of serve, refuse/],
   ];
   for (const [name, value, message] of INVALID) {
     it(`rejects ${name}=${JSON.stringify(value)} with a message naming it`, () => {
@@ -87,6 +98,20 @@ describe("configuration from the environment", () => {
       assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
     });
   }
+
+  it("reads the usage settings: table, keys with their limits, failure policy", () => {
+    const config = loadConfig({
+      ...region,
+      [ENV.usageTableName]: "chat-usage",
+      [ENV.apiKeys]: '{"abc123":{"name":"alice","tokensPerDay":1000,"tokensPerMonth":20000},"def456":{"name":"bob"}}',
+      [ENV.usageStoreFailurePolicy]: "REFUSE",
+    });
+    assert.deepEqual([config.usageTableName, config.apiKeys, config.usageStoreFailurePolicy], [
+      "chat-usage",
+      { abc123: { name: "alice", tokensPerDay: 1000, tokensPerMonth: 20000 }, def456: { name: "bob" } },
+      "refuse",
+    ]);
+  });
 
   it("lists every invalid variable at once", () => {
     assert.throws(

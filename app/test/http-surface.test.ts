@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import net from "node:net";
-import { ALB_IDLE_TIMEOUT_SECONDS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "../src/runtime-contract";
+import { ALB_IDLE_TIMEOUT_SECONDS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "../src/runtime-contract";
 import { type Harness, startHarness } from "./helpers/harness";
 import { assertErrorBody } from "./helpers/assertions";
 import { request } from "./helpers/http-client";
@@ -150,7 +150,8 @@ describe("HTTP surface: health, routing, content types, limits", () => {
     assert.equal(server.keepAliveTimeout, KEEP_ALIVE_TIMEOUT_MS);
     assert.ok(server.headersTimeout > server.keepAliveTimeout);
     assert.equal(server.headersTimeout, HEADERS_TIMEOUT_MS);
-    assert.equal(server.requestTimeout, 0, "a request is never cut by Node's request timeout");
+    assert.equal(server.requestTimeout, REQUEST_TIMEOUT_MS, "receiving a request is bounded (a stalled upload)");
+    assert.ok(server.requestTimeout >= server.headersTimeout, "slow headers keep their full headersTimeout");
     assert.equal(server.timeout, 0, "no socket inactivity timeout");
     const agent = new http.Agent({ keepAlive: true });
     const reply = await request(h.url, { path: "/health", agent });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { type FakeBedrock, NO_PACING, startFakeBedrock } from "../local/fake-bedrock";
+import { assertErrorBody } from "./helpers/assertions";
 import { request, parseLines, postStream } from "./helpers/http-client";
 import { LiveStream } from "./helpers/live-stream";
 import { bundleDir, ServerProcess } from "./helpers/server-process";
@@ -107,7 +108,7 @@ describe("the production bundle, run as a process", function () {
   });
 
   describe("graceful shutdown", () => {
-    it("on SIGTERM: refuses new connections, lets streams finish within the grace, ends the rest, exits 0", async () => {
+    it("on SIGTERM: answers new requests 503, lets streams finish within the grace, ends the rest, exits 0", async () => {
       const graceMs = 1500;
       const server = await start({ SHUTDOWN_GRACE_MS: String(graceMs) });
       fake.setScenario((req) =>
@@ -123,7 +124,10 @@ describe("the production bundle, run as a process", function () {
       server.child.kill("SIGTERM");
       await server.waitForLog((line) => line.msg?.startsWith("shutting down"));
 
-      await assert.rejects(request(server.url, { path: "/health" }), /ECONNREFUSED/, "no new connections");
+      const refused = await request(server.url, { path: "/health" });
+      assertErrorBody(refused, 503, "shutting_down");
+      assert.equal(refused.headers.connection, "close");
+      assert.ok(refused.headers["retry-after"], "a new request is told when to retry, never reset");
 
       const quickLines = await quick.done(5000);
       assert.deepEqual(quickLines.slice(0, 6).map((line) => line.data), ["q0", "q1", "q2", "q3", "q4", "q5"]);

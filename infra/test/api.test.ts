@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, ENV, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
   USAGE_PATH,
 } from "../../app/src/runtime-contract";
 import { RouteDefinition, ROUTES, routeFingerprint } from "../api";
@@ -79,7 +79,10 @@ describe("API", () => {
         uri: `http://${ALB_DNS}${route.path}`,
         responseTransferMode: stream ? "STREAM" : "BUFFERED",
         timeoutMilliseconds: stream ? 900_000 : 29_000,
-        requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
+        requestParameters: {
+          [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
+          [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
+        },
       }, route.path);
     }
     assert.deepEqual(ROUTES.map((r) => `${r.httpMethod} ${r.path}`), [
@@ -101,7 +104,10 @@ describe("API", () => {
       uri: `http://${ALB_DNS}${STREAM_PATH}`,
       responseTransferMode: "STREAM",
       timeoutMilliseconds: 900_000,
-      requestParameters: { [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId" },
+      requestParameters: {
+        [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
+        [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
+      },
     });
   });
 
@@ -219,19 +225,19 @@ describe("API", () => {
       assert.deepEqual(settings.settings, {
         metricsEnabled: true, loggingLevel: "ERROR", dataTraceEnabled: false, throttlingRateLimit: 25, throttlingBurstLimit: 50,
       });
-      const plan = custom.one("aws:apigateway/usagePlan:UsagePlan", "chat-access-usage-plan").inputs;
+      const plan = custom.one("aws:apigateway/usagePlan:UsagePlan", "chat-plans-default").inputs;
       assert.deepEqual(plan.throttleSettings, { rateLimit: 25, burstLimit: 50 });
       assert.deepEqual(plan.quotaSettings, { limit: 5000, period: "DAY" });
     });
   });
 
   it("binds the API key to the stage through a usage plan with throttle and daily quota", () => {
-    const plan = run.one("aws:apigateway/usagePlan:UsagePlan", "chat-access-usage-plan");
+    const plan = run.one("aws:apigateway/usagePlan:UsagePlan", "chat-plans-default");
     assert.deepEqual(plan.inputs.apiStages, [{ apiId: "chat-api-id", stage: "v1" }]);
     assert.deepEqual(plan.inputs.throttleSettings, { rateLimit: 10, burstLimit: 20 });
     assert.deepEqual(plan.inputs.quotaSettings, { limit: 1000, period: "DAY" });
-    const planKey = run.one("aws:apigateway/usagePlanKey:UsagePlanKey", "chat-access-usage-plan-key").inputs;
-    const key = run.one("aws:apigateway/apiKey:ApiKey", "chat-access-key");
+    const planKey = run.one("aws:apigateway/usagePlanKey:UsagePlanKey", "chat-plans-default-key").inputs;
+    const key = run.one("aws:apigateway/apiKey:ApiKey", "chat-key-default");
     assert.deepEqual(planKey, { keyId: key.id, keyType: "API_KEY", usagePlanId: plan.id });
     assert.equal(key.inputs.enabled, true);
   });

@@ -15,6 +15,10 @@ function containerEnv(run: ProgramRun): Record<string, string> {
   return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 }
 
+/** The task policy's Bedrock statements (usage.test.ts covers its usage-table statement). */
+const bedrockStatementsOf = (run: ProgramRun) =>
+  policyOf(run, "chat-roles-task-bedrock").Statement.filter((statement: { Sid: string }) => statement.Sid !== "UsageCounters");
+
 describe("IAM", () => {
   describe("task role: Bedrock access for exactly the configured model", () => {
     const globalProfile = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -25,7 +29,7 @@ describe("IAM", () => {
       const run = await runProgram({ modelId: globalProfile });
       const profileArn = `arn:aws:bedrock:${REGION}:${ACCOUNT_ID}:inference-profile/${globalProfile}`;
       const model = "anthropic.claude-haiku-4-5-20251001-v1:0";
-      assert.deepEqual(policyOf(run, "chat-roles-task-bedrock").Statement, [
+      assert.deepEqual(bedrockStatementsOf(run), [
         { Sid: "InvokeInferenceProfile", Effect: "Allow", Action: ACTION, Resource: [profileArn] },
         {
           Sid: "InvokeSourceRegionModelViaProfile", Effect: "Allow", Action: ACTION,
@@ -44,7 +48,7 @@ describe("IAM", () => {
     it(`geographic profile (${usProfile}): profile, and the model in any region only through that profile`, async () => {
       const run = await runProgram({ modelId: usProfile });
       const profileArn = `arn:aws:bedrock:${REGION}:${ACCOUNT_ID}:inference-profile/${usProfile}`;
-      assert.deepEqual(policyOf(run, "chat-roles-task-bedrock").Statement, [
+      assert.deepEqual(bedrockStatementsOf(run), [
         { Sid: "InvokeInferenceProfile", Effect: "Allow", Action: ACTION, Resource: [profileArn] },
         {
           Sid: "InvokeDestinationRegionModelsViaProfile", Effect: "Allow", Action: ACTION,
@@ -57,7 +61,7 @@ describe("IAM", () => {
 
     it(`plain model ID (${plainModel}): that foundation model in the stack's region, nothing else`, async () => {
       const run = await runProgram({ modelId: plainModel });
-      assert.deepEqual(policyOf(run, "chat-roles-task-bedrock").Statement, [
+      assert.deepEqual(bedrockStatementsOf(run), [
         {
           Sid: "InvokeFoundationModel", Effect: "Allow", Action: ACTION,
           Resource: [`arn:aws:bedrock:${REGION}::foundation-model/${plainModel}`],
@@ -68,8 +72,8 @@ describe("IAM", () => {
 
     it("a list of allowed models: each model's statements as for one, the further ones numbered", async () => {
       const run = await runProgram({ modelId: globalProfile, allowedModelIds: JSON.stringify([plainModel, usProfile, plainModel]) });
-      const statements = policyOf(run, "chat-roles-task-bedrock").Statement;
-      const alone = async (modelId: string) => policyOf(await runProgram({ modelId }), "chat-roles-task-bedrock").Statement;
+      const statements = bedrockStatementsOf(run);
+      const alone = async (modelId: string) => bedrockStatementsOf(await runProgram({ modelId }));
       const [forGlobal, forPlain, forUs] = [await alone(globalProfile), await alone(plainModel), await alone(usProfile)];
       const numbered = (list: any[], index: number) => list.map((s) => ({ ...s, Sid: `${s.Sid}Allowed${index}` }));
       assert.deepEqual(statements, [...forGlobal, ...numbered(forPlain, 1), ...numbered(forUs, 2)], "repeats are dropped");

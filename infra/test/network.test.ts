@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { CONTAINER_PORT } from "../../app/src/runtime-contract";
-import { ProgramRun, REGION, S3_PREFIX_LIST_ID, runProgram } from "./program-under-mocks";
+import { ProgramRun, REGION, S3_PREFIX_LIST_ID, DYNAMODB_PREFIX_LIST_ID, runProgram } from "./program-under-mocks";
 
 const VPC = "awsx:ec2:Vpc";
 const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
@@ -71,6 +71,7 @@ describe("network", () => {
       `endpoints from task tcp/443-443:tcp`,
       `task from alb tcp/${CONTAINER_PORT}-${CONTAINER_PORT}:tcp`,
       `task to endpoints tcp/443-443:tcp`,
+      `task to prefix-list:${DYNAMODB_PREFIX_LIST_ID} tcp/443-443:tcp`,
       `task to prefix-list:${S3_PREFIX_LIST_ID} tcp/443-443:tcp`,
       `vpc-link to alb tcp/80-80:tcp`,
     ]);

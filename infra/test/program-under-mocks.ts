@@ -21,6 +21,7 @@ const PROGRAM = path.join(INFRA_DIR, "index.ts");
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 export const S3_PREFIX_LIST_ID = "pl-63a5400a";
+export const DYNAMODB_PREFIX_LIST_ID = "pl-02cd2c6b";
 /**
  * The region's zones as the mocked getAvailabilityZones knows them. Name order and zone-ID order differ, as they do
  * in real accounts (names are shuffled per account): us-east-1e is use1-az3, which has no VPC link v2.
@@ -250,7 +251,12 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
         routeTables: [{ id: "rtb-iso-a" }, { id: "rtb-iso-b" }],
       };
     case "aws:ec2/vpcEndpoint:VpcEndpoint":
-      return inputs.vpcEndpointType === "Gateway" ? { prefixListId: S3_PREFIX_LIST_ID } : {};
+      if (inputs.vpcEndpointType !== "Gateway") return {};
+      return { prefixListId: inputs.serviceName.endsWith(".dynamodb") ? DYNAMODB_PREFIX_LIST_ID : S3_PREFIX_LIST_ID };
+    case "aws:dynamodb/table:Table":
+      return { name, arn: arn("dynamodb", `table/${name}`) };
+    case "aws:sns/topic:Topic":
+      return { arn: arn("sns", name) };
     case "awsx:lb:ApplicationLoadBalancer":
       return {
         loadBalancer: {
@@ -281,7 +287,7 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
     case "aws:ecs/cluster:Cluster":
       return { name: inputs.name ?? name, arn: arn("ecs", `cluster/${inputs.name ?? name}`) };
     case "aws:apigateway/restApi:RestApi":
-      return { rootResourceId: "root-resource-id", executionArn: arn("execute-api", `${name}-id`) };
+      return { rootResourceId: "root-resource-id", name, executionArn: arn("execute-api", `${name}-id`) };
     case "aws:lambda/function:Function": {
       const functionArn = arn("lambda", `function:${name}`);
       return { name, arn: functionArn, invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${functionArn}/invocations` };

@@ -104,6 +104,10 @@ describe("service", () => {
         [ENV.stagePrefix]: "prod",
         [ENV.shutdownGraceMs]: String(SHUTDOWN_GRACE_SECONDS * 1000),
         [ENV.nodeOptions]: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=16",
+        [ENV.usageStoreFailurePolicy]: "serve",
+        [ENV.metricsNamespace]: "BedrockStreamApi",
+        [ENV.usageTableName]: "chat-usage-table",
+        [ENV.apiKeys]: JSON.stringify({ "chat-key-default-id": { name: "default" } }),
       });
       assert.equal(env(run)[ENV.defaultMaxTokens], "1024");
       assert.equal(env(run)[ENV.stagePrefix], "v1");

@@ -99,7 +99,11 @@ const CONNECTION_FAILED: UpstreamRule = {
  */
 const MODEL_ID_REJECTED = /model identifier is invalid|on-demand throughput|inference profile/i;
 
-/** The SDK's own request timeout (e.g. a connection that never answers): as slow as a model timeout, so 504. */
+/**
+ * The SDK's own request timeout (a connection that never answers): as slow as a model timeout, so 504. Only when
+ * one of its timers fired: the SDK also names the failure of a request whose HTTP/2 session was destroyed (a reset
+ * connection) "TimeoutError", which is a connection failure.
+ */
 const SDK_TIMEOUT: UpstreamRule = {
   status: 504,
   code: "upstream_timeout",
@@ -107,6 +111,7 @@ const SDK_TIMEOUT: UpstreamRule = {
   logLevel: "warn",
 };
 
+const TIMER_FIRED = /timed out/i;
 const TRANSPORT_CODE = /^(E[A-Z]+$|ERR_HTTP2_|ERR_STREAM_PREMATURE_CLOSE$)/;
 const TRANSPORT_MESSAGE = /Truncated event message|HTTP\/2 stream|socket hang up|did not get a response/i;
 
@@ -117,7 +122,7 @@ function isTransportError(err: Error & { code?: unknown }): boolean {
 
 function ruleFor(err: Error & { $fault?: unknown; code?: unknown }): UpstreamRule | undefined {
   if (err.name === "ValidationException" && MODEL_ID_REJECTED.test(err.message)) return MISCONFIGURED;
-  if (err.name === "TimeoutError") return SDK_TIMEOUT;
+  if (err.name === "TimeoutError" && TIMER_FIRED.test(err.message)) return SDK_TIMEOUT;
   const known = BEDROCK_ERROR_TABLE[err.name];
   if (known) return known;
   if (err.$fault === "client" || err.$fault === "server") return UNKNOWN_UPSTREAM;
@@ -128,15 +133,33 @@ function ruleFor(err: Error & { $fault?: unknown; code?: unknown }): UpstreamRul
 /**
  * Maps an error from the SDK (`send()` or the `for await` loop) to an {@link ApiError}; undefined when it is not
  * a Bedrock or transport failure (then it is our own bug and the caller reports an internal error).
+ * `upstreamRequestId` is Bedrock's id for the call, when known, for the log line.
  */
-export function fromBedrockError(err: unknown): ApiError | undefined {
+export function fromBedrockError(err: unknown, upstreamRequestId?: string): ApiError | undefined {
   if (!(err instanceof Error)) return undefined;
   const rule = ruleFor(err);
   if (!rule) return undefined;
+  return apiErrorFor(rule, err, upstreamRequestId);
+}
+
+function apiErrorFor(rule: UpstreamRule, err: Error & { $metadata?: { requestId?: unknown } }, upstreamRequestId?: string): ApiError {
   const upstreamMessage = rule.exposeUpstreamMessage && err.message ? `: ${err.message}` : "";
+  const ownId = typeof err.$metadata?.requestId === "string" ? err.$metadata.requestId : undefined;
   return new ApiError(rule.status, rule.code, `${rule.message}${upstreamMessage}`, {
     headers: rule.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(rule.retryAfterSeconds) },
     logLevel: rule.logLevel,
     cause: err,
+    upstreamRequestId: ownId ?? upstreamRequestId,
   });
+}
+
+/**
+ * A failure while reading Bedrock's event stream. Besides the errors {@link fromBedrockError} knows, the SDK throws
+ * plain errors for frames it cannot decode (bad checksum, a payload that is not JSON, an unknown exception type, a
+ * `:message-type: error` frame): those are the upstream's fault, never a bug of ours.
+ */
+export function fromStreamError(err: unknown, upstreamRequestId?: string): ApiError {
+  if (err instanceof ApiError) return err;
+  const cause = err instanceof Error ? err : new Error(String(err));
+  return fromBedrockError(cause, upstreamRequestId) ?? apiErrorFor(UNKNOWN_UPSTREAM, cause, upstreamRequestId);
 }

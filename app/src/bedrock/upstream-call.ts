@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { finished } from "node:stream";
 import type { ActiveStreams, Abortable } from "./active-streams";
-import { ClientClosedError, UpstreamIdleTimeoutError } from "../http/errors";
+import { fromBedrockError, fromStreamError } from "./bedrock-errors";
+import { ApiError, ClientClosedError, UpstreamIdleTimeoutError } from "../http/errors";
 
 /**
  * The lifetime of one Bedrock call made for one client request.
@@ -23,6 +24,8 @@ export class UpstreamCall implements Abortable {
   private rejectWaiting: ((reason: unknown) => void) | undefined;
   /** Whether an upstream step is being awaited: silence only counts while we wait on Bedrock, not on the client. */
   private waiting = false;
+  /** Bedrock's request id (`x-amzn-requestid`), once it answered: failures in its stream are logged with it. */
+  private upstreamRequestId: string | undefined;
   /** Re-armed (`refresh`) at each step; firing while no step is awaited does nothing. Cleared by `dispose`. */
   private readonly idleTimer: NodeJS.Timeout;
 
@@ -50,16 +53,21 @@ export class UpstreamCall implements Abortable {
     if (!this.signal.aborted) this.controller.abort(reason);
   }
 
-  /** The error to report for a failure: the abort reason when the call was aborted, else the error itself. */
+  /**
+   * The error to report for a failure: the abort reason when the call was aborted, else the error itself, mapped
+   * when it is Bedrock's (with Bedrock's request id for the log).
+   */
   explain(err: unknown): unknown {
-    return this.signal.aborted ? this.signal.reason : err;
+    if (this.signal.aborted) return this.signal.reason;
+    if (err instanceof ApiError) return err;
+    return fromBedrockError(err, this.upstreamRequestId) ?? err;
   }
 
   /**
-   * Awaits one upstream step (the response, or the next event) within the idle timeout. Settles like `step`, or
-   * rejects with the abort reason as soon as the call is aborted.
+   * Awaits one upstream step (the response, or the next event) within the idle timeout. Settles like `step` (its
+   * error passed through `mapError`), or rejects with the abort reason as soon as the call is aborted.
    */
-  upstream<T>(step: Promise<T>): Promise<T> {
+  upstream<T>(step: Promise<T>, mapError: (err: unknown) => unknown = (err) => err): Promise<T> {
     if (this.signal.aborted) {
       step.catch(() => undefined);
       return Promise.reject(this.signal.reason);
@@ -76,25 +84,31 @@ export class UpstreamCall implements Abortable {
       step.then(
         (value) => {
           settled();
+          this.upstreamRequestId ??= requestIdOf(value);
           resolve(value);
         },
         (err: unknown) => {
           settled();
-          reject(err);
+          reject(mapError(err));
         },
       );
     });
   }
 
+  /** A frame the SDK cannot decode is Bedrock's fault, not ours. */
+  private readonly streamError = (err: unknown): unknown =>
+    this.signal.aborted ? this.signal.reason : fromStreamError(err, this.upstreamRequestId);
+
   /**
    * Iterates an upstream event stream, each event awaited through {@link upstream}. A plain iterator, not an async
-   * generator: this runs once per streamed token, and a generator layer adds its own promises to every step.
+   * generator, and failures mapped inside the one promise per step: this runs once per streamed token, and a
+   * generator layer or a `.catch` per event would add promises to every step.
    */
   events<T>(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
     const iterator = stream[Symbol.asyncIterator]();
     const events: AsyncIterableIterator<T> = {
       [Symbol.asyncIterator]: () => events,
-      next: () => this.upstream(iterator.next()),
+      next: () => this.upstream(iterator.next(), this.streamError),
       return: (value?: unknown) => {
         // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
         iterator.return?.().catch(() => undefined);
@@ -114,4 +128,10 @@ export class UpstreamCall implements Abortable {
     this.abort(new Error("request finished"));
     finished(this.res, () => this.registry.delete(this));
   }
+}
+
+/** `$metadata.requestId` of an SDK response, if that is what `value` is. */
+function requestIdOf(value: unknown): string | undefined {
+  const id = (value as { $metadata?: { requestId?: unknown } } | undefined)?.$metadata?.requestId;
+  return typeof id === "string" ? id : undefined;
 }

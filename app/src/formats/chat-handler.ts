@@ -11,6 +11,7 @@ import type { AppConfig } from "../config";
 import { internalError } from "../http/errors";
 import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
+import type { UsageMeter } from "../usage/meter";
 import type { ReplyInfo, WireFormat } from "./wire-format";
 
 export interface ChatDependencies {
@@ -19,6 +20,8 @@ export interface ChatDependencies {
   activeStreams: ActiveStreams;
   /** Every model the deployment serves, the default first. */
   models: readonly string[];
+  /** Who is calling, their token budgets, and what each request is charged. */
+  usage: UsageMeter;
 }
 
 /**
@@ -30,18 +33,26 @@ export interface ChatDependencies {
  */
 export function chatHandler(format: WireFormat, deps: ChatDependencies): Middleware<AppState> {
   return async (ctx) => {
-    const request = format.parseRequest(ctx.request.body, ctx.headers);
     const record = ctx.state.record;
+    const caller = deps.usage.identify(ctx.headers, record);
+    const request = format.parseRequest(ctx.request.body, ctx.headers);
     record.userTag = request.userTag;
     const model = resolveModel(request.model, deps.models);
     record.model = model;
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
+    const summary: StreamSummary = {};
+    let admitted = false;
+    let accepted = false;
     try {
+      // Before Bedrock is called, a key over its token budget gets a 429 (in its format). Awaited as a step of the
+      // call, so a client that leaves during the check never gets a Bedrock call started for it.
+      await call.upstream(deps.usage.admit(caller));
+      admitted = true;
       const command = new ConverseStreamCommand(converseInput(request, model, deps.config.defaultMaxTokens));
       const response = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
+      accepted = true;
       if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
       const reply = replyInfo(request, model, response.$metadata.requestId, record.startedAt);
-      const summary: StreamSummary = {};
       const events = chatEvents(call.events(response.stream), summary);
       if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
       else await completeReply(ctx, format, reply, events, summary);
@@ -49,6 +60,8 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       throw call.explain(err);
     } finally {
       call.dispose();
+      // Every ending (done, error, client gone, shutdown) is charged; the write does not hold up the response.
+      if (admitted) deps.usage.settle(record, caller, { request, summary, accepted });
     }
   };
 }

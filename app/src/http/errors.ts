@@ -14,6 +14,8 @@ export interface ApiErrorOptions {
   cause?: unknown;
   /** The request field at fault, for formats whose error body names it (OpenAI's `param`). */
   param?: string;
+  /** Bedrock's request id for the call that failed, so the log line can be matched with AWS support's. */
+  upstreamRequestId?: string;
 }
 
 export class ApiError extends Error {
@@ -21,6 +23,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
   readonly logLevel: LogLevel;
   readonly param?: string;
+  readonly upstreamRequestId?: string;
 
   constructor(
     readonly status: number,
@@ -32,6 +35,7 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
     this.logLevel = options.logLevel ?? (status >= 500 ? "error" : "info");
     this.param = options.param;
+    this.upstreamRequestId = options.upstreamRequestId;
   }
 
   /** The JSON body (or final stream line) clients receive. */
@@ -115,6 +119,24 @@ export function fromHttpError(err: unknown): ApiError | undefined {
   }
   const message = candidate.expose === true && typeof candidate.message === "string" ? candidate.message : undefined;
   return new ApiError(status, codeForStatus(status), message ?? STATUS_CODES[status] ?? "Bad request", { headers });
+}
+
+/** zlib's and brotli's error codes: a compressed body that does not decompress. */
+const DECOMPRESSION_CODE = /^Z_|BROTLI|^ERR__ERROR_FORMAT/;
+
+/**
+ * Failures of reading the request body that are the client's doing and that no other mapping recognises: a corrupt
+ * or truncated compressed body (400, not a 500 of ours), or a client that left while uploading (the body reader's
+ * "request aborted", which carries a transport-like code that must not read as an upstream failure).
+ */
+export function fromRequestBodyError(err: unknown): ApiError | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const { code, type } = err as { code?: unknown; type?: unknown };
+  if (typeof code === "string" && DECOMPRESSION_CODE.test(code)) {
+    return new ApiError(400, "bad_request", "The request body could not be decompressed (check Content-Encoding)");
+  }
+  if (type === "request.aborted") return new ClientClosedError();
+  return undefined;
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

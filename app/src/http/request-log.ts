@@ -15,6 +15,53 @@ const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 const elapsedMs = (from: number, to = performance.now()) => Math.round((to - from) * 10) / 10;
 
+/** The request id for a request with these headers: API Gateway's when it sent a plausible one, else a new one. */
+export function requestIdFor(header: (name: string) => string | string[] | undefined): string {
+  const claimed = INCOMING_REQUEST_ID_HEADERS.map((name) => header(name)).find(
+    (id): id is string => typeof id === "string" && SAFE_REQUEST_ID.test(id),
+  );
+  return claimed ?? randomUUID();
+}
+
+/** A request as the log line names it; `path` and `method` are null when Node could not even parse the request. */
+export interface LoggedRequest {
+  method: string | null;
+  path: string | null;
+  status: number;
+}
+
+/**
+ * Writes a request's one log line. Shared by the Koa middleware and the server's edge (answers Node gives before
+ * any route is known), so every answered request gets the same line whatever answered it.
+ */
+export function writeRequestLine(logger: Logger, record: RequestRecord, request: LoggedRequest): void {
+  const error = record.error;
+  const fields = {
+    requestId: record.requestId,
+    method: request.method,
+    route: record.route ?? null,
+    format: record.format ?? null,
+    model: record.model ?? null,
+    apiKey: record.apiKeyName ?? null,
+    userTag: record.userTag === undefined ? null : opaqueTag(record.userTag),
+    path: request.path,
+    status: request.status,
+    durationMs: elapsedMs(record.startedAt),
+    ttftMs: record.firstTokenAt === undefined ? null : elapsedMs(record.startedAt, record.firstTokenAt),
+    deltas: record.deltas,
+    usage: record.usage ?? record.estimatedUsage ?? null,
+    usageEstimated: record.estimatedUsage !== undefined,
+    stopReason: record.stopReason ?? null,
+    aborted: ABORTING_CODES.has(error?.code ?? ""),
+    errorCode: error?.code ?? null,
+    upstreamRequestId: error?.upstreamRequestId ?? null,
+  };
+  const level = error?.logLevel ?? "info";
+  // The cause goes through the logger's allow-list serializer; only for server-side failures, never client input.
+  const cause = level === "error" ? { cause: error?.cause } : {};
+  logger[level]({ ...fields, ...cause }, summary(error?.code));
+}
+
 /**
  * One structured log line per request, written when the request is over (for `/stream`, when the stream ended):
  * request id, route, status, duration, time to first token, usage, stop reason, whether it was aborted and the
@@ -22,33 +69,12 @@ const elapsedMs = (from: number, to = performance.now()) => Math.round((to - fro
  */
 export function requestLog(logger: Logger): Middleware<AppState> {
   return async (ctx, next) => {
-    const claimed = INCOMING_REQUEST_ID_HEADERS.map((name) => ctx.get(name)).find((id) => SAFE_REQUEST_ID.test(id));
-    const requestId = claimed ?? randomUUID();
+    const requestId = requestIdFor((name) => ctx.get(name) || undefined);
     const record: RequestRecord = { requestId, startedAt: performance.now(), deltas: 0 };
     ctx.state.record = record;
     ctx.set(REQUEST_ID_HEADER, requestId);
     await next();
-    const error = record.error;
-    const fields = {
-      requestId,
-      method: ctx.method,
-      route: record.route ?? null,
-      format: record.format ?? null,
-      model: record.model ?? null,
-      userTag: record.userTag === undefined ? null : opaqueTag(record.userTag),
-      path: ctx.path,
-      status: ctx.status,
-      durationMs: elapsedMs(record.startedAt),
-      ttftMs: record.firstTokenAt === undefined ? null : elapsedMs(record.startedAt, record.firstTokenAt),
-      deltas: record.deltas,
-      usage: record.usage ?? null,
-      stopReason: record.stopReason ?? null,
-      aborted: ABORTING_CODES.has(error?.code ?? ""),
-      errorCode: error?.code ?? null,
-    };
-    const level = error?.logLevel ?? "info";
-    const cause = level === "error" ? { cause: describeCause(error?.cause) } : {};
-    logger[level]({ ...fields, ...cause }, summary(error?.code));
+    writeRequestLine(logger, record, { method: ctx.method, path: ctx.path, status: ctx.status });
   };
 }
 
@@ -65,26 +91,9 @@ const ABORTING_CODES = new Set(["client_closed", "shutting_down", "upstream_time
 
 function summary(code: string | undefined): string {
   if (code === undefined) return "request completed";
-  if (code === "client_closed") return "client aborted the request; Bedrock call cancelled";
+  if (code === "client_closed") return "client aborted the request (a Bedrock call it had started is cancelled)";
   if (code === "upstream_misconfigured") {
     return "request failed: Bedrock refused the server's own call (check the task role's IAM policy, MODEL_ID, region)";
   }
   return "request failed";
-}
-
-/**
- * The upstream or internal cause of a server-side failure, for operators. Only reached for error-level failures
- * (never client input errors, whose messages can quote the body).
- */
-function describeCause(cause: unknown): Record<string, unknown> | undefined {
-  if (!(cause instanceof Error)) return undefined;
-  const details = cause as Error & { $fault?: string; $metadata?: { requestId?: string; httpStatusCode?: number } };
-  return {
-    type: details.name,
-    message: details.message,
-    fault: details.$fault,
-    upstreamRequestId: details.$metadata?.requestId,
-    upstreamStatus: details.$metadata?.httpStatusCode,
-    stack: details.$fault ? undefined : details.stack,
-  };
 }

@@ -13,6 +13,10 @@ export interface RequestRecord {
   format?: string;
   /** The model that answered (resolved). */
   model?: string;
+  /** The calling API key's configured name (never its value); `anonymous` when no key was involved. */
+  apiKeyName?: string;
+  /** What the key was charged when the stream was cut before Bedrock reported usage: an estimate. */
+  estimatedUsage?: TokenUsage;
   /** The caller's opaque tag (OpenAI `user`, Anthropic `metadata.user_id`). */
   userTag?: string;
   /** `performance.now()` at arrival. */

@@ -3,7 +3,7 @@ import type { DestinationStream } from "pino";
 import { type FakeBedrock, type FakeBedrockOptions, NO_PACING, startFakeBedrock } from "../../local/fake-bedrock";
 import { type AppConfig, loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
-import { type RunningServer, startServer } from "../../src/server";
+import { type RunningServer, type ServerOverrides, startServer } from "../../src/server";
 
 /** Credentials and region for talking to the fake: it records SigV4 headers but never checks them. */
 export const TEST_ENV = {
@@ -33,6 +33,8 @@ export interface Harness {
   bedrock: BedrockRuntimeClient;
   /** Every log line the service wrote, parsed. */
   logs: LogLine[];
+  /** Every embedded-metric (EMF) line the service wrote, parsed. */
+  metrics: LogLine[];
   /** Resolves with the request log line of the request with this id, once written. */
   logFor(requestId: string, timeoutMs?: number): Promise<LogLine>;
   close(): Promise<void>;
@@ -47,13 +49,19 @@ export async function startHarness(
   fakeOptions: FakeBedrockOptions = {},
   /** Routes the SDK somewhere else first (e.g. a proxy in front of the fake); receives the fake's URL. */
   upstreamUrl: (fakeUrl: string) => string | Promise<string> = (fakeUrl) => fakeUrl,
+  /** Server knobs beyond the environment (e.g. a short request timeout; the usage store's client and clock). */
+  serverOverrides: Pick<ServerOverrides, "requestTimeoutMs" | "metering"> = {},
 ): Promise<Harness> {
   const fake = await startFakeBedrock({ pacing: NO_PACING, ...fakeOptions });
   const config = loadConfig({ ...TEST_ENV, PORT: "0", HOST: "127.0.0.1", SHUTDOWN_GRACE_MS: "1000", ...env });
   const logs: LogLine[] = [];
   const destination: DestinationStream = { write: (line: string) => void logs.push(JSON.parse(line)) };
+  const metrics: LogLine[] = [];
+  const metricsSink = { write: (line: string) => void metrics.push(JSON.parse(line)) };
   const bedrock = testBedrockClient(await upstreamUrl(fake.url));
-  const server = await startServer(config, { bedrock, logger: createLogger(config.logLevel, destination) });
+  const logger = createLogger(config.logLevel, destination);
+  const metering = { ...serverOverrides.metering, metricsSink };
+  const server = await startServer(config, { ...serverOverrides, bedrock, logger, metering });
   return {
     fake,
     server,
@@ -61,6 +69,7 @@ export async function startHarness(
     url: server.url,
     bedrock,
     logs,
+    metrics,
     logFor: (requestId, timeoutMs = 2000) =>
       waitUntil(() => logs.find((line) => line.requestId === requestId && "status" in line), timeoutMs, `log of ${requestId}`),
     async close() {

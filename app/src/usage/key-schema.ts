@@ -1,0 +1,39 @@
+import * as z from "zod";
+
+/**
+ * The usage settings' value shapes (the `API_KEYS` document, the store failure policy). Zod only, like the settings
+ * registry that uses them (app/src/settings.ts): infra/ and the app bundle both load it.
+ */
+
+/** Key names: what logs, metrics dimensions and table items carry. */
+export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** The name requests are metered under when no API key was involved (the API open with `apiKeyRequired=false`). */
+export const ANONYMOUS = "anonymous";
+
+const tokenLimit = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const keyLimitsSchema = z
+  .object({
+    name: z.string().regex(KEY_NAME, "must be 1-64 letters, digits, '.', '_' or '-'"),
+    tokensPerDay: tokenLimit.optional(),
+    tokensPerMonth: tokenLimit.optional(),
+  })
+  .strict();
+
+/** `API_KEYS`: API Gateway key id -> the key's name and token limits. */
+export const apiKeysSchema = z
+  .record(z.string().regex(/^[\w-]{1,128}$/, "must be an API Gateway key id"), keyLimitsSchema)
+  .refine((keys) => {
+    const names = Object.values(keys).map((key) => key.name);
+    return new Set(names).size === names.length && !names.includes(ANONYMOUS);
+  }, `key names must be unique and not "${ANONYMOUS}"`);
+
+export type KeyLimits = z.output<typeof keyLimitsSchema>;
+export type ApiKeys = z.output<typeof apiKeysSchema>;
+
+/** What happens to a request when the usage store cannot be reached: served unchecked, or refused with a 503. */
+export const FAILURE_POLICIES = ["serve", "refuse"] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+/** CloudWatch namespace of the service's embedded metrics when none is configured. */
+export const DEFAULT_METRICS_NAMESPACE = "BedrockStreamApi";

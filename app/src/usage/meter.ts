@@ -1,0 +1,192 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Logger } from "pino";
+import type { StreamSummary, TokenUsage } from "../bedrock/chat-events";
+import { type ChatRequest, estimateInputTokens } from "../bedrock/chat-request";
+import { ApiError } from "../http/errors";
+import type { RequestRecord } from "../http/request-record";
+import { BUDGET_EXCEEDED_CODE, type ServiceMetrics } from "../metrics/service-metrics";
+import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
+import { ChargeWriter } from "./charge-writer";
+import type { FailurePolicy } from "./key-schema";
+import { type ApiKeys, type Caller, identify } from "./keys";
+import { type Counters, tokensOf, type UsageStore, zeroCounters } from "./store";
+import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
+
+
+export interface UsageMeterOptions {
+  keys: ApiKeys;
+  /** The usage table; without one nothing is counted or enforced (keys still name callers in logs and metrics). */
+  store?: UsageStore;
+  failurePolicy: FailurePolicy;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  /** Injectable for window roll-over tests. */
+  clock?: () => Date;
+}
+
+/** How one request ended, as far as billing is concerned. */
+export interface Outcome {
+  request: ChatRequest;
+  summary: StreamSummary;
+  /** Whether Bedrock accepted the call (a refused call generated, and bills, nothing). */
+  accepted: boolean;
+}
+
+/** One window's figures as `GET /usage` shows them. */
+export interface WindowReport extends Counters {
+  window: string;
+  resetsAt: string;
+  totalTokens: number;
+  tokenLimit: number | null;
+  remainingTokens: number | null;
+}
+
+/**
+ * Per-key token budgets and metering: identifies the caller, refuses a key over its daily or monthly token limit
+ * before Bedrock is called (429 `token_budget_exceeded`, `Retry-After` until the window resets), and charges
+ * every request whatever its end. Charges are written after the response ended (a client never waits for them),
+ * a key's concurrent ones together (charge-writer.ts), and shutdown waits for the last ones ({@link idle}).
+ *
+ * Limits are soft by the streams in flight: a check sees every charge already written, and charges are written
+ * when a stream ends, so streams a key starts while earlier ones still run can all pass the check.
+ */
+export class UsageMeter {
+  private readonly charges: ChargeWriter | undefined;
+  /** Budget reads in flight, per key and day: concurrent requests of one key share one read. */
+  private readonly reads = new Map<string, Promise<{ day: Counters; month: Counters }>>();
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: UsageMeterOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.charges = options.store && new ChargeWriter(options.store, (batch, err) =>
+      this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) not charged`));
+  }
+
+  /** The caller of a request, from the key-id header API Gateway sets; noted on the record for logs and metrics. */
+  identify(headers: IncomingHttpHeaders, record: RequestRecord): Caller {
+    const raw = headers[GATEWAY_API_KEY_ID_HEADER];
+    const caller = identify(this.options.keys, typeof raw === "string" ? raw.trim() : undefined);
+    record.apiKeyName = caller.name;
+    return caller;
+  }
+
+  /** Throws 429 `token_budget_exceeded` when the caller is over a token limit (only keys with limits are read). */
+  async admit(caller: Caller): Promise<void> {
+    const store = this.options.store;
+    if (!store || (caller.tokensPerDay === undefined && caller.tokensPerMonth === undefined)) return;
+    const now = this.clock();
+    const windows = windowsAt(now);
+    let used: { day: Counters; month: Counters };
+    try {
+      used = await this.sharedRead(store, caller.name, windows);
+    } catch (err) {
+      const serve = this.options.failurePolicy === "serve";
+      this.storeFailed("read", caller.name, err, serve ? "request served without a budget check" : "request refused");
+      if (serve) return;
+      throw new ApiError(503, "usage_store_unavailable", "Token budgets cannot be checked right now; retry shortly", {
+        headers: { "Retry-After": "5" },
+        logLevel: "error",
+        cause: err,
+      });
+    }
+    const over = (["day", "month"] as const).filter((kind) => {
+      const limit = kind === "day" ? caller.tokensPerDay : caller.tokensPerMonth;
+      return limit !== undefined && tokensOf(used[kind]) >= limit;
+    });
+    if (over.length === 0) return;
+    // Over both: only the month's reset helps.
+    const window: UsageWindow = over.includes("month") ? windows.month : windows.day;
+    const budget = window.kind === "day" ? "daily" : "monthly";
+    throw new ApiError(
+      429,
+      BUDGET_EXCEEDED_CODE,
+      `This API key has used its ${budget} token budget; it resets at ${window.resetsAt.toISOString()}`,
+      { headers: { "Retry-After": String(secondsUntil(window.resetsAt, now)) } },
+    );
+  }
+
+  /**
+   * Charges a finished request: Bedrock's reported usage, or when the stream was cut before Bedrock reported it,
+   * the input estimate plus the output deltas sent (marked on the record as estimated). Never throws.
+   */
+  settle(record: RequestRecord, caller: Caller, outcome: Outcome): void {
+    const reported = outcome.summary.usage;
+    const estimated = outcome.accepted && !reported;
+    const usage: TokenUsage | undefined = reported ?? (estimated ? estimate(outcome.request, record.deltas) : undefined);
+    if (estimated) record.estimatedUsage = usage;
+    if (!this.charges) return;
+    const charge: Counters = {
+      ...zeroCounters(),
+      inputTokens: usage?.inputTokens ?? 0,
+      outputTokens: usage?.outputTokens ?? 0,
+      cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
+      cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
+      requests: 1,
+      estimatedRequests: estimated ? 1 : 0,
+    };
+    this.charges.add(caller.name, windowsAt(this.clock()), charge);
+  }
+
+  /** The caller's own counters and limits for the current day and month. */
+  async report(caller: Caller): Promise<{ key: string; day: WindowReport; month: WindowReport }> {
+    const store = this.options.store;
+    if (!store) throw new ApiError(404, "usage_not_enabled", "Usage metering is not enabled on this deployment");
+    const windows = windowsAt(this.clock());
+    let used: { day: Counters; month: Counters };
+    try {
+      used = await store.read(caller.name, windows);
+    } catch (err) {
+      this.storeFailed("read", caller.name, err, "usage not reported");
+      throw new ApiError(503, "usage_store_unavailable", "Usage cannot be read right now; retry shortly", {
+        headers: { "Retry-After": "5" },
+        logLevel: "error",
+        cause: err,
+      });
+    }
+    const view = (kind: keyof Windows, limit: number | undefined): WindowReport => {
+      const totalTokens = tokensOf(used[kind]);
+      return {
+        window: windows[kind].id,
+        resetsAt: windows[kind].resetsAt.toISOString(),
+        ...used[kind],
+        totalTokens,
+        tokenLimit: limit ?? null,
+        remainingTokens: limit === undefined ? null : Math.max(0, limit - totalTokens),
+      };
+    };
+    return { key: caller.name, day: view("day", caller.tokensPerDay), month: view("month", caller.tokensPerMonth) };
+  }
+
+  /**
+   * One read for every check of the same key that starts while it runs. A check that joins a read started a moment
+   * earlier sees what a request arriving at that moment would have seen, so limits stay as exact as before, while a
+   * burst of a key's streams costs one read (and one request's CPU) instead of one each.
+   */
+  private sharedRead(store: UsageStore, keyName: string, windows: Windows): Promise<{ day: Counters; month: Counters }> {
+    const id = `${keyName}\n${windows.day.id}`;
+    let read = this.reads.get(id);
+    if (!read) {
+      read = store.read(keyName, windows).finally(() => this.reads.delete(id));
+      this.reads.set(id, read);
+    }
+    return read;
+  }
+
+  /** Resolves once every charge started so far is written (or has failed and been logged). */
+  async idle(): Promise<void> {
+    await this.charges?.idle();
+  }
+
+  /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
+  private storeFailed(operation: "read" | "write", keyName: string, err: unknown, effect: string): void {
+    this.options.metrics.usageStoreFailure(operation);
+    const cause = err instanceof Error ? { type: err.name, message: err.message } : { type: typeof err };
+    this.options.logger.error({ apiKey: keyName, operation, cause }, `usage store unavailable: ${effect}`);
+  }
+}
+
+/** What a cut stream is charged: the input estimate, and one token per output delta sent. */
+function estimate(request: ChatRequest, deltas: number): TokenUsage {
+  const inputTokens = estimateInputTokens(request);
+  return { inputTokens, outputTokens: deltas, totalTokens: inputTokens + deltas };
+}

@@ -1,0 +1,85 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import pino, { type Logger } from "pino";
+import type { AppConfig } from "../config";
+import type { MetricsSink } from "../metrics/emf";
+import { ServiceMetrics } from "../metrics/service-metrics";
+import { UsageMeter } from "./meter";
+import { UsageStore } from "./store";
+
+/**
+ * Timeouts of the usage store's client. The budget check runs before every Bedrock call of a key with limits, so a
+ * slow or unreachable store must fail fast into the failure policy rather than hold the request: one retry, and
+ * about a second per attempt (in-VPC DynamoDB answers in single-digit milliseconds).
+ */
+const STORE_CLIENT = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1500 } as const;
+/** How often each task reports its open streams (CloudWatch's standard resolution is one minute). */
+const OPEN_STREAMS_INTERVAL_MS = 60_000;
+
+/** What tests replace: the store's client (their dynalite), where metric lines go, the budget windows' clock. */
+export interface MeteringOverrides {
+  dynamodb?: DynamoDBClient;
+  /** By default the logger's own destination. */
+  metricsSink?: MetricsSink;
+  clock?: () => Date;
+}
+
+export interface Metering {
+  meter: UsageMeter;
+  metrics: ServiceMetrics;
+  /** Reports `openStreams()` every minute until {@link close}. */
+  startGauge(openStreams: () => number): void;
+  /** Waits for the last charges (streams cut by a shutdown are charged too), then releases the store's client. */
+  close(): Promise<void>;
+}
+
+/**
+ * Budgets, metering and metrics for a configuration: with `USAGE_TABLE_NAME` set, backed by the table through the
+ * standard DynamoDB client (region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` as the SDK resolves them), else
+ * metering off (keys still name callers in logs and metrics).
+ */
+export function setUpMetering(config: AppConfig, logger: Logger, overrides: MeteringOverrides = {}): Metering {
+  const { usageTableName: tableName, apiKeys, usageStoreFailurePolicy: failurePolicy } = config;
+  const metrics = new ServiceMetrics(overrides.metricsSink ?? loggerDestination(logger), config.metricsNamespace);
+  const ownClient = tableName !== undefined && !overrides.dynamodb;
+  const client =
+    tableName === undefined
+      ? undefined
+      : (overrides.dynamodb ??
+        new DynamoDBClient({
+          region: config.region,
+          maxAttempts: STORE_CLIENT.maxAttempts,
+          requestHandler: {
+            connectionTimeout: STORE_CLIENT.connectionTimeoutMs,
+            requestTimeout: STORE_CLIENT.requestTimeoutMs,
+          },
+        }));
+  const meter = new UsageMeter({
+    keys: apiKeys,
+    store: client && tableName ? new UsageStore(client, tableName) : undefined,
+    failurePolicy,
+    metrics,
+    logger,
+    clock: overrides.clock,
+  });
+  let stopGauge = () => {};
+  return {
+    meter,
+    metrics,
+    startGauge: (openStreams) => {
+      stopGauge = metrics.startOpenStreamsGauge(openStreams, OPEN_STREAMS_INTERVAL_MS);
+    },
+    async close() {
+      stopGauge();
+      await meter.idle();
+      if (ownClient) client?.destroy();
+    },
+  };
+}
+
+/**
+ * Where the logger writes: stdout through its bounded, non-blocking sink (logger.ts). Metric lines go the same way,
+ * so they keep the log's order and can never block the event loop when the log driver stalls.
+ */
+function loggerDestination(logger: Logger): MetricsSink {
+  return (logger as unknown as Record<symbol, MetricsSink>)[pino.symbols.streamSym];
+}

@@ -1,0 +1,106 @@
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { USAGE_TABLE } from "./table-schema";
+import type { UsageWindow, Windows } from "./windows";
+
+/** The counters kept per key and window. */
+export interface Counters {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  requests: number;
+  /** Requests whose tokens were estimated (cut before Bedrock reported usage). */
+  estimatedRequests: number;
+}
+
+export const COUNTER_NAMES = [
+  "inputTokens",
+  "outputTokens",
+  "cacheReadInputTokens",
+  "cacheWriteInputTokens",
+  "requests",
+  "estimatedRequests",
+] as const satisfies ReadonlyArray<keyof Counters>;
+
+export const zeroCounters = (): Counters =>
+  Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as unknown as Counters;
+
+/** Every token a window's counters hold: what token limits are compared with. */
+export const tokensOf = (c: Counters): number =>
+  c.inputTokens + c.outputTokens + c.cacheReadInputTokens + c.cacheWriteInputTokens;
+
+/**
+ * The usage table, through the real DynamoDB client (in AWS via the VPC's gateway endpoint; locally dynalite,
+ * reached through `AWS_ENDPOINT_URL_DYNAMODB`).
+ *
+ * One item per key and UTC month holds both the month's counters and each day's (`d28_inputTokens`, ...), so a budget
+ * check is one strongly consistent `GetItem` (it sees every charge that completed before it) and a charge is one
+ * `UpdateItem ADD` of the month's and the day's counters together: atomic per item, so concurrent charges from any
+ * number of tasks never lose an increment, and the day and the month can never disagree. A month item stays far below
+ * DynamoDB's 4 KB read unit: 31 days of six counters.
+ */
+export class UsageStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The key's counters in both windows (zero for a window nothing was charged to yet). */
+  async read(keyName: string, windows: Windows): Promise<{ day: Counters; month: Counters }> {
+    const names: Record<string, string> = {};
+    const projection = [...COUNTER_NAMES, ...COUNTER_NAMES.map((name) => dayAttribute(windows.day, name))].map((name, i) => {
+      names[`#a${i}`] = name;
+      return `#a${i}`;
+    });
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: itemKey(keyName, windows.month),
+        ConsistentRead: true,
+        ProjectionExpression: projection.join(", "),
+        ExpressionAttributeNames: names,
+      }),
+    );
+    const day = zeroCounters();
+    const month = zeroCounters();
+    for (const name of COUNTER_NAMES) {
+      month[name] = Number(Item?.[name]?.N ?? 0);
+      day[name] = Number(Item?.[dayAttribute(windows.day, name)]?.N ?? 0);
+    }
+    return { day, month };
+  }
+
+  /** Adds `charge` to the key's month and day counters in one atomic update (creating the item on first use). */
+  async add(keyName: string, windows: Windows, charge: Counters): Promise<void> {
+    const names: Record<string, string> = { "#ttl": USAGE_TABLE.ttlAttribute };
+    const values: Record<string, AttributeValue> = { ":ttl": { N: String(windows.month.expiresAt) } };
+    const adds = COUNTER_NAMES.flatMap((name, i) => {
+      values[`:c${i}`] = { N: String(charge[name]) };
+      names[`#m${i}`] = name;
+      names[`#d${i}`] = dayAttribute(windows.day, name);
+      return [`#m${i} :c${i}`, `#d${i} :c${i}`];
+    });
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: itemKey(keyName, windows.month),
+        UpdateExpression: `ADD ${adds.join(", ")} SET #ttl = :ttl`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+}
+
+/** A day's counter inside its month's item: `d28_inputTokens` for the 28th. */
+export function dayAttribute(day: UsageWindow, counter: string): string {
+  return `d${day.id.slice(8, 10)}_${counter}`;
+}
+
+/** The month's item: partition = key name, sort = `month#2026-11`. */
+function itemKey(keyName: string, month: UsageWindow): Record<string, AttributeValue> {
+  return {
+    [USAGE_TABLE.partitionKey]: { S: keyName },
+    [USAGE_TABLE.sortKey]: { S: `${month.kind}#${month.id}` },
+  };
+}

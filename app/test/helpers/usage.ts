@@ -1,0 +1,75 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createUsageTable, type LocalDynamo, localDynamoClient, startDynalite } from "../../local/usage-table";
+import type { ApiKeys } from "../../src/usage/keys";
+import type { FakeBedrockOptions } from "../../local/fake-bedrock";
+import { GATEWAY_API_KEY_ID_HEADER, USAGE_PATH } from "../../src/runtime-contract";
+import { type Harness, startHarness } from "./harness";
+import { request } from "./http-client";
+
+/** A clock the test moves by hand (budget windows roll over at UTC midnight and on the 1st). */
+export class ManualClock {
+  constructor(public now: Date) {}
+  readonly read = (): Date => this.now;
+  set(iso: string): void {
+    this.now = new Date(iso);
+  }
+}
+
+export interface UsageHarness extends Harness {
+  dynamo: LocalDynamo;
+  dynamodb: DynamoDBClient;
+  clock: ManualClock;
+  /** The headers API Gateway would add for the key with this id. */
+  as(keyId: string): Record<string, string>;
+  /** Resolves once every charge started so far is in the table. */
+  charged(): Promise<void>;
+  /** `GET /usage` as that key, parsed. */
+  usageOf(keyId: string): Promise<any>;
+}
+
+export const TEST_KEYS: ApiKeys = {
+  "key-id-alice": { name: "alice", tokensPerDay: 100, tokensPerMonth: 250 },
+  "key-id-bob": { name: "bob" },
+};
+
+/**
+ * The service with metering on: a fresh dynalite with the usage table made as the stack makes it, the real
+ * DynamoDB client pointed at it, the given keys in `API_KEYS`, and a manual clock.
+ */
+export async function startUsageHarness(
+  options: { keys?: ApiKeys; env?: Record<string, string>; now?: string; fake?: FakeBedrockOptions } = {},
+): Promise<UsageHarness> {
+  const dynamo = await startDynalite();
+  const dynamodb = localDynamoClient(dynamo.url);
+  const tableName = await createUsageTable(dynamodb);
+  const clock = new ManualClock(new Date(options.now ?? "2026-11-28T12:00:00Z"));
+  const harness = await startHarness(
+    {
+      USAGE_TABLE_NAME: tableName,
+      API_KEYS: JSON.stringify(options.keys ?? TEST_KEYS),
+      ...options.env,
+    },
+    options.fake,
+    undefined,
+    { metering: { dynamodb, clock: clock.read } },
+  );
+  const as = (keyId: string) => ({ [GATEWAY_API_KEY_ID_HEADER]: keyId });
+  return {
+    ...harness,
+    dynamo,
+    dynamodb,
+    clock,
+    as,
+    charged: () => harness.server.usage.idle(),
+    async usageOf(keyId: string) {
+      const reply = await request(harness.url, { path: USAGE_PATH, headers: as(keyId) });
+      if (reply.status !== 200) throw new Error(`GET /usage answered ${reply.status}: ${reply.text}`);
+      return reply.json();
+    },
+    async close() {
+      await harness.close();
+      dynamodb.destroy();
+      await dynamo.close();
+    },
+  };
+}
