@@ -47,11 +47,36 @@ const inlinePlayground = {
 };
 
 /**
+ * Bundles a variant: each import that resolves to a key of `replacements` (absolute source paths, without the
+ * extension) gets the module at its value instead. The benchmark builds the service with the SDK's default Bedrock
+ * client this way, to measure what its own client buys.
+ */
+function replaceModules(replacements) {
+  return {
+    name: "replace-modules",
+    setup(build) {
+      for (const [original, replacement] of Object.entries(replacements)) {
+        const filter = new RegExp(`/${path.basename(original)}(\\.ts)?$`);
+        build.onResolve({ filter }, (args) => {
+          const target = path.resolve(args.resolveDir, args.path).replace(/\.ts$/, "");
+          return target === original ? { path: replacement } : undefined;
+        });
+      }
+    },
+  };
+}
+
+/**
  * Builds `entry` (default the service, src/server.ts) into `outdir` (default app/dist) as `<entry's name>.js` and
  * returns esbuild's metafile, so callers can check the bundle. The benchmark builds its baseline server through
  * here too, so both bundles are made the same way.
  */
-export async function build({ entry = path.join(appDir, "src/server.ts"), outdir = path.join(appDir, "dist"), logLevel = "info" } = {}) {
+export async function build({
+  entry = path.join(appDir, "src/server.ts"),
+  outdir = path.join(appDir, "dist"),
+  logLevel = "info",
+  replacements = {},
+} = {}) {
   const result = await esbuild({
     entryPoints: [entry],
     outfile: path.join(outdir, `${path.basename(entry, path.extname(entry))}.js`),
@@ -65,7 +90,7 @@ export async function build({ entry = path.join(appDir, "src/server.ts"), outdir
     sourcesContent: false,
     // Dependencies' license headers go to one file beside the bundle instead of being dropped.
     legalComments: "external",
-    plugins: [leanDependencies, inlinePlayground],
+    plugins: [leanDependencies, inlinePlayground, replaceModules(replacements)],
     metafile: true,
     logLevel,
   });
@@ -73,9 +98,19 @@ export async function build({ entry = path.join(appDir, "src/server.ts"), outdir
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  // `node build.mjs [--outdir DIR] [--entry FILE]`: tests build into a temporary folder to run the bundle away from
-  // node_modules; the benchmark builds its baseline server with --entry.
-  const { values } = parseArgs({ options: { outdir: { type: "string" }, entry: { type: "string" } } });
+  // `node build.mjs [--outdir DIR] [--entry FILE] [--replace ORIGINAL=REPLACEMENT ...]`: tests build into a
+  // temporary folder to run the bundle away from node_modules; the benchmark builds its own servers with --entry
+  // and a variant of the service with --replace (source files, e.g. app/src/bedrock/client.ts=app/bench/x.ts).
+  const { values } = parseArgs({
+    options: { outdir: { type: "string" }, entry: { type: "string" }, replace: { type: "string", multiple: true } },
+  });
   const resolved = (value) => (value ? path.resolve(value) : undefined);
-  await build({ outdir: resolved(values.outdir), entry: resolved(values.entry), logLevel: values.entry ? "warning" : "info" });
+  const replacements = Object.fromEntries(
+    (values.replace ?? []).map((pair) => {
+      const [original, replacement] = pair.split("=");
+      return [path.resolve(original).replace(/\.ts$/, ""), path.resolve(replacement)];
+    }),
+  );
+  const quiet = values.entry || values.replace;
+  await build({ outdir: resolved(values.outdir), entry: resolved(values.entry), logLevel: quiet ? "warning" : "info", replacements });
 }

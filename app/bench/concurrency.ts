@@ -1,9 +1,10 @@
 import { type BenchContext, SERVER_KINDS, type ServerKind, withServer, withUpstream } from "./context";
 import { closedLoop, withClientDelay } from "./load";
-import { cpuTimeMs, listenOverflows, memory, sampleMainThreadBusy, sampleRss } from "./proc-stats";
+import { cpuTimeMs, listenOverflows, memory, sampleMainThreadBusy, sampleRss, syscalls } from "./proc-stats";
 import type { UpstreamPacing } from "./processes";
 import { distribution, type Distribution, round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
+import { type BenchFormat, NDJSON } from "./wire-formats";
 
 /**
  * Many long streams at once, each paced by the upstream (e.g. 20 tokens/s for 10 s): does every one arrive byte
@@ -23,10 +24,13 @@ export interface ConcurrencyPlan {
   pacing: UpstreamPacing;
   /** Default: V8's own sizing for this host. */
   heap?: HeapSettings;
+  /** Default NDJSON (`/stream`), the one format the baseline speaks. */
+  format?: BenchFormat;
 }
 
 export interface ConcurrencyRun {
   streams: number;
+  format: BenchFormat["name"];
   /** Heap settings of the servers: "host defaults" or a {@link HeapSettings} name. */
   heap: string;
   rampMs: number;
@@ -52,6 +56,10 @@ export interface ConcurrencyRun {
   tokens: number;
   cpuMs: number;
   cpuPerTokenUs: number;
+  /** The server's write system calls per streamed token (all sockets and its log file; see `syscalls`). */
+  writeSyscallsPerToken: number;
+  /** The server's read system calls per streamed token. */
+  readSyscallsPerToken: number;
   /** The busiest second of the server's main thread, fraction of a core (see `sampleMainThreadBusy`). */
   mainThreadPeakBusy: number;
   /** CPU the upstream stand-in used meanwhile: near 1,000 ms per second, it, not the server, sets the pace. */
@@ -68,7 +76,8 @@ export interface ConcurrencyRun {
 }
 
 async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: ConcurrencyPlan): Promise<ConcurrencyRun> {
-  const label = `concurrency-${plan.streams}${plan.heap ? "-heap" : ""}`;
+  const format = plan.format ?? NDJSON;
+  const label = `concurrency-${plan.streams}${plan.heap ? "-heap" : ""}${format === NDJSON ? "" : `-${format.name}`}`;
   const intendedGapMs = 1000 / plan.pacing.tokensPerSecond;
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
   return withUpstream(ctx, `${label}-${kind}`, plan.pacing, (upstream) =>
@@ -77,17 +86,19 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const rss = sampleRss(server.pid);
       const mainThread = sampleMainThreadBusy(server.pid);
       const cpuBefore = cpuTimeMs(server.pid);
+      const syscallsBefore = syscalls(server.pid);
       const upstreamCpuBefore = cpuTimeMs(upstream.pid);
       const overflowsBefore = listenOverflows();
       const clientCpuBefore = process.cpuUsage();
       const startedAt = performance.now();
       const { result: checks, clientDelayP99Ms } = await withClientDelay(() =>
         closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
-          checkStream(await streamOnce(agent, server.url, promptFor(index)), expected[index % 2]),
+          checkStream(await streamOnce(agent, server.url, promptFor(index), format), expected[index % 2], format),
         ),
       );
       const wallMs = performance.now() - startedAt;
       const cpuMs = cpuTimeMs(server.pid) - cpuBefore;
+      const syscallsAfter = syscalls(server.pid);
       const upstreamCpuMs = cpuTimeMs(upstream.pid) - upstreamCpuBefore;
       const clientCpu = process.cpuUsage(clientCpuBefore);
       const rssSamplesBytes = rss.stop();
@@ -100,9 +111,10 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
       const steadyGaps = distribution(
         checks.flatMap((check) => check.gapsMs.filter((_, i) => check.gapEndsAt[i] >= allStreamingAt)),
       );
-      const tokens = checks.reduce((sum, check) => sum + check.gapsMs.length + (check.firstLineMs === undefined ? 0 : 1), 0);
+      const tokens = checks.reduce((sum, check) => sum + check.deltas, 0);
       return {
         streams: plan.streams,
+        format: format.name,
         heap: plan.heap?.name ?? "host defaults",
         rampMs: plan.rampMs,
         completedExact: checks.filter((check) => check.exact).length,
@@ -118,6 +130,8 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
         tokens,
         cpuMs,
         cpuPerTokenUs: round((cpuMs * 1000) / Math.max(1, tokens), 2),
+        writeSyscallsPerToken: round((syscallsAfter.writes - syscallsBefore.writes) / Math.max(1, tokens), 3),
+        readSyscallsPerToken: round((syscallsAfter.reads - syscallsBefore.reads) / Math.max(1, tokens), 3),
         mainThreadPeakBusy,
         upstreamCpuMs,
         clientCpuMs: Math.round((clientCpu.user + clientCpu.system) / 1000),
@@ -135,4 +149,9 @@ export async function measureConcurrency(ctx: BenchContext, plan: ConcurrencyPla
   const runs = {} as Record<ServerKind, ConcurrencyRun>;
   for (const kind of SERVER_KINDS) runs[kind] = await runAgainst(ctx, kind, plan);
   return runs;
+}
+
+/** The same load through one of our other wire formats (the baseline speaks only NDJSON): our server only. */
+export function measureFormatConcurrency(ctx: BenchContext, plan: ConcurrencyPlan): Promise<ConcurrencyRun> {
+  return runAgainst(ctx, "ours", plan);
 }

@@ -1,15 +1,21 @@
 import path from "node:path";
 import { startServer, startUpstream, type Process, type ServerProcess, type UpstreamPacing } from "./processes";
+import type { BenchCertificate } from "./tls";
 
 /** The two servers under test: the service's production bundle, and the minimal baseline's bundle. */
 export type ServerKind = "ours" | "baseline";
 export const SERVER_KINDS: readonly ServerKind[] = ["ours", "baseline"];
+/**
+ * Every bundle the benchmark can run: the two above, and the service built with the SDK's default Bedrock request
+ * handler (`sdk-default-client.ts`), the yardstick of the multiplexed client's figures.
+ */
+export type EntryKind = ServerKind | "oursSdkDefault";
 
 /** Where things are and how the run was asked to go; every phase receives it. */
 export interface BenchContext {
   quick: boolean;
   /** Bundle to run for each server. */
-  entries: Record<ServerKind, string>;
+  entries: Record<EntryKind, string>;
   /** Every child process's output, one file per phase and process. */
   logsDir: string;
   /** When set, each server runs with `--cpu-prof` and writes its profile here. */
@@ -18,14 +24,15 @@ export interface BenchContext {
   nodeArgs: string[];
 }
 
-/** Runs `use` with a fresh stand-in at `pacing`, and always stops it. */
+/** Runs `use` with a fresh stand-in at `pacing` (over HTTPS with `tls`), and always stops it. */
 export async function withUpstream<T>(
   ctx: BenchContext,
   label: string,
   pacing: UpstreamPacing,
   use: (upstream: Process) => Promise<T>,
+  tls?: BenchCertificate,
 ): Promise<T> {
-  const upstream = await startUpstream(pacing, path.join(ctx.logsDir, `${label}-upstream.log`));
+  const upstream = await startUpstream(pacing, path.join(ctx.logsDir, `${label}-upstream.log`), tls);
   try {
     return await use(upstream);
   } finally {
@@ -33,14 +40,18 @@ export async function withUpstream<T>(
   }
 }
 
-/** Runs `use` with a fresh `kind` server pointed at `upstreamUrl`, and always stops it (writing its profile). */
+/**
+ * Runs `use` with a fresh `kind` server pointed at `upstreamUrl`, and always stops it (writing its profile). With
+ * `tls`, the server trusts the stand-in's certificate (NODE_EXTRA_CA_CERTS).
+ */
 export async function withServer<T>(
   ctx: BenchContext,
-  kind: ServerKind,
+  kind: EntryKind,
   label: string,
   upstreamUrl: string,
   use: (server: ServerProcess) => Promise<T>,
   extraNodeArgs: string[] = [],
+  tls?: BenchCertificate,
 ): Promise<T> {
   const name = `${label}-${kind}`;
   const profiling = ctx.profileDir
@@ -52,6 +63,7 @@ export async function withServer<T>(
     upstreamUrl,
     logFile: path.join(ctx.logsDir, `${name}.log`),
     nodeArgs,
+    env: tls ? { NODE_EXTRA_CA_CERTS: tls.certFile } : {},
   });
   try {
     return await use(server);

@@ -5,6 +5,7 @@ import { closedLoop } from "./load";
 import type { UpstreamPacing } from "./processes";
 import { distribution, type Distribution, round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
+import { type BenchFormat, NDJSON, OTHER_FORMATS } from "./wire-formats";
 
 /**
  * Added time to first line: the client-observed time from sending `POST /stream` to the first `{"data":...}` line,
@@ -34,18 +35,36 @@ export interface FirstLineFigures {
   added: Record<ServerKind, { p50: number; p99: number }>;
   /** Streams that failed or were not byte-exact (they give no sample). */
   failed: Record<ServerKind, number>;
+  /** Our other wire formats the server serves (time to the first text delta's frame), in the same rounds. */
+  otherFormats: OtherFormatFigures[];
 }
 
-type Target = ServerKind | "bare";
+export interface OtherFormatFigures {
+  format: BenchFormat["name"];
+  observed: Distribution;
+  added: { p50: number; p99: number };
+  failed: number;
+}
+
+type Target = ServerKind | "bare" | BenchFormat["name"];
 /** One request through a target: its time to first line (or delta), or undefined when it failed. */
 type Probe = (index: number) => Promise<number | undefined>;
 
-function serverProbe(plan: FirstLinePlan, agent: http.Agent, url: string): Probe {
+function serverProbe(plan: FirstLinePlan, agent: http.Agent, url: string, format: BenchFormat = NDJSON): Probe {
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
   return async (index) => {
-    const check = checkStream(await streamOnce(agent, url, promptFor(index)), expected[index % 2]);
+    const check = checkStream(await streamOnce(agent, url, promptFor(index), format), expected[index % 2], format);
     return check.exact ? check.firstLineMs : undefined;
   };
+}
+
+/** The formats the build under test serves: a route that answers 404 has not landed (yet). */
+export async function servedFormats(agent: http.Agent, url: string): Promise<BenchFormat[]> {
+  const served: BenchFormat[] = [];
+  for (const format of OTHER_FORMATS) {
+    if ((await streamOnce(agent, url, promptFor(0), format)).status !== 404) served.push(format);
+  }
+  return served;
 }
 
 /**
@@ -67,7 +86,11 @@ async function interleaved(plan: FirstLinePlan, probes: Record<Target, Probe>): 
   return samples;
 }
 
-export async function measureFirstLine(ctx: BenchContext, plan: FirstLinePlan): Promise<FirstLineFigures> {
+export async function measureFirstLine(
+  ctx: BenchContext,
+  plan: FirstLinePlan,
+  formats: readonly BenchFormat[] = [],
+): Promise<FirstLineFigures> {
   return withUpstream(ctx, plan.label, plan.pacing, (upstream) =>
     withServer(ctx, "ours", plan.label, upstream.url, (ours) =>
       withServer(ctx, "baseline", plan.label, upstream.url, async (baseline) => {
@@ -78,8 +101,9 @@ export async function measureFirstLine(ctx: BenchContext, plan: FirstLinePlan): 
             bare: (index) => bare.timeToFirstDelta(promptFor(index)),
             ours: serverProbe(plan, agent, ours.url),
             baseline: serverProbe(plan, agent, baseline.url),
-          });
-          return figures(plan, samples);
+            ...Object.fromEntries(formats.map((format) => [format.name, serverProbe(plan, agent, ours.url, format)])),
+          } as Record<Target, Probe>);
+          return figures(plan, samples, formats);
         } finally {
           agent.destroy();
           bare.close();
@@ -89,7 +113,7 @@ export async function measureFirstLine(ctx: BenchContext, plan: FirstLinePlan): 
   );
 }
 
-function figures(plan: FirstLinePlan, samples: Record<Target, (number | undefined)[]>): FirstLineFigures {
+function figures(plan: FirstLinePlan, samples: Record<Target, (number | undefined)[]>, formats: readonly BenchFormat[]): FirstLineFigures {
   const measured = (target: Target) => samples[target].filter((value): value is number => value !== undefined);
   const bare = distribution(measured("bare"));
   const observed = {} as FirstLineFigures["observed"];
@@ -100,5 +124,14 @@ function figures(plan: FirstLinePlan, samples: Record<Target, (number | undefine
     failed[kind] = samples[kind].length - observed[kind].n;
     added[kind] = { p50: round(observed[kind].p50 - bare.p50, 3), p99: round(observed[kind].p99 - bare.p99, 3) };
   }
-  return { concurrency: plan.concurrency, samples: plan.concurrency * plan.requestsPerClient, bare, observed, added, failed };
+  const otherFormats = formats.map(({ name }) => {
+    const format = distribution(measured(name));
+    return {
+      format: name,
+      observed: format,
+      added: { p50: round(format.p50 - bare.p50, 3), p99: round(format.p99 - bare.p99, 3) },
+      failed: samples[name].length - format.n,
+    };
+  });
+  return { concurrency: plan.concurrency, samples: plan.concurrency * plan.requestsPerClient, bare, observed, added, failed, otherFormats };
 }

@@ -12,14 +12,25 @@ import { median, round } from "./stats";
  * so both figures compare like with like.
  */
 
-const BASELINE_SOURCE = path.join(__dirname, "baseline-server.ts");
 const BUILD_SCRIPT = path.join(__dirname, "..", "build.mjs");
 const execFileAsync = promisify(execFile);
+
+const BASELINE_SOURCE = path.join(__dirname, "baseline-server.ts");
 
 /** Bundles the baseline server into `outdir` with the service's own build script (app/build.mjs); returns its path. */
 export async function buildBaseline(outdir: string): Promise<string> {
   await execFileAsync(process.execPath, [BUILD_SCRIPT, "--entry", BASELINE_SOURCE, "--outdir", outdir]);
   return path.join(outdir, "baseline-server.js");
+}
+
+/**
+ * Bundles the service with the SDK's default Bedrock client in place of its own (`sdk-default-client.ts` replaces
+ * `src/bedrock/client.ts`), into `outdir`; returns its path.
+ */
+export async function buildSdkDefaultVariant(outdir: string): Promise<string> {
+  const replace = `${path.join(__dirname, "..", "src", "bedrock", "client.ts")}=${path.join(__dirname, "sdk-default-client.ts")}`;
+  await execFileAsync(process.execPath, [BUILD_SCRIPT, "--replace", replace, "--outdir", outdir]);
+  return path.join(outdir, "server.js");
 }
 
 export interface BundleSize {

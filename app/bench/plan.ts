@@ -1,3 +1,4 @@
+import type { AgentPlan } from "./agents";
 import type { HeapSettings } from "./concurrency";
 import type { FirstLinePlan } from "./first-line";
 import type { UpstreamPacing } from "./processes";
@@ -38,6 +39,9 @@ export interface BenchPlan {
    * 5 s, all of them then streaming together for the other half of their 10 s.
    */
   arrivalsPerSecond: number;
+  /** Our other wire formats (when served) run at this many streams, against NDJSON's run at the same level. */
+  formatStreams: number;
+  agents: AgentPlan;
 }
 
 export function planFor(quick: boolean): BenchPlan {
@@ -68,5 +72,16 @@ export function planFor(quick: boolean): BenchPlan {
       : [{ streams: 100 }, { streams: 500 }, { streams: 1000 }, { streams: 1000, heap: TASK_HEAP }],
     concurrencyPacing: { firstTokenMs: 50, tokensPerSecond: 20, tokens: quick ? 60 : 200 },
     arrivalsPerSecond: 200,
+    formatStreams: 500,
+    agents: {
+      clients: 16,
+      warmupPerClient: 3,
+      rounds: quick ? 2 : 6,
+      perClientPerRound: quick ? 4 : 8,
+      // ~24 KB of context: a long prompt, well under the service's 64 KiB body limit.
+      promptChars: 24_000,
+      // 12 tokens (5-20), first after 10 ms, then 2 ms apart: short, fast calls.
+      pacing: { firstTokenMs: 10, tokensPerSecond: 500, tokens: 12 },
+    },
   };
 }

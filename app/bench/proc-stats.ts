@@ -21,6 +21,17 @@ export function cpuTimeMs(pid: number, tid?: number): number {
   return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * Read and write system calls made so far by the whole process (`syscr`, `syscw` of /proc/<pid>/io: read, readv,
+ * write, writev, ... on sockets and files alike). Per streamed token they show what coalescing saves: every socket
+ * write of a server is a syscall, and on loopback the kernel does the receiver's work in it too.
+ */
+export function syscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, "utf8");
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, "m").exec(io)?.[1] ?? NaN);
+  return { reads: field("syscr"), writes: field("syscw") };
+}
+
 export interface Memory {
   /** Resident set size now, bytes. */
   rss: number;

@@ -7,6 +7,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { localAppEnv } from "../local/app-process";
 import { ENV, HEALTH_PATH } from "../src/runtime-contract";
+import type { BenchCertificate } from "./tls";
 
 /**
  * The benchmark's separate processes: the local Bedrock stand-in, and the server under test (the service's bundle
@@ -65,10 +66,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts `app/local/fake-bedrock-cli.ts` and reads the URL from the JSON line it prints once listening. */
-export async function startUpstream(pacing: UpstreamPacing, logFile: string): Promise<Process> {
+/**
+ * Starts `app/local/fake-bedrock-cli.ts` (over HTTPS with `tls`) and reads the URL from the JSON line it prints
+ * once listening.
+ */
+export async function startUpstream(pacing: UpstreamPacing, logFile: string, tls?: BenchCertificate): Promise<Process> {
   const log = logTo(logFile);
   const args = [
+    ...(tls ? ["--tls-cert", tls.certFile, "--tls-key", tls.keyFile] : []),
     ...["--host", "127.0.0.1", "--port", "0", "--jitter-ms", "0"],
     ...["--first-token-ms", String(pacing.firstTokenMs), "--tokens-per-second", String(pacing.tokensPerSecond)],
     ...["--tokens", String(pacing.tokens)],
@@ -121,9 +126,11 @@ export async function startServer(options: {
   upstreamUrl: string;
   logFile: string;
   nodeArgs?: string[];
+  /** Set on top of the local-mode environment. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<ServerProcess> {
   const port = await freePort();
-  const env = localAppEnv(process.env, options.upstreamUrl, port);
+  const env = { ...localAppEnv(process.env, options.upstreamUrl, port), ...options.env };
   env[ENV.host] = "127.0.0.1";
   env[ENV.logLevel] = "info";
   delete env.NODE_OPTIONS;

@@ -3,20 +3,26 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { measureConcurrency } from "./concurrency";
-import type { BenchContext } from "./context";
-import { measureFirstLine } from "./first-line";
-import { buildBaseline, bundleSize, coldStart } from "./footprint";
+import { measureAgents } from "./agents";
+import { measureConcurrency, measureFormatConcurrency } from "./concurrency";
+import { type BenchContext, withServer, withUpstream } from "./context";
+import { measureFirstLine, servedFormats } from "./first-line";
+import { buildBaseline, buildSdkDefaultVariant, bundleSize, coldStart } from "./footprint";
 import { killAllChildren, REPO_ROOT } from "./processes";
 import { formatProfile, summarizeProfile } from "./profile-summary";
 import { formatTable, type Measurements, tableRows } from "./report";
 import { planFor } from "./plan";
+import { loadAgent } from "./stream-client";
+import { makeCertificate } from "./tls";
+import type { BenchFormat } from "./wire-formats";
 
 /**
- * `npm run bench [-- --quick] [--profile] [--out DIR] [--node-args "FLAGS"]`: builds the service's bundle (the npm script does),
- * bundles the baseline, then measures, in order: bundle size, cold start, added time to first line (1 and 200
- * concurrent streams), and 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak
- * RSS). Prints a Markdown table and writes everything to DIR/latest.json (default bench-results/, gitignored).
+ * `npm run bench [-- --quick] [--profile] [--out DIR] [--node-args "FLAGS"] [--ours BUNDLE]`: builds the service's bundle (the npm script does),
+ * bundles the baseline and the service with the SDK's default Bedrock handler, then measures, in order: bundle
+ * size, cold start, added time to first line (1 and 200 concurrent streams; at 1 stream also every other wire
+ * format the build serves), 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak RSS),
+ * the other wire formats at 500 streams, and the agent scenario over TLS (CPU per short request). Prints a Markdown
+ * table and writes everything to DIR/latest.json (default bench-results/, gitignored).
  * The whole run is bounded: a watchdog abandons it, killing every child, past RUN_LIMIT_MS.
  */
 
@@ -36,15 +42,32 @@ function gitCommit(): string {
 
 const loadAverage = () => os.loadavg().map((value) => Math.round(value * 100) / 100);
 
-async function measure(ctx: BenchContext): Promise<Measurements> {
+/** Which of our other wire formats the bundle under test serves. */
+function detectFormats(ctx: BenchContext): Promise<BenchFormat[]> {
+  const pacing = { firstTokenMs: 0, tokensPerSecond: 1000, tokens: 3 };
+  return withUpstream(ctx, "formats", pacing, (upstream) =>
+    withServer(ctx, "ours", "formats", upstream.url, async (server) => {
+      const agent = loadAgent();
+      try {
+        return await servedFormats(agent, server.url);
+      } finally {
+        agent.destroy();
+      }
+    }),
+  );
+}
+
+async function measure(ctx: BenchContext, outDir: string): Promise<Measurements> {
   const plan = planFor(ctx.quick);
   progress("bundle sizes and cold start");
   const bundle = { ours: bundleSize(ctx.entries.ours), baseline: bundleSize(ctx.entries.baseline) };
   const cold = await coldStart(ctx, plan.coldStartRuns);
+  const formats = await detectFormats(ctx);
+  progress(`wire formats besides NDJSON: ${formats.map((format) => format.name).join(", ") || "none served by this build"}`);
   const firstLine = [];
   for (const firstLinePlan of plan.firstLine) {
     progress(`added time to first line at ${firstLinePlan.concurrency} concurrent stream(s)`);
-    firstLine.push(await measureFirstLine(ctx, firstLinePlan));
+    firstLine.push(await measureFirstLine(ctx, firstLinePlan, firstLinePlan.concurrency === 1 ? formats : []));
   }
   const concurrency = [];
   const { tokens, tokensPerSecond } = plan.concurrencyPacing;
@@ -53,7 +76,16 @@ async function measure(ctx: BenchContext): Promise<Measurements> {
     const rampMs = (streams / plan.arrivalsPerSecond) * 1000;
     concurrency.push(await measureConcurrency(ctx, { streams, rampMs, heap, pacing: plan.concurrencyPacing }));
   }
-  return { firstLine, concurrency, coldStart: cold, bundle };
+  const formatRuns = [];
+  for (const format of formats) {
+    progress(`${format.name}: ${plan.formatStreams} concurrent streams`);
+    const rampMs = (plan.formatStreams / plan.arrivalsPerSecond) * 1000;
+    formatRuns.push(await measureFormatConcurrency(ctx, { streams: plan.formatStreams, rampMs, pacing: plan.concurrencyPacing, format }));
+  }
+  const { clients, promptChars, pacing } = plan.agents;
+  progress(`agent calls over TLS: ${clients} clients, ${promptChars}-character prompts, ${pacing.tokens} tokens each`);
+  const agents = await measureAgents(ctx, plan.agents, makeCertificate(path.join(outDir, "tls")));
+  return { firstLine, concurrency, formats: formatRuns, agents, coldStart: cold, bundle };
 }
 
 async function main(): Promise<void> {
@@ -65,10 +97,12 @@ async function main(): Promise<void> {
       profile: { type: "boolean", default: false },
       out: { type: "string" },
       "node-args": { type: "string", default: "" },
+      ours: { type: "string" },
     },
   });
   const outDir = path.resolve(REPO_ROOT, values.out ?? "bench-results");
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  // `--ours FILE` measures another build of the service (e.g. an older commit's bundle) as "ours".
+  const entry = values.ours ? path.resolve(values.ours) : path.join(REPO_ROOT, "app", "dist", "server.js");
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run bench\` (it builds first)`);
   const logsDir = path.join(outDir, "logs");
   mkdirSync(logsDir, { recursive: true });
@@ -77,24 +111,35 @@ async function main(): Promise<void> {
 
   const startedAt = Date.now();
   const loadAverageAtStart = loadAverage();
-  progress(`load average ${loadAverageAtStart.join(" ")} on ${os.cpus().length} cores; bundling the baseline`);
+  progress(`load average ${loadAverageAtStart.join(" ")} on ${os.cpus().length} cores; bundling the baseline and the SDK-default variant`);
   if (loadAverageAtStart[0] > BUSY_LOAD_AVERAGE) {
     progress(`warning: the machine is busy (1-minute load average ${loadAverageAtStart[0]}): figures will be skewed`);
   }
   const ctx: BenchContext = {
     quick: values.quick,
-    entries: { ours: entry, baseline: await buildBaseline(path.join(outDir, "baseline")) },
+    entries: {
+      ours: entry,
+      baseline: await buildBaseline(path.join(outDir, "baseline")),
+      oursSdkDefault: await buildSdkDefaultVariant(path.join(outDir, "sdk-default")),
+    },
     logsDir,
     profileDir,
     nodeArgs: values["node-args"].split(" ").filter(Boolean),
   };
-  const measurements = await measure(ctx);
+  const measurements = await measure(ctx, outDir);
   const rows = tableRows(measurements);
   const report = {
     meta: {
       date: new Date(startedAt).toISOString(),
       commit: gitCommit(),
-      command: ["npm run bench", values.quick ? "-- --quick" : "", ctx.nodeArgs.length ? `--node-args="${ctx.nodeArgs.join(" ")}"` : ""].filter(Boolean).join(" "),
+      command: [
+        "npm run bench --",
+        values.quick ? "--quick" : "",
+        values.profile ? "--profile" : "",
+        ctx.nodeArgs.length ? `--node-args="${ctx.nodeArgs.join(" ")}"` : "",
+        values.ours ? `--ours ${values.ours}` : "",
+      ].filter(Boolean).join(" "),
+      ours: path.relative(REPO_ROOT, entry),
       quick: values.quick,
       profiled: values.profile,
       serverNodeArgs: ctx.nodeArgs,

@@ -1,13 +1,13 @@
 import http from "node:http";
 import { replyTokens } from "../local/reply";
-import { STREAM_PATH } from "../src/runtime-contract";
+import { type BenchFormat, NDJSON } from "./wire-formats";
 
 /**
- * The load generator's view of one `POST /stream`: when each line arrived, and whether the content was exactly
+ * The load generator's view of one streamed reply (any {@link BenchFormat}): when each frame arrived, and whether the content was exactly
  * what the upstream sent.
  *
  * Why so little work per chunk: the client shares this 2-core machine with the servers and the stand-in, so while
- * a stream runs it only stamps the time of each newline and keeps the bytes; parsing and checking happen after.
+ * a stream runs it only stamps the time of each chunk and keeps the bytes; parsing and checking happen after.
  */
 
 /** Two prompts alternate, so half the streams carry multi-byte UTF-8 (Japanese and an emoji) end to end. */
@@ -27,8 +27,8 @@ export interface StreamTiming {
   status: number;
   /** `performance.now()` just before the request was sent. */
   startedAt: number;
-  /** `performance.now()` when each line's newline arrived, in order (the last one is the `done` line). */
-  lineTimes: number[];
+  /** Each chunk as it arrived: the body's length once it was in, and `performance.now()` then. */
+  arrivals: { end: number; at: number }[];
   /** The whole response body. */
   body: Buffer;
   /** A transport error, if the stream broke. */
@@ -43,18 +43,19 @@ export function loadAgent(): http.Agent {
 /** A stream silent for this long is broken: it ends with an error instead of holding the run. */
 const IDLE_TIMEOUT_MS = 30_000;
 
-export function streamOnce(agent: http.Agent, baseUrl: string, prompt: string): Promise<StreamTiming> {
-  const payload = JSON.stringify({ message: prompt });
+export function streamOnce(agent: http.Agent, baseUrl: string, prompt: string, format: BenchFormat = NDJSON): Promise<StreamTiming> {
+  const payload = JSON.stringify(format.body(prompt));
   return new Promise((resolve) => {
-    const timing: StreamTiming = { status: 0, startedAt: performance.now(), lineTimes: [], body: Buffer.alloc(0) };
+    const timing: StreamTiming = { status: 0, startedAt: performance.now(), arrivals: [], body: Buffer.alloc(0) };
     const chunks: Buffer[] = [];
+    let received = 0;
     const finish = (error?: Error) => {
       if (error) timing.error ??= error.message;
       timing.body = Buffer.concat(chunks);
       resolve(timing);
     };
     const req = http.request(
-      `${baseUrl}${STREAM_PATH}`,
+      `${baseUrl}${format.path}`,
       {
         method: "POST",
         agent,
@@ -64,9 +65,9 @@ export function streamOnce(agent: http.Agent, baseUrl: string, prompt: string): 
       (res) => {
         timing.status = res.statusCode ?? 0;
         res.on("data", (chunk: Buffer) => {
-          const now = performance.now();
+          received += chunk.length;
+          timing.arrivals.push({ end: received, at: performance.now() });
           chunks.push(chunk);
-          for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) timing.lineTimes.push(now);
         });
         res.once("error", () => undefined); // reported by "close" below, as "cut short"
         res.once("close", () => finish(res.complete ? undefined : new Error("response cut short")));
@@ -79,39 +80,64 @@ export function streamOnce(agent: http.Agent, baseUrl: string, prompt: string): 
 }
 
 export interface StreamCheck {
-  /** Every delta arrived, byte for byte, in order, followed by a `done` line. */
+  /** Every delta arrived, byte for byte, in order, followed by the format's end of reply. */
   exact: boolean;
-  /** Time to the first `{"data":...}` line, ms. */
+  /** Time to the first text delta's frame, ms. */
   firstLineMs?: number;
-  /** When the first `{"data":...}` line arrived (`performance.now()`). */
+  /** When the first text delta's frame arrived (`performance.now()`). */
   firstLineAt?: number;
-  /** Gaps between consecutive `{"data":...}` lines, ms. */
+  /** Gaps between consecutive text delta frames, ms. */
   gapsMs: number[];
-  /** When each gap ended (the arrival of its second line). */
+  /** When each gap ended (the arrival of its second frame). */
   gapEndsAt: number[];
+  /** Text delta frames received. */
+  deltas: number;
   problem?: string;
 }
 
-/** Checks one finished stream against the text the stand-in sent, and derives its timings. */
-export function checkStream(timing: StreamTiming, expected: string): StreamCheck {
-  const { lineTimes } = timing;
-  const lines = timing.body.toString("utf8").split("\n");
-  const dataLines = Math.max(0, lines.length - 2); // the `done` line, then "" after the last newline
-  const gapEndsAt = lineTimes.slice(1, dataLines);
-  const gapsMs = gapEndsAt.map((at, i) => at - lineTimes[i]);
-  const firstLineAt = dataLines > 0 ? lineTimes[0] : undefined;
-  const timings = { firstLineAt, firstLineMs: firstLineAt === undefined ? undefined : firstLineAt - timing.startedAt, gapsMs, gapEndsAt };
-  const fail = (problem: string): StreamCheck => ({ exact: false, ...timings, problem });
-  if (timing.error) return fail(`transport: ${timing.error}`);
-  if (timing.status !== 200) return fail(`status ${timing.status}`);
-  try {
-    const values = lines.slice(0, -1).map((line) => JSON.parse(line));
-    const last = values.pop();
-    if (last?.done !== true) return fail(`last line is not done: ${JSON.stringify(last).slice(0, 200)}`);
-    const text = values.map((value) => value.data).join("");
-    if (!Buffer.from(text, "utf8").equals(Buffer.from(expected, "utf8"))) return fail("content differs");
-  } catch (error) {
-    return fail(`unparsable line: ${(error as Error).message}`);
+/** The body's frames, each with the time its last byte (separator included) arrived. */
+function framesOf(timing: StreamTiming, separator: string): { text: string; at: number }[] {
+  const { body, arrivals } = timing;
+  const frames: { text: string; at: number }[] = [];
+  let chunk = 0;
+  for (let start = 0, end = body.indexOf(separator, 0, "latin1"); end !== -1; end = body.indexOf(separator, start, "latin1")) {
+    const last = end + separator.length;
+    while (arrivals[chunk].end < last) chunk += 1;
+    frames.push({ text: body.subarray(start, end).toString("utf8"), at: arrivals[chunk].at });
+    start = last;
   }
+  return frames;
+}
+
+/** Checks one finished stream against the text the stand-in sent, and derives its timings. */
+export function checkStream(timing: StreamTiming, expected: string, format: BenchFormat = NDJSON): StreamCheck {
+  const deltas: { text: string; at: number }[] = [];
+  let done = false;
+  let problem: string | undefined;
+  try {
+    for (const frame of framesOf(timing, format.separator)) {
+      const meaning = format.read(frame.text);
+      if (meaning && "delta" in meaning) deltas.push({ text: meaning.delta, at: frame.at });
+      else if (meaning) done = true;
+    }
+  } catch (error) {
+    problem = `unparsable frame: ${(error as Error).message}`;
+  }
+  const gapEndsAt = deltas.slice(1).map((delta) => delta.at);
+  const gapsMs = gapEndsAt.map((at, i) => at - deltas[i].at);
+  const firstLineAt = deltas[0]?.at;
+  const timings = {
+    firstLineAt,
+    firstLineMs: firstLineAt === undefined ? undefined : firstLineAt - timing.startedAt,
+    gapsMs,
+    gapEndsAt,
+    deltas: deltas.length,
+  };
+  const fail = (reason: string): StreamCheck => ({ exact: false, ...timings, problem: reason });
+  if (timing.error) return fail(`transport: ${timing.error}`);
+  if (timing.status !== 200) return fail(`status ${timing.status}: ${timing.body.toString("utf8").slice(0, 200)}`);
+  if (problem) return fail(problem);
+  if (!done) return fail("no end of reply");
+  if (deltas.map((delta) => delta.text).join("") !== expected) return fail("content differs");
   return { exact: true, ...timings };
 }

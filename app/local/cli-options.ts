@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { REALISTIC_PACING, type Pacing } from "./reply";
 import type { Scenario } from "./scenario";
+import type { TlsIdentity } from "./transport";
 import { parseScenarioJson } from "./scenario-schema";
 
 /**
@@ -17,6 +19,8 @@ const FLAGS = {
   tokens: { type: "string", env: "FAKE_BEDROCK_TOKENS", help: "tokens per reply (the reply's natural length)" },
   "duration-seconds": { type: "string", env: "FAKE_BEDROCK_DURATION_SECONDS", help: "reply length in seconds at the rate" },
   scenario: { type: "string", env: "FAKE_BEDROCK_SCENARIO", help: 'scenario JSON for every request, e.g. {"error":{"type":"ThrottlingException"}}' },
+  "tls-cert": { type: "string", env: "FAKE_BEDROCK_TLS_CERT", help: "PEM certificate file: serve HTTPS (with --tls-key)" },
+  "tls-key": { type: "string", env: "FAKE_BEDROCK_TLS_KEY", help: "PEM private key file of --tls-cert" },
   help: { type: "boolean", env: "", help: "show this help" },
 } as const;
 
@@ -25,6 +29,7 @@ export interface FakeCliOptions {
   port?: number;
   pacing: Pacing;
   scenario?: Scenario;
+  tls?: TlsIdentity;
   help: boolean;
 }
 
@@ -79,7 +84,17 @@ export function parseFakeCliOptions(argv: string[], env: NodeJS.ProcessEnv): Fak
       throw new UsageError(`--scenario: ${(error as Error).message}`);
     }
   }
+  const cert = get("tls-cert");
+  const key = get("tls-key");
+  if (Boolean(cert) !== Boolean(key)) throw new UsageError("--tls-cert and --tls-key go together");
+  let tls: TlsIdentity | undefined;
+  try {
+    tls = cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined;
+  } catch (error) {
+    throw new UsageError(`cannot read the TLS files: ${(error as Error).message}`);
+  }
   return {
+    tls,
     host: get("host"),
     port: number("port", get("port"), 0, 65535),
     pacing,

@@ -7,7 +7,8 @@ import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
  *   tsx app/local/fake-bedrock-cli.ts --port 4010 --tokens-per-second 20 --duration-seconds 10
  *
  * Prints one JSON line `{"url":...,"port":...,"pacing":...}` on stdout once listening (the parent reads it to learn
- * the port); on SIGTERM/SIGINT it stops, prints a one-line summary of outcomes on stderr and exits 0.
+ * the port); on SIGTERM/SIGINT it stops, prints a one-line summary (requests, connections they came on, outcomes)
+ * on stderr and exits 0.
  */
 
 /** Counts requests by outcome, e.g. {"completed":998,"client-aborted":2}. */
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
   const stop = async (signal: NodeJS.Signals) => {
     process.off("SIGTERM", stop).off("SIGINT", stop);
     await fake.close();
-    console.error(JSON.stringify({ stopped: signal, requests: fake.requests.length, outcomes: outcomeCounts(fake) }));
+    const connections = new Set(fake.requests.map((req) => req.connection)).size;
+    console.error(JSON.stringify({ stopped: signal, requests: fake.requests.length, connections, outcomes: outcomeCounts(fake) }));
     process.exit(0);
   };
   process.on("SIGTERM", stop).on("SIGINT", stop);

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { estimateInputTokens, play } from "./play";
 import { REALISTIC_PACING, type Pacing } from "./reply";
 import type { Outcome, RecordedRequest, Scenario, ScenarioSource } from "./scenario";
-import { createDualProtocolServer, type AnyRequest, type AnyResponse, type Protocol } from "./transport";
+import { createDualProtocolServer, type AnyRequest, type AnyResponse, type Protocol, type TlsIdentity } from "./transport";
 import { preStreamError } from "./wire";
 
 /**
@@ -28,10 +28,12 @@ export interface FakeBedrockOptions {
   scenario?: ScenarioSource;
   /** Pacing of the default reply; default {@link REALISTIC_PACING}. Tests usually pass `NO_PACING`. */
   pacing?: Pacing;
+  /** Serve HTTPS (h2 or http/1.1 by ALPN) with this certificate instead of cleartext; clients must trust it. */
+  tls?: TlsIdentity;
 }
 
 export interface FakeBedrock {
-  /** e.g. `http://127.0.0.1:39123`: pass it as the SDK's `endpoint` or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`. */
+  /** e.g. `http://127.0.0.1:39123` (`https://` with `tls`): pass it as the SDK's `endpoint` or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`. */
   url: string;
   port: number;
   /** Every ConverseStream request so far, in order of arrival (recorded once its body has been read). */
@@ -89,6 +91,14 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
   const requests: RecordedRequest[] = [];
   // Ids in order of arrival: taken before the body is read, so concurrent requests never share one.
   let nextId = 1;
+  /** Connection ids: keyed by the HTTP/2 session or the HTTP/1.1 socket that carried a request. */
+  const connectionIds = new WeakMap<object, number>();
+  let connections = 0;
+  const connectionOf = (req: AnyRequest): number => {
+    const key = "stream" in req ? req.stream.session! : req.socket;
+    if (!connectionIds.has(key)) connectionIds.set(key, ++connections);
+    return connectionIds.get(key)!;
+  };
   const changes = new EventEmitter().setMaxListeners(0);
   let scenarioSource: ScenarioSource = options.scenario ?? {};
   let shuttingDown = false;
@@ -135,6 +145,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       body: undefined,
       headers: { ...req.headers },
       protocol,
+      connection: connectionOf(req),
       receivedAt: Date.now(),
     };
     const closed = new AbortController();
@@ -165,14 +176,14 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       console.error("fake Bedrock: request handler failed:", error);
       res.destroy();
     });
-  });
+  }, options.tls);
   server.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   await once(server.listener, "listening");
   const address = server.listener.address() as { address: string; port: number };
   const host = address.address.includes(":") ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     port: address.port,
     requests,
     setScenario(scenario) {

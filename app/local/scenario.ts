@@ -70,6 +70,8 @@ export interface RecordedRequest {
   /** Request headers as received (SigV4 `authorization`, `x-amz-date`, ... are recorded, never checked). */
   headers: Record<string, string | string[] | undefined>;
   protocol: Protocol;
+  /** 1-based id of the connection (HTTP/2 session) that carried the request, so tests can see pooling and resets. */
+  connection: number;
   /** `Date.now()` when the request arrived. */
   receivedAt: number;
   /** `Date.now()` when the upstream stream closed, for whatever reason. */

@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import type tls from "node:tls";
 
 /** The request/response pair handed to the fake's handler; the compat APIs of `http` and `http2` share this shape. */
 export type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -19,6 +20,9 @@ export type RequestHandler = (req: AnyRequest, res: AnyResponse, protocol: Proto
 
 /** Every HTTP/2 connection starts with this preface; HTTP/1.1 starts with a method name, never "PRI". */
 const H2_PREFACE_START = "PRI";
+
+/** A certificate and its private key (PEM): the server then speaks TLS, offering h2 and http/1.1 by ALPN. */
+export type TlsIdentity = Pick<tls.SecureContextOptions, "key" | "cert">;
 
 export interface DualProtocolServer {
   listener: net.Server;
@@ -39,15 +43,17 @@ export interface DualProtocolServer {
  * matching server. Both servers read the bytes we peeked: we unshift them, and Node's Http2Session and HTTP parser
  * drain a socket's already-buffered data when they take it over.
  */
-export function createDualProtocolServer(handler: RequestHandler): DualProtocolServer {
+export function createDualProtocolServer(handler: RequestHandler, identity?: TlsIdentity): DualProtocolServer {
   const sockets = new Set<net.Socket>();
   const rawSocketOfSession = new WeakMap<http2.Http2Session, net.Socket>();
-
-  const h2 = http2.createServer({
+  const h2Options = {
     // Hundreds of streams may share one session when a client enables concurrent streams; never refuse them.
     settings: { maxConcurrentStreams: 100_000 },
     maxSessionMemory: 256,
-  });
+  };
+  if (identity) return secureServer(handler, { ...h2Options, ...identity });
+
+  const h2 = http2.createServer(h2Options);
   h2.on("request", (req, res) => handler(req, res, "h2"));
   const h1 = http.createServer({ requestTimeout: 0 }, (req, res) => handler(req, res, "http/1.1"));
   // Long streams must never be cut by Node's own idle timers.
@@ -78,6 +84,34 @@ export function createDualProtocolServer(handler: RequestHandler): DualProtocolS
     resetStream(req) {
       if ("stream" in req) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
       else req.socket.resetAndDestroy();
+    },
+    destroyAll() {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+/**
+ * The same over TLS, as Bedrock's endpoints are: one `http2.createSecureServer` that offers h2 and http/1.1 by
+ * ALPN. Each connection then costs a TLS handshake, so a client that opens a session per call shows it.
+ */
+function secureServer(handler: RequestHandler, options: http2.SecureServerOptions): DualProtocolServer {
+  const sockets = new Set<net.Socket>();
+  const server = http2.createSecureServer({ ...options, allowHTTP1: true });
+  server.on("request", (req, res) => handler(req, res, req.httpVersion === "2.0" ? "h2" : "http/1.1"));
+  server.on("secureConnection", (socket: tls.TLSSocket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+  });
+  const socketOf = (req: AnyRequest) => ("stream" in req ? req.stream.session?.socket : req.socket);
+  return {
+    listener: server,
+    // A TLS socket cannot send a TCP RST through its TLS layer: destroying it aborts the connection as abruptly.
+    resetConnection: (req) => socketOf(req)?.destroy(),
+    resetStream(req) {
+      if ("stream" in req) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      else req.socket.destroy();
     },
     destroyAll() {
       for (const socket of sockets) socket.destroy();

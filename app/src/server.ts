@@ -3,9 +3,10 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Logger } from "pino";
 import { ActiveStreams } from "./bedrock/active-streams";
+import { createBedrockClient } from "./bedrock/client";
 import { createApp } from "./app";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
 import { clientErrorHandler, refuse } from "./http/edge";
@@ -49,7 +50,7 @@ export interface ServerOverrides {
 
 export async function startServer(config: AppConfig, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const bedrock = overrides.bedrock ?? new BedrockRuntimeClient({ region: config.region });
+  const bedrock = overrides.bedrock ?? createBedrockClient(config.region);
   const activeStreams = new ActiveStreams();
   const metering = setUpMetering(config, logger, overrides.metering);
   const app = createApp({ config, bedrock, logger, activeStreams, usage: metering.meter, metrics: metering.metrics });

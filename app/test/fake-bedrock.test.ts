@@ -403,7 +403,7 @@ describe("local mode processes", () => {
     client.destroy();
     assert.equal(result.texts.length, 7);
     assert.equal(await stopAndExitCode(child), 0);
-    assert.match(stderr(), /"stopped":"SIGTERM","requests":1,"outcomes":\{"completed":1\}/);
+    assert.match(stderr(), /"stopped":"SIGTERM","requests":1,"connections":1,"outcomes":\{"completed":1\}/);
   });
 
   it("fake-bedrock-cli rejects a bad flag with exit code 2 and its usage", async () => {

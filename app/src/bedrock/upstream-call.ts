@@ -64,10 +64,10 @@ export class UpstreamCall implements Abortable {
   }
 
   /**
-   * Awaits one upstream step (the response, or the next event) within the idle timeout. Settles like `step`, or
-   * rejects with the abort reason as soon as the call is aborted.
+   * Awaits one upstream step (the response, or the next event) within the idle timeout. Settles like `step` (its
+   * error passed through `mapError`), or rejects with the abort reason as soon as the call is aborted.
    */
-  upstream<T>(step: Promise<T>): Promise<T> {
+  upstream<T>(step: Promise<T>, mapError: (err: unknown) => unknown = (err) => err): Promise<T> {
     if (this.signal.aborted) {
       step.catch(() => undefined);
       return Promise.reject(this.signal.reason);
@@ -89,35 +89,33 @@ export class UpstreamCall implements Abortable {
         },
         (err: unknown) => {
           settled();
-          reject(err);
+          reject(mapError(err));
         },
       );
     });
   }
 
-  /** Iterates an upstream event stream, each event awaited through {@link upstream}. */
-  async *events<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  /** A frame the SDK cannot decode is Bedrock's fault, not ours. */
+  private readonly streamError = (err: unknown): unknown =>
+    this.signal.aborted ? this.signal.reason : fromStreamError(err, this.upstreamRequestId);
+
+  /**
+   * Iterates an upstream event stream, each event awaited through {@link upstream}. A plain iterator, not an async
+   * generator, and failures mapped inside the one promise per step: this runs once per streamed token, and a
+   * generator layer or a `.catch` per event would add promises to every step.
+   */
+  events<T>(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
     const iterator = stream[Symbol.asyncIterator]();
-    let finished = false;
-    try {
-      for (;;) {
-        let next: IteratorResult<T>;
-        try {
-          next = await this.upstream(iterator.next());
-        } catch (err) {
-          // A frame the SDK cannot decode is Bedrock's fault, not ours (a try, not a per-event .catch promise).
-          throw this.signal.aborted ? this.signal.reason : fromStreamError(err, this.upstreamRequestId);
-        }
-        if (next.done) {
-          finished = true;
-          return;
-        }
-        yield next.value;
-      }
-    } finally {
-      // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
-      if (!finished) iterator.return?.().catch(() => undefined);
-    }
+    const events: AsyncIterableIterator<T> = {
+      [Symbol.asyncIterator]: () => events,
+      next: () => this.upstream(iterator.next(), this.streamError),
+      return: (value?: unknown) => {
+        // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
+        iterator.return?.().catch(() => undefined);
+        return Promise.resolve({ done: true, value: value as T });
+      },
+    };
+    return events;
   }
 
   /**

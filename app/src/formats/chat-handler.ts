@@ -100,7 +100,9 @@ async function streamReply(
     await sink.write(writer.open());
     for await (const event of events) {
       noteEvent(record, event);
-      await sink.write(writer.event(event));
+      // Awaited only under backpressure: a promise per delta would cost every token a few more promise jobs.
+      const full = sink.write(writer.event(event));
+      if (full) await full;
     }
     finishRecord(record, summary);
     sink.end(writer.end(summary));
