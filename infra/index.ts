@@ -80,6 +80,7 @@ export = async () => {
 
   const monitoring = new Monitoring("chat-monitoring", {
     region: settings.region,
+    partition: settings.partition,
     namespace: settings.metricsNamespace,
     apiName: api.apiName,
     stageName: api.stageName,

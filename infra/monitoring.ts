@@ -10,6 +10,8 @@ import { BUDGET_EXCEEDED_CODE, DIMENSION, METRIC } from "../app/src/metrics/serv
 
 export interface MonitoringArgs {
   readonly region: string;
+  /** ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`). */
+  readonly partition: string;
   /** The app's metrics namespace (METRICS_NAMESPACE). */
   readonly namespace: string;
   readonly apiName: pulumi.Input<string>;
@@ -45,10 +47,17 @@ export class Monitoring extends pulumi.ComponentResource {
     super("bedrock-stream:monitoring:Monitoring", name, {}, opts);
     const ns = args.namespace;
 
-    const topic = new aws.sns.Topic(`${name}-alarms`, {
-      // Encrypted at rest with the AWS managed key for SNS.
-      kmsMasterKeyId: "alias/aws/sns",
+    // CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key (aws/sns): its key policy
+    // cannot be changed to let the alarm service use it, so every notification would be dropped silently. A key of
+    // the stack's own grants exactly that (sns-key-management, "compatibility with AWS services").
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const key = new aws.kms.Key(`${name}-alarms-key`, {
+      description: "Encrypts the alarm topic; lets this account's CloudWatch alarms publish to it",
+      enableKeyRotation: true,
+      deletionWindowInDays: 7,
+      policy: accountId.apply((account) => JSON.stringify(alarmTopicKeyPolicy(args.partition, account))),
     }, { parent: this });
+    const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn }, { parent: this });
     if (args.alarmEmail) {
       new aws.sns.TopicSubscription(`${name}-alarm-email`, {
         topic: topic.arn,
@@ -129,6 +138,33 @@ export class Monitoring extends pulumi.ComponentResource {
     this.dashboardUrl = pulumi.interpolate`https://${args.region}.console.aws.amazon.com/cloudwatch/home?region=${args.region}#dashboards/dashboard/${dashboard.dashboardName}`;
     this.registerOutputs({ topicArn: this.topicArn, dashboardUrl: this.dashboardUrl });
   }
+}
+
+/**
+ * The alarm topic's key policy: the account administers the key through IAM as usual; the CloudWatch alarm service
+ * may only encrypt for (and decrypt) the topic, on behalf of this account's alarms.
+ */
+export function alarmTopicKeyPolicy(partition: string, account: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministersTheKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchAlarmsPublishToTheTopic",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": account } },
+      },
+    ],
+  };
 }
 
 interface Names {

@@ -42,6 +42,8 @@ export const MAX_TOKENS_LIMIT = 64_000;
  * about four times their size while parsed and re-encoded for Bedrock, so raise it only with the task's memory.
  */
 export const DEFAULT_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+/** API Gateway's payload limit (10 MB): no request body larger than this can come through the stage. */
+export const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
 /**
  * Longest silence tolerated from Bedrock, both before it accepts a request and between two stream events. A hung
  * upstream would otherwise hold the client (and a Bedrock call) open until the 5-minute API Gateway idle timeout.
@@ -92,7 +94,7 @@ export const SETTINGS = {
     stack: { key: "maxTokens" },
   }),
   bodyLimitBytes: setting({
-    env: "BODY_LIMIT_BYTES", rule: wholeNumber(64, 10 * 1024 * 1024), default: DEFAULT_BODY_LIMIT_BYTES,
+    env: "BODY_LIMIT_BYTES", rule: wholeNumber(64, MAX_GATEWAY_BODY_BYTES), default: DEFAULT_BODY_LIMIT_BYTES,
   }),
   // The ALB's deregistration delay and ECS's stop timeout are derived from it (runtime-contract.ts).
   shutdownGraceMs: setting({

@@ -43,6 +43,12 @@ describe("stack configuration", () => {
       assert.equal(devStackConfig["aws:region"], "us-east-1");
       assert.equal(devStackConfig[`${PROJECT}:modelId`], DEFAULT_MODEL_ID);
     });
+
+    it("Pulumi.dev.yaml holds the key list (the default one), so `pulumi config set --path 'keys[1].name'` can append to it", () => {
+      // Pulumi sets a list index only up to the stack file's list length: on a stack without the list, index 1 is
+      // "array index out of range" (the project's default is not in the stack file).
+      assert.deepEqual(devStackConfig[`${PROJECT}:keys`], projectFile.config.keys.default);
+    });
   });
 
   describe("validation", () => {

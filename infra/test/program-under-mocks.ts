@@ -257,6 +257,8 @@ function fakeOutputs(type: string, name: string, inputs: any): Record<string, un
       return { name, arn: arn("dynamodb", `table/${name}`) };
     case "aws:sns/topic:Topic":
       return { arn: arn("sns", name) };
+    case "aws:kms/key:Key":
+      return { arn: arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab") };
     case "awsx:lb:ApplicationLoadBalancer":
       return {
         loadBalancer: {

@@ -24,7 +24,8 @@ const pulumi = require("@pulumi/pulumi");
 const { parse } = require("yaml");
 const project = parse(fs.readFileSync("Pulumi.yaml", "utf8"));
 const stack = parse(fs.readFileSync("Pulumi.dev.yaml", "utf8")).config;
-pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(stack).map(([k, v]) => [k, String(v)])));
+// As the CLI hands them over: structured values (the key list) as JSON text.
+pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(stack).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
 const types = new Set();
 pulumi.runtime.setMocks({
   newResource(args) {

@@ -155,7 +155,22 @@ describe("monitoring", () => {
   const TOPIC = "arn:aws:sns:us-east-1:123456789012:chat-monitoring-alarms";
 
   it("sends every alarm to one encrypted SNS topic, with the configured email subscribed", async () => {
-    assert.equal(run.one("aws:sns/topic:Topic", "chat-monitoring-alarms").inputs.kmsMasterKeyId, "alias/aws/sns");
+    // Not the AWS managed aws/sns key: CloudWatch alarms cannot publish to a topic encrypted with it.
+    const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    assert.equal(run.one("aws:sns/topic:Topic", "chat-monitoring-alarms").inputs.kmsMasterKeyId, KEY_ARN);
+    const key = run.one("aws:kms/key:Key", "chat-monitoring-alarms-key").inputs;
+    assert.equal(key.enableKeyRotation, true);
+    assert.deepEqual(JSON.parse(key.policy).Statement, [
+      {
+        Sid: "AccountAdministersTheKey", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" },
+        Action: "kms:*", Resource: "*",
+      },
+      {
+        Sid: "CloudWatchAlarmsPublishToTheTopic", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+      },
+    ]);
     assert.deepEqual(run.one("aws:sns/topicSubscription:TopicSubscription", "chat-monitoring-alarm-email").inputs, {
       topic: TOPIC, protocol: "email", endpoint: "ops@example.com",
     });

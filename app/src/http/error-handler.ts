@@ -6,12 +6,15 @@ import { answeredAtEdge } from "./edge";
 import { ApiError, ClientClosedError, fromHttpError, fromRequestBodyError, internalError } from "./errors";
 import type { AppState, ErrorShape } from "./request-record";
 import { endWith } from "./stream-response";
+import { MAX_GATEWAY_BODY_BYTES } from "../runtime-contract";
 
 /**
- * Reading (and discarding) up to this much of a rejected body keeps its connection usable, which is cheaper than a
- * new connection through the ALB; beyond it the connection is closed instead.
+ * Reading (and discarding) up to this much of a rejected body keeps its connection usable: the ALB reuses target
+ * connections across clients, and closing one while the client still uploads resets it before the client has read
+ * its answer. Anything API Gateway can deliver is drained (reading and dropping 10 MB costs milliseconds); only a
+ * larger body, which can only come from inside the VPC, closes the connection instead.
  */
-const MAX_DISCARDED_BODY_BYTES = 1024 * 1024;
+const MAX_DISCARDED_BODY_BYTES = MAX_GATEWAY_BODY_BYTES;
 
 /** Any thrown value -> the {@link ApiError} the client sees. Unknown errors become a bare 500. */
 export function toApiError(err: unknown): ApiError {
