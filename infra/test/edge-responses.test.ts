@@ -81,17 +81,17 @@ describe("API Gateway's own answers (gateway responses)", () => {
           403: [OpenAI.PermissionDeniedError, Anthropic.PermissionDeniedError],
           429: [OpenAI.RateLimitError, Anthropic.RateLimitError],
         }[expected.status]!;
-        await assert.rejects(openai.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }), (err: any) => {
+        await assert.rejects(openai.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }), (err: unknown) => {
           assert.ok(err instanceof classes[0], `${responseType}: ${err}`);
-          assert.equal(err.message, `${expected.status} ${expected.message}`);
-          assert.equal(err.type, expected.type);
-          assert.equal(err.code, expected.code);
+          const { message, type, code } = err as InstanceType<typeof OpenAI.APIError>;
+          assert.deepEqual({ message, type, code }, { message: `${expected.status} ${expected.message}`, type: expected.type, code: expected.code });
           return true;
         });
-        await assert.rejects(anthropic.messages.create({ model: "m", max_tokens: 1, messages: [{ role: "user", content: "x" }] }), (err: any) => {
+        await assert.rejects(anthropic.messages.create({ model: "m", max_tokens: 1, messages: [{ role: "user", content: "x" }] }), (err: unknown) => {
           assert.ok(err instanceof classes[1], `${responseType}: ${err}`);
-          assert.equal(err.type, expected.type);
-          assert.equal(err.error.error.message, expected.message);
+          const { type, error } = err as InstanceType<typeof Anthropic.APIError>;
+          assert.equal(type, expected.type);
+          assert.equal((error as { error: { message: string } }).error.message, expected.message);
           return true;
         });
       } finally {
