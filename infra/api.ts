@@ -9,6 +9,7 @@ import {
   ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, type LegacyKeyAliases, UsagePlans,
 } from "./api-access";
 import { EdgeAuthorizers, type KeyHeader } from "./authorizer";
+import { edgeResponses } from "./edge-responses";
 import type { StackConfig } from "./config";
 
 /**
@@ -166,12 +167,18 @@ export class StreamingApi extends pulumi.ComponentResource {
       return { path: route.path, methodArgs, integrationArgs, resources: [resource, method, integration] };
     });
 
+    // API Gateway's own answers (refused key, throttle, unknown path) in a body every client family reads.
+    const edge = edgeResponses(`${name}-edge`, restApi.id, { parent: this });
     const deployment = new aws.apigateway.Deployment(`${name}-deployment`, {
       restApi: restApi.id,
       triggers: {
         redeployment: routeFingerprint(definitions, authorizers ? Object.values(authorizers.authorizerArgs) : []),
+        edgeResponses: pulumi.jsonStringify(edge.args).apply((json) => createHash("sha256").update(json).digest("hex")),
       },
-    }, { parent: this, dependsOn: [...definitions.flatMap((d) => d.resources), ...(authorizers ? [authorizers] : [])] });
+    }, {
+      parent: this,
+      dependsOn: [...definitions.flatMap((d) => d.resources), ...edge.resources, ...(authorizers ? [authorizers] : [])],
+    });
 
     const logging = settings.manageApiGatewayAccount
       ? new ApiGatewayAccountLogging(`${name}-cloudwatch`, { partition: settings.partition }, { parent: this })

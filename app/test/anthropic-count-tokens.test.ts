@@ -37,6 +37,20 @@ describe("Anthropic count_tokens", () => {
     });
   });
 
+  it("beta.messages.countTokens (what Claude Code calls) is counted: its token-counting beta asks for this very route", async () => {
+    h.fake.setScenario({ countTokens: 42 });
+    // The SDK adds `anthropic-beta: token-counting-2024-11-01` to every beta count, next to the caller's own betas.
+    const counted = await client.beta.messages.countTokens({
+      model,
+      betas: ["interleaved-thinking-2025-05-14"],
+      messages: [{ role: "user", content: "How many?" }],
+    });
+    assert.deepEqual(counted, { input_tokens: 42 });
+    const call = h.fake.requests.at(-1)!;
+    assert.equal(call.operation, "count-tokens");
+    assert.deepEqual(call.body.input.converse.additionalModelRequestFields, { anthropic_beta: ["interleaved-thinking-2025-05-14"] });
+  });
+
   it("a model without token counting -> 400 invalid_request_error that says so", async () => {
     h.fake.setScenario({ error: { type: "ValidationException", message: "The provided model doesn't support counting tokens." } });
     await assert.rejects(client.messages.countTokens({ model, messages: [{ role: "user", content: "x" }] }), (err: unknown) => {

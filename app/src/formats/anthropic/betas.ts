@@ -18,6 +18,8 @@ export const FORWARDED_BETAS = [
 export const NO_OP_BETAS = [
   // Prompt caching is part of the API (cache_control becomes Converse cache points).
   "prompt-caching-2024-07-31",
+  // Token counting is served (POST /v1/messages/count_tokens); the SDK's beta.messages.countTokens always sends it.
+  "token-counting-2024-11-01",
   // Claude Code's own marker: changes nothing in the request.
   "claude-code-20250219",
   // Tool input is relayed piece by piece as Bedrock streams it, without buffering.
