@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { keyLimitsSchema } from "../app/src/usage/key-schema";
+import { DISTINCT_KEY_NAMES, distinctKeyNames, keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
 
 /**
@@ -78,7 +78,7 @@ const stackConfigSchema = z
     playground: z.stringbool().default(false),
     keys: z.array(apiKeyConfigSchema)
       .min(1, "must name at least one key (set apiKeyRequired=false for an open API)")
-      .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, "key names must be unique")
+      .refine((keys) => distinctKeyNames(keys.map((k) => k.name)), DISTINCT_KEY_NAMES)
       .default([{ name: "default" }]),
     alarmEmail: z.union([z.literal(""), z.email("must be an email address, or empty for none")]).default(""),
     alarmFiveXxRatePercent: count(1, 100).default(5),

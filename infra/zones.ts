@@ -87,13 +87,14 @@ export async function chooseAvailabilityZones(args: ZoneChoiceArgs): Promise<str
     // Earlier versions took the first zone *names* with VPC link v2; if that differs, the subnets are elsewhere.
     const earlier = zones.filter((zone) => !supported || supported.includes(zone.id)).map((zone) => zone.name)
       .sort().slice(0, ZONE_COUNT);
-    if (earlier.join() !== chosen.join()) {
-      const set = earlier.map((name, i) => `pulumi config set --path 'availabilityZones[${i}]' ${name}`).join(" && ");
-      throw new pulumi.RunError(
-        `${args.configKey}: this stack was deployed before the program recorded its zones, and the zones it would ` +
-        `choose now (${chosen.join(", ")}) may differ from its subnets', which would replace the whole network. ` +
-        `Pin the subnets' zones (most likely ${earlier.join(", ")}: check with \`aws ec2 describe-subnets\`): ${set}`);
-    }
+    // The same zones in another order are the earlier choice: awsx gives subnets their CIDRs by position, so its
+    // order is the one to keep (taking the zone-ID order would replace both subnets).
+    if ([...earlier].sort().join() === [...chosen].sort().join()) return earlier;
+    const set = earlier.map((name, i) => `pulumi config set --path 'availabilityZones[${i}]' ${name}`).join(" && ");
+    throw new pulumi.RunError(
+      `${args.configKey}: this stack was deployed before the program recorded its zones, and the zones it would ` +
+      `choose now (${chosen.join(", ")}) may differ from its subnets', which would replace the whole network. ` +
+      `Pin the subnets' zones (most likely ${earlier.join(", ")}: check with \`aws ec2 describe-subnets\`): ${set}`);
   }
   return chosen;
 }

@@ -63,7 +63,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
   }
   const { values, positionals } = parsed;
   return {
-    url: values.url || env.CHAT_API_URL || undefined,
+    url: values.url ? httpUrl("--url", values.url) : env.CHAT_API_URL ? httpUrl("CHAT_API_URL", env.CHAT_API_URL) : undefined,
     apiKey: values["api-key"] || env.CHAT_API_KEY || undefined,
     settings: {
       model: values.model || env.CHAT_MODEL || undefined,
@@ -85,4 +85,12 @@ function number(flag: string, raw: string | undefined, min: number, max: number,
     throw new UsageError(`${flag} must be a ${whole ? "whole " : ""}number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${raw}"`);
   }
   return value;
+}
+
+/** A typo in the URL is a bad command line, not an unreachable gateway. */
+function httpUrl(source: string, raw: string): string {
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
+    throw new UsageError(`${source} must be an http:// or https:// URL, got "${raw}"`);
+  }
+  return raw;
 }

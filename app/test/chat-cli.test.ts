@@ -217,6 +217,15 @@ describe("terminal client (npm run chat / bedrock-chat), spawned with pipes agai
       assert.match(run.stderr, /^chat: --max-tokens must be a whole number from 1 up, got "lots"\nusage: /);
     });
 
+    it("a URL that is not an http(s) URL, from the flag or the environment: exit 2, before any request", async () => {
+      const flag = await ChatProcess.run(["--url", "localhost-typo", "hi"], env);
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /^chat: --url must be an http:\/\/ or https:\/\/ URL, got "localhost-typo"\nusage: /);
+      const fromEnv = await ChatProcess.run(["hi"], { ...env, CHAT_API_URL: "ftp://gateway/v1" });
+      assert.equal(fromEnv.code, 2);
+      assert.match(fromEnv.stderr, /^chat: CHAT_API_URL must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/gateway\/v1"/);
+    });
+
     it("no question at all (empty standard input): exit 2", async () => {
       const run = await ChatProcess.run([], env, "");
       assert.equal(run.code, 2);

@@ -44,6 +44,21 @@ describe("HTTP surface: health, routing, content types, limits", () => {
     assertErrorBody(await request(h.url, { method: "POST", path: "/", body: { message: "x" } }), 404, "not_found");
   });
 
+  it("logs a path no route matched as a digest, never as the client's text (it may hold a pasted key)", async () => {
+    const path = "/sk-ant-api03-PASTED_BY_MISTAKE";
+    const missed = await request(h.url, { path, headers: { "x-amzn-requestid": "req-path-1" } });
+    assertErrorBody(missed, 404, "not_found");
+    const again = await request(h.url, { path, headers: { "x-amzn-requestid": "req-path-2" } });
+    const [first, second] = [await h.logFor("req-path-1"), await h.logFor("req-path-2")];
+    assert.equal(JSON.stringify(first).includes("PASTED_BY_MISTAKE"), false);
+    assert.match(String(first.path), /^sha256:[0-9a-f]{16}$/);
+    assert.equal(second.path, first.path, "the same path gives the same digest, so 404s still group");
+    assertErrorBody(again, 404, "not_found");
+    // A matched route's path is one of the known forms, logged as is (the deploy notes rely on seeing which).
+    await request(h.url, { path: "/dev/health", headers: { "x-amzn-requestid": "req-path-3" } });
+    assert.equal((await h.logFor("req-path-3")).path, "/dev/health");
+  });
+
   it("wrong methods answer 405 JSON with an Allow header", async () => {
     const post = await request(h.url, { method: "POST", path: "/health", body: {} });
     assertErrorBody(post, 405, "method_not_allowed");

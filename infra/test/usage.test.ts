@@ -134,6 +134,8 @@ describe("API keys from the keys list", () => {
   it("refuses duplicate names, bad names, zero limits and a burst below the key's rate, naming the key path", async () => {
     const cases: Array<[unknown, RegExp]> = [
       [[{ name: "a" }, { name: "a" }], /keys = .*: key names must be unique/],
+      // The app meters keyless requests as "anonymous" and refuses a key of that name at start (API_KEYS).
+      [[{ name: "anonymous" }], /keys = .*: key names must be unique and not "anonymous"/],
       [[{ name: "has space" }], /keys\[0\]\.name: must be 1-64 letters/],
       [[{ name: "a", tokensPerDay: 0 }], /keys\[0\]\.tokensPerDay/],
       [[{ name: "a", rateLimit: 50 }], /keys\[0\]\.burstLimit: must be at least the key's rate \(50\)/],

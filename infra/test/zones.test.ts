@@ -76,6 +76,21 @@ describe("availability zones", () => {
     assert.deepEqual(zonesOf(upgraded), ["us-east-1a", "us-east-1b"]);
   });
 
+  it("upgrades it silently, in the deployed order, when the earlier rule chose the same zones in another order", async () => {
+    // Names map to IDs in any order: here 1a is az2 and 1b az1, so by ID the rule now lists 1b first. awsx gives
+    // subnets their CIDRs by position, so that order would replace both subnets; the deployed order is kept.
+    const swapped = [
+      { name: "us-east-1a", id: "use1-az2", state: "available" },
+      { name: "us-east-1b", id: "use1-az1", state: "available" },
+      { name: "us-east-1c", id: "use1-az4", state: "available" },
+    ];
+    const fresh = await runProgram({}, { zones: swapped });
+    assert.deepEqual(zonesOf(fresh), ["us-east-1b", "us-east-1a"], "a new stack takes them by zone ID");
+    const upgraded = await runProgram({}, { zones: swapped, previousOutputs: { url: "https://x/v1" } });
+    assert.deepEqual(zonesOf(upgraded), ["us-east-1a", "us-east-1b"]);
+    assert.deepEqual(upgraded.outputs[ZONES_OUTPUT], ["us-east-1a", "us-east-1b"], "and recorded so");
+  });
+
   it("only takes zones where every interface endpoint service is offered", async () => {
     const services = interfaceEndpointServiceNames(REGION);
     assert.deepEqual(invokesOf(run, ENDPOINT_LOOKUP).map((i) => i.inputs.serviceName).sort(), [...services].sort());

@@ -44,7 +44,7 @@ export function writeRequestLine(logger: Logger, record: RequestRecord, request:
     model: record.model ?? null,
     apiKey: record.apiKeyName ?? null,
     userTag: record.userTag === undefined ? null : opaqueTag(record.userTag),
-    path: request.path,
+    path: loggedPath(record, request.path),
     status: request.status,
     durationMs: elapsedMs(record.startedAt),
     ttftMs: record.firstTokenAt === undefined ? null : elapsedMs(record.startedAt, record.firstTokenAt),
@@ -83,8 +83,18 @@ export function requestLog(logger: Logger): Middleware<AppState> {
  * client put there (it could be anything) never reaches the logs while equal tags still group together.
  */
 function opaqueTag(tag: string): string {
-  return SAFE_REQUEST_ID.test(tag) ? tag : `sha256:${createHash("sha256").update(tag).digest("hex").slice(0, 16)}`;
+  return SAFE_REQUEST_ID.test(tag) ? tag : digest(tag);
 }
+
+/**
+ * A matched route's path is one of its known forms (with or without the stage) and is logged as is; any other path
+ * is whatever the client sent (a key pasted into a URL, a prompt), so it is logged as a digest: 404s still group.
+ */
+function loggedPath(record: RequestRecord, path: string | null): string | null {
+  return path === null || record.route !== undefined ? path : digest(path);
+}
+
+const digest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
 
 /** Failures that cut a running Bedrock call short (the call is aborted through its AbortSignal). */
 const ABORTING_CODES = new Set(["client_closed", "shutting_down", "upstream_timeout"]);

@@ -20,13 +20,18 @@ export const keyLimitsSchema = z
   })
   .strict();
 
+/**
+ * The rule for a set of key names, shared with the stack's `keys` check (infra/config.ts) so a name the tasks would
+ * refuse at start is refused at preview: unique, and not the name keyless requests are metered under.
+ */
+export const distinctKeyNames = (names: readonly string[]) =>
+  new Set(names).size === names.length && !names.includes(ANONYMOUS);
+export const DISTINCT_KEY_NAMES = `key names must be unique and not "${ANONYMOUS}"`;
+
 /** `API_KEYS`: API Gateway key id -> the key's name and token limits. */
 export const apiKeysSchema = z
   .record(z.string().regex(/^[\w-]{1,128}$/, "must be an API Gateway key id"), keyLimitsSchema)
-  .refine((keys) => {
-    const names = Object.values(keys).map((key) => key.name);
-    return new Set(names).size === names.length && !names.includes(ANONYMOUS);
-  }, `key names must be unique and not "${ANONYMOUS}"`);
+  .refine((keys) => distinctKeyNames(Object.values(keys).map((key) => key.name)), DISTINCT_KEY_NAMES);
 
 export type KeyLimits = z.output<typeof keyLimitsSchema>;
 export type ApiKeys = z.output<typeof apiKeysSchema>;

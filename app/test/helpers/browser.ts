@@ -6,9 +6,13 @@ import { type BrowserContext, chromium } from "playwright-core";
 /** Debian's Chromium (app/test/browser/ensure-chromium.sh installs it before the app tests run). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
-/** Flags for an offline machine: no sandbox (tests run as root), no GPU, no calls home, no first-run UI. */
+/**
+ * Flags for an offline machine: no sandbox (tests run as root), no GPU, no calls home, no first-run UI, and shared
+ * memory in /tmp (a CI container's /dev/shm is often 64 MB, where Chromium's renderer can crash).
+ */
 const FLAGS = [
   "--no-sandbox",
+  "--disable-dev-shm-usage",
   "--disable-gpu",
   "--disable-background-networking",
   "--disable-component-update",
