@@ -100,7 +100,7 @@ export async function measureAgents(ctx: BenchContext, plan: AgentPlan, tls: Ben
           return withServer(ctx, target, "agents", upstream.url, (server) => {
             servers[target] = server;
             return start(index + 1);
-          }, [], tls);
+          }, { tls });
         }
         return measureAll(servers, plan);
       };

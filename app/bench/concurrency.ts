@@ -141,7 +141,7 @@ async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: Concurrency
         clientDelayP99Ms: round(clientDelayP99Ms, 2),
         wallMs: round(wallMs, 0),
       };
-    }, plan.heap?.nodeArgs),
+    }, { nodeArgs: plan.heap?.nodeArgs }),
   );
 }
 

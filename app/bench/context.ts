@@ -40,30 +40,35 @@ export async function withUpstream<T>(
   }
 }
 
-/**
- * Runs `use` with a fresh `kind` server pointed at `upstreamUrl`, and always stops it (writing its profile). With
- * `tls`, the server trusts the stand-in's certificate (NODE_EXTRA_CA_CERTS).
- */
+/** How one server of a phase differs from the rest: extra Node flags, a trusted certificate, extra environment. */
+export interface ServerOptions {
+  nodeArgs?: string[];
+  /** The server trusts the stand-in's certificate (NODE_EXTRA_CA_CERTS). */
+  tls?: BenchCertificate;
+  /** Set on top of the local-mode environment (e.g. budgets on). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs `use` with a fresh `kind` server pointed at `upstreamUrl`, and always stops it (writing its profile). */
 export async function withServer<T>(
   ctx: BenchContext,
   kind: EntryKind,
   label: string,
   upstreamUrl: string,
   use: (server: ServerProcess) => Promise<T>,
-  extraNodeArgs: string[] = [],
-  tls?: BenchCertificate,
+  options: ServerOptions = {},
 ): Promise<T> {
   const name = `${label}-${kind}`;
   const profiling = ctx.profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
     : [];
-  const nodeArgs = [...ctx.nodeArgs, ...extraNodeArgs, ...profiling];
+  const nodeArgs = [...ctx.nodeArgs, ...(options.nodeArgs ?? []), ...profiling];
   const server = await startServer({
     entry: ctx.entries[kind],
     upstreamUrl,
     logFile: path.join(ctx.logsDir, `${name}.log`),
     nodeArgs,
-    env: tls ? { NODE_EXTRA_CA_CERTS: tls.certFile } : {},
+    env: { ...options.env, ...(options.tls ? { NODE_EXTRA_CA_CERTS: options.tls.certFile } : {}) },
   });
   try {
     return await use(server);

@@ -48,12 +48,19 @@ export interface OtherFormatFigures {
 
 type Target = ServerKind | "bare" | BenchFormat["name"];
 /** One request through a target: its time to first line (or delta), or undefined when it failed. */
-type Probe = (index: number) => Promise<number | undefined>;
+export type Probe = (index: number) => Promise<number | undefined>;
 
-function serverProbe(plan: FirstLinePlan, agent: http.Agent, url: string, format: BenchFormat = NDJSON): Probe {
+export function serverProbe(
+  plan: FirstLinePlan,
+  agent: http.Agent,
+  url: string,
+  format: BenchFormat = NDJSON,
+  headersFor: (index: number) => http.OutgoingHttpHeaders = () => ({}),
+): Probe {
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
   return async (index) => {
-    const check = checkStream(await streamOnce(agent, url, promptFor(index), format), expected[index % 2], format);
+    const timing = await streamOnce(agent, url, promptFor(index), format, headersFor(index));
+    const check = checkStream(timing, expected[index % 2], format);
     return check.exact ? check.firstLineMs : undefined;
   };
 }
@@ -71,10 +78,13 @@ export async function servedFormats(agent: http.Agent, url: string): Promise<Ben
  * Warms every target up, then measures them in interleaved rounds (bare, ours, baseline, bare, ...): a change in
  * the machine's load during the phase then weighs on all three alike instead of on whichever ran last.
  */
-async function interleaved(plan: FirstLinePlan, probes: Record<Target, Probe>): Promise<Record<Target, (number | undefined)[]>> {
-  const targets = Object.keys(probes) as Target[];
+export async function interleaved<T extends string>(
+  plan: FirstLinePlan,
+  probes: Record<T, Probe>,
+): Promise<Record<T, (number | undefined)[]>> {
+  const targets = Object.keys(probes) as T[];
   const samples = Object.fromEntries(targets.map((target) => [target, [] as (number | undefined)[]])) as Record<
-    Target,
+    T,
     (number | undefined)[]
   >;
   for (const target of targets) await closedLoop(plan.concurrency, plan.warmupPerClient, plan.rampMs, probes[target]);

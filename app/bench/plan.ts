@@ -1,12 +1,13 @@
 import type { AgentPlan } from "./agents";
+import type { BudgetsPlan } from "./budgets";
 import type { HeapSettings } from "./concurrency";
 import type { FirstLinePlan } from "./first-line";
 import type { UpstreamPacing } from "./processes";
 import { taskNodeOptions } from "../src/runtime-contract";
 
 /**
- * How much of everything one run measures. The full plan takes about three minutes on two cores; `--quick` is a
- * smoke run (about a minute) that exercises every phase with fewer, shorter samples.
+ * How much of everything one run measures. The full plan takes about six minutes on two cores; `--quick` is a
+ * smoke run (about two minutes) that exercises every phase with fewer, shorter samples.
  */
 
 /**
@@ -42,10 +43,12 @@ export interface BenchPlan {
   /** Our other wire formats (when served) run at this many streams, against NDJSON's run at the same level. */
   formatStreams: number;
   agents: AgentPlan;
+  /** Token budgets on against off: first line at the levels above, CPU per token at 200 streams of the paced load. */
+  budgets: BudgetsPlan;
 }
 
 export function planFor(quick: boolean): BenchPlan {
-  return {
+  const plan: Omit<BenchPlan, "budgets"> = {
     coldStartRuns: quick ? 3 : 9,
     firstLine: [
       {
@@ -82,6 +85,21 @@ export function planFor(quick: boolean): BenchPlan {
       promptChars: 24_000,
       // 12 tokens (5-20), first after 10 ms, then 2 ms apart: short, fast calls.
       pacing: { firstTokenMs: 10, tokensPerSecond: 500, tokens: 12 },
+    },
+  };
+  const budgetStreams = 200;
+  return {
+    ...plan,
+    budgets: {
+      keys: 10,
+      firstLine: plan.firstLine,
+      // Rounds alternate on/off, off/on: an even number cancels a steady drift in the machine's load.
+      cpu: {
+        streams: budgetStreams,
+        rounds: 2,
+        rampMs: (budgetStreams / plan.arrivalsPerSecond) * 1000,
+        pacing: plan.concurrencyPacing,
+      },
     },
   };
 }

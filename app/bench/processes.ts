@@ -10,12 +10,14 @@ import { ENV, HEALTH_PATH } from "../src/runtime-contract";
 import type { BenchCertificate } from "./tls";
 
 /**
- * The benchmark's separate processes: the local Bedrock stand-in, and the server under test (the service's bundle
- * or the baseline's), each started with plain `node` on 127.0.0.1 and always stopped, bounded in time.
+ * The benchmark's separate processes: the local Bedrock stand-in, the usage table's DynamoDB-compatible server,
+ * and the server under test (the service's bundle or the baseline's, with plain `node`), each on 127.0.0.1 and
+ * always stopped, bounded in time.
  */
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const FAKE_CLI = path.join(REPO_ROOT, "app", "local", "fake-bedrock-cli.ts");
+const USAGE_TABLE_CLI = path.join(REPO_ROOT, "app", "bench", "usage-table-cli.ts");
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -67,33 +69,43 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts `app/local/fake-bedrock-cli.ts` (over HTTPS with `tls`) and reads the URL from the JSON line it prints
- * once listening.
+ * Starts a TypeScript CLI under tsx and waits for the JSON line it prints once it is ready (its stdout's first
+ * line); its stderr goes to `logFile`.
  */
-export async function startUpstream(pacing: UpstreamPacing, logFile: string, tls?: BenchCertificate): Promise<Process> {
+async function startReporting<Ready extends { url: string }>(script: string, args: string[], logFile: string, what: string): Promise<Process & Ready> {
   const log = logTo(logFile);
+  const child = track(
+    spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", log] }),
+  );
+  closeSync(log);
+  const exited = once(child, "exit").then(([code]) => {
+    throw new Error(`the ${what} exited (code ${code}) before it was ready; see ${logFile}`);
+  });
+  const firstLine = once(createInterface({ input: child.stdout! }), "line").then(([line]) => JSON.parse(line));
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} start timed out`)), READY_TIMEOUT_MS).unref());
+  const ready: Ready = await Promise.race([firstLine, exited, timeout]).catch(async (error: unknown) => {
+    await stopChild(child);
+    throw error;
+  });
+  exited.catch(() => undefined);
+  child.stdout!.resume();
+  return { ...ready, child, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** Starts `app/local/fake-bedrock-cli.ts` (over HTTPS with `tls`). */
+export function startUpstream(pacing: UpstreamPacing, logFile: string, tls?: BenchCertificate): Promise<Process> {
   const args = [
     ...(tls ? ["--tls-cert", tls.certFile, "--tls-key", tls.keyFile] : []),
     ...["--host", "127.0.0.1", "--port", "0", "--jitter-ms", "0"],
     ...["--first-token-ms", String(pacing.firstTokenMs), "--tokens-per-second", String(pacing.tokensPerSecond)],
     ...["--tokens", String(pacing.tokens)],
   ];
-  const child = track(
-    spawn(process.execPath, ["--import", "tsx", FAKE_CLI, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", log] }),
-  );
-  closeSync(log);
-  const exited = once(child, "exit").then(([code]) => {
-    throw new Error(`the Bedrock stand-in exited (code ${code}) before it was ready; see ${logFile}`);
-  });
-  const firstLine = once(createInterface({ input: child.stdout! }), "line").then(([line]) => JSON.parse(line));
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("stand-in start timed out")), READY_TIMEOUT_MS).unref());
-  const ready: { url: string } = await Promise.race([firstLine, exited, timeout]).catch(async (error: unknown) => {
-    await stopChild(child);
-    throw error;
-  });
-  exited.catch(() => undefined);
-  child.stdout!.resume();
-  return { child, pid: child.pid!, url: ready.url, stop: () => stopChild(child) };
+  return startReporting(FAKE_CLI, args, logFile, "Bedrock stand-in");
+}
+
+/** The usage table's server (`usage-table-cli.ts`): dynalite in its own process, the table created. */
+export function startUsageTable(logFile: string): Promise<Process & { tableName: string }> {
+  return startReporting<{ url: string; tableName: string }>(USAGE_TABLE_CLI, [], logFile, "usage table (dynalite)");
 }
 
 /** A port nobody listens on right now, so the server's URL is known before it starts (cold start needs it). */

@@ -1,4 +1,5 @@
 import type { AgentFigures } from "./agents";
+import type { BudgetsFigures } from "./budgets";
 import type { ConcurrencyRun } from "./concurrency";
 import type { ServerKind } from "./context";
 import type { FirstLineFigures } from "./first-line";
@@ -25,6 +26,10 @@ export const TARGETS = {
   peakRssMb: 300,
   coldStartMs: 200,
   bundleMb: 2,
+  /** Token budgets on (issue 12): first line p99 over budgets off's, at 200 streams, and CPU per token over off's. */
+  budgetsAddedFirstLineP99Ms: 5,
+  budgetsFirstLineStreams: 200,
+  budgetsCpuPerTokenRatio: 1.1,
 } as const;
 
 export interface Row {
@@ -44,6 +49,7 @@ export interface Measurements {
   /** Our other wire formats at the formats' level (none when the build serves only NDJSON). */
   formats: ConcurrencyRun[];
   agents: AgentFigures;
+  budgets: BudgetsFigures;
   coldStart: Record<ServerKind, ColdStart>;
   bundle: Record<ServerKind, BundleSize>;
 }
@@ -160,6 +166,41 @@ function agentRows({ runs }: AgentFigures): Row[] {
   ];
 }
 
+/**
+ * Budgets on against off, the same bundle in the same rounds: the "ours" column holds budgets on, the "baseline"
+ * column budgets off. What budgets add to the first line is the difference of the two columns.
+ */
+function budgetRows({ firstLine, cpu, requests }: BudgetsFigures): Row[] {
+  const name = "budgets on vs off";
+  const lines = firstLine.flatMap(({ concurrency, added }) => {
+    const at = `${concurrency} stream${concurrency === 1 ? "" : "s"}`;
+    const addedP99 = added.on.p99 - added.off.p99;
+    return [
+      row(`${name}: added time to first line p50, ${at}`, "ms", added.on.p50, added.off.p50),
+      row(`${name}: added time to first line p99, ${at}`, "ms", added.on.p99, added.off.p99,
+        concurrency === TARGETS.budgetsFirstLineStreams
+          ? { text: `<= off + ${TARGETS.budgetsAddedFirstLineP99Ms} ms`, met: addedP99 <= TARGETS.budgetsAddedFirstLineP99Ms }
+          : undefined),
+    ];
+  });
+  const at = `${cpu.streams} streams`;
+  return [
+    ...lines,
+    row(`${name}: completed byte-exact, ${at} x ${cpu.rounds} rounds`, "streams", cpu.completedExact.on, cpu.completedExact.off, {
+      text: `all ${cpu.streams * cpu.rounds}`,
+      met: cpu.completedExact.on === cpu.streams * cpu.rounds && cpu.completedExact.off === cpu.streams * cpu.rounds,
+    }),
+    row(`${name}: CPU per streamed token, ${at}`, "µs", cpu.cpuPerTokenUs.on, cpu.cpuPerTokenUs.off, {
+      text: `<= ${TARGETS.budgetsCpuPerTokenRatio}x off`,
+      met: cpu.cpuPerTokenUs.on <= TARGETS.budgetsCpuPerTokenRatio * cpu.cpuPerTokenUs.off,
+    }),
+    row(`${name}: requests charged in the usage table, of those sent with a key`, "requests", requests.charged, requests.sent, {
+      text: "all, once",
+      met: requests.charged === requests.sent,
+    }),
+  ];
+}
+
 export function tableRows(m: Measurements): Row[] {
   const coldOurs = m.coldStart.ours.medianMs;
   const bundleMb = (kind: ServerKind) => round(m.bundle[kind].bundleBytes / MB, 3);
@@ -168,6 +209,7 @@ export function tableRows(m: Measurements): Row[] {
     ...m.concurrency.flatMap(concurrencyRows),
     ...formatRows(m),
     ...agentRows(m.agents),
+    ...budgetRows(m.budgets),
     row("cold start to first 200 on /health, median", "ms", coldOurs, m.coldStart.baseline.medianMs, {
       text: `<= ${TARGETS.coldStartMs} ms`,
       met: coldOurs <= TARGETS.coldStartMs,

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureAgents } from "./agents";
+import { measureBudgets } from "./budgets";
 import { measureConcurrency, measureFormatConcurrency } from "./concurrency";
 import { type BenchContext, withServer, withUpstream } from "./context";
 import { measureFirstLine, servedFormats } from "./first-line";
@@ -21,7 +22,8 @@ import type { BenchFormat } from "./wire-formats";
  * bundles the baseline and the service with the SDK's default Bedrock handler, then measures, in order: bundle
  * size, cold start, added time to first line (1 and 200 concurrent streams; at 1 stream also every other wire
  * format the build serves), 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak RSS),
- * the other wire formats at 500 streams, and the agent scenario over TLS (CPU per short request). Prints a Markdown
+ * the other wire formats at 500 streams, the agent scenario over TLS (CPU per short request), and token budgets on
+ * against off (added time to first line at 1 and 200 streams, CPU per token at 200). Prints a Markdown
  * table and writes everything to DIR/latest.json (default bench-results/, gitignored).
  * The whole run is bounded: a watchdog abandons it, killing every child, past RUN_LIMIT_MS.
  */
@@ -85,7 +87,9 @@ async function measure(ctx: BenchContext, outDir: string): Promise<Measurements>
   const { clients, promptChars, pacing } = plan.agents;
   progress(`agent calls over TLS: ${clients} clients, ${promptChars}-character prompts, ${pacing.tokens} tokens each`);
   const agents = await measureAgents(ctx, plan.agents, makeCertificate(path.join(outDir, "tls")));
-  return { firstLine, concurrency, formats: formatRuns, agents, coldStart: cold, bundle };
+  progress(`token budgets on vs off: first line at ${plan.budgets.firstLine.map((p) => p.concurrency).join(" and ")} stream(s), CPU per token at ${plan.budgets.cpu.streams} streams`);
+  const budgets = await measureBudgets(ctx, plan.budgets);
+  return { firstLine, concurrency, formats: formatRuns, agents, budgets, coldStart: cold, bundle };
 }
 
 async function main(): Promise<void> {

@@ -43,7 +43,14 @@ export function loadAgent(): http.Agent {
 /** A stream silent for this long is broken: it ends with an error instead of holding the run. */
 const IDLE_TIMEOUT_MS = 30_000;
 
-export function streamOnce(agent: http.Agent, baseUrl: string, prompt: string, format: BenchFormat = NDJSON): Promise<StreamTiming> {
+export function streamOnce(
+  agent: http.Agent,
+  baseUrl: string,
+  prompt: string,
+  format: BenchFormat = NDJSON,
+  /** Sent besides the body's (e.g. the key-id header API Gateway adds). */
+  headers: http.OutgoingHttpHeaders = {},
+): Promise<StreamTiming> {
   const payload = JSON.stringify(format.body(prompt));
   return new Promise((resolve) => {
     const timing: StreamTiming = { status: 0, startedAt: performance.now(), arrivals: [], body: Buffer.alloc(0) };
@@ -60,7 +67,7 @@ export function streamOnce(agent: http.Agent, baseUrl: string, prompt: string, f
         method: "POST",
         agent,
         timeout: IDLE_TIMEOUT_MS,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
       },
       (res) => {
         timing.status = res.statusCode ?? 0;

@@ -1,0 +1,198 @@
+import type http from "node:http";
+import path from "node:path";
+import { localDynamoClient } from "../local/usage-table";
+import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
+import type { ApiKeys } from "../src/usage/keys";
+import { UsageStore } from "../src/usage/store";
+import { windowsAt } from "../src/usage/windows";
+import { BareConsumer } from "./bare-consumer";
+import { type BenchContext, withServer, withUpstream } from "./context";
+import { type FirstLinePlan, interleaved, serverProbe } from "./first-line";
+import { closedLoop } from "./load";
+import { cpuTimeMs } from "./proc-stats";
+import { type ServerProcess, startUsageTable, type UpstreamPacing } from "./processes";
+import { distribution, type Distribution, round } from "./stats";
+import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
+
+/**
+ * Token budgets on against off (issue 12): the production bundle twice, side by side on the same stand-in, once
+ * metering against the usage table (dynalite in its own process, the table created as the stack creates it, keys
+ * with limits far above anything the run uses, each request carrying the key-id header API Gateway adds) and once
+ * as the rest of the benchmark runs it (no table, no keys, no header). Both are measured in interleaved rounds, so
+ * the machine's load weighs on them alike: added time to first line, and CPU per streamed token.
+ */
+
+export const BUDGET_MODES = ["on", "off"] as const;
+export type BudgetMode = (typeof BUDGET_MODES)[number];
+
+export interface BudgetsPlan {
+  /** Keys the requests rotate over: concurrent streams of one key share budget reads and charge writes. */
+  keys: number;
+  firstLine: FirstLinePlan[];
+  cpu: { streams: number; rounds: number; rampMs: number; pacing: UpstreamPacing };
+}
+
+export interface BudgetsFirstLine {
+  concurrency: number;
+  bare: Distribution;
+  observed: Record<BudgetMode, Distribution>;
+  /** observed − bare, per percentile. */
+  added: Record<BudgetMode, { p50: number; p99: number }>;
+  failed: Record<BudgetMode, number>;
+}
+
+export interface BudgetsCpu {
+  streams: number;
+  rounds: number;
+  tokensPerStream: number;
+  completedExact: Record<BudgetMode, number>;
+  problems: string[];
+  tokens: Record<BudgetMode, number>;
+  cpuMs: Record<BudgetMode, number>;
+  cpuPerTokenUs: Record<BudgetMode, number>;
+}
+
+export interface BudgetsFigures {
+  firstLine: BudgetsFirstLine[];
+  cpu: BudgetsCpu;
+  /** Requests sent to the budgets-on servers, and those the usage table holds when they have stopped. */
+  requests: { sent: number; charged: number };
+  /** CPU the usage table's process used during the phase (DynamoDB's share, not the server's). */
+  storeCpuMs: number;
+}
+
+/** Key ids API Gateway would send, and the `API_KEYS` that names them: limits that can never refuse. */
+function benchKeys(count: number): { ids: string[]; keys: ApiKeys } {
+  const ids = Array.from({ length: count }, (_, i) => `bench-key-id-${i}`);
+  const limit = Number.MAX_SAFE_INTEGER;
+  const keys = Object.fromEntries(ids.map((id, i) => [id, { name: `bench-${i}`, tokensPerDay: limit, tokensPerMonth: limit }]));
+  return { ids, keys };
+}
+
+export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Promise<BudgetsFigures> {
+  const store = await startUsageTable(path.join(ctx.logsDir, "budgets-usage-table.log"));
+  try {
+    const storeCpuBefore = cpuTimeMs(store.pid);
+    const { ids, keys } = benchKeys(plan.keys);
+    const envOn: NodeJS.ProcessEnv = {
+      [ENV.usageTableName]: store.tableName,
+      [ENV.dynamodbEndpoint]: store.url,
+      [ENV.apiKeys]: JSON.stringify(keys),
+    };
+    let sent = 0;
+    const headers: Headers = {
+      on: (index) => {
+        sent += 1;
+        return { [GATEWAY_API_KEY_ID_HEADER]: ids[index % ids.length] };
+      },
+      off: () => ({}),
+    };
+    /** Both servers on one stand-in: `use` gets them (and the stand-in's URL) once both are healthy. */
+    const withBoth = <T>(label: string, pacing: UpstreamPacing, use: (servers: Servers) => Promise<T>) =>
+      withUpstream(ctx, `${label}-budgets`, pacing, (upstream) =>
+        withServer(ctx, "ours", `${label}-budgets-on`, upstream.url, (on) =>
+          withServer(ctx, "ours", `${label}-budgets-off`, upstream.url, (off) => use({ upstreamUrl: upstream.url, on, off })),
+        { env: envOn }),
+      );
+
+    const firstLine: BudgetsFirstLine[] = [];
+    for (const linePlan of plan.firstLine) {
+      firstLine.push(await withBoth(linePlan.label, linePlan.pacing, (servers) => measureFirstLine(linePlan, servers, headers)));
+    }
+    const cpu = await withBoth("cpu", plan.cpu.pacing, (servers) => measureCpu(plan.cpu, servers, headers));
+    const storeCpuMs = cpuTimeMs(store.pid) - storeCpuBefore;
+    const charged = await chargedRequests(store.url, store.tableName, Object.values(keys).map((key) => key.name));
+    return { firstLine, cpu, requests: { sent, charged }, storeCpuMs };
+  } finally {
+    await store.stop();
+  }
+}
+
+type Servers = Record<BudgetMode, ServerProcess> & { upstreamUrl: string };
+type Headers = Record<BudgetMode, (index: number) => http.OutgoingHttpHeaders>;
+
+async function measureFirstLine(plan: FirstLinePlan, servers: Servers, headers: Headers): Promise<BudgetsFirstLine> {
+  const bare = new BareConsumer(servers.upstreamUrl);
+  const agent = loadAgent();
+  try {
+    const samples = await interleaved(plan, {
+      bare: (index) => bare.timeToFirstDelta(promptFor(index)),
+      on: serverProbe(plan, agent, servers.on.url, undefined, headers.on),
+      off: serverProbe(plan, agent, servers.off.url, undefined, headers.off),
+    });
+    const measured = (target: keyof typeof samples) => samples[target].filter((value): value is number => value !== undefined);
+    const bareFigures = distribution(measured("bare"));
+    const observed = {} as Record<BudgetMode, Distribution>;
+    const added = {} as BudgetsFirstLine["added"];
+    const failed = {} as BudgetsFirstLine["failed"];
+    for (const mode of BUDGET_MODES) {
+      observed[mode] = distribution(measured(mode));
+      failed[mode] = samples[mode].length - observed[mode].n;
+      added[mode] = { p50: round(observed[mode].p50 - bareFigures.p50, 3), p99: round(observed[mode].p99 - bareFigures.p99, 3) };
+    }
+    return { concurrency: plan.concurrency, bare: bareFigures, observed, added, failed };
+  } finally {
+    agent.destroy();
+    bare.close();
+  }
+}
+
+/**
+ * CPU per streamed token: each server in turn carries `streams` concurrent streams, in ABBA order over the rounds
+ * (on, off, off, on, ...) so a drift in the machine's load cancels out, after a warm-up round of both together.
+ */
+async function measureCpu(plan: BudgetsPlan["cpu"], servers: Servers, headers: Headers): Promise<BudgetsCpu> {
+  const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
+  const agent = loadAgent();
+  const load = (mode: BudgetMode) =>
+    closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
+      checkStream(await streamOnce(agent, servers[mode].url, promptFor(index), undefined, headers[mode](index)), expected[index % 2]),
+    );
+  const zero = (): Record<BudgetMode, number> => ({ on: 0, off: 0 });
+  const figures: BudgetsCpu = {
+    streams: plan.streams,
+    rounds: plan.rounds,
+    tokensPerStream: plan.pacing.tokens,
+    completedExact: zero(),
+    problems: [],
+    tokens: zero(),
+    cpuMs: zero(),
+    cpuPerTokenUs: zero(),
+  };
+  try {
+    await Promise.all(BUDGET_MODES.map(load));
+    for (let round = 0; round < plan.rounds; round += 1) {
+      for (const mode of round % 2 === 0 ? BUDGET_MODES : [...BUDGET_MODES].reverse()) {
+        const before = cpuTimeMs(servers[mode].pid);
+        const checks = await load(mode);
+        figures.cpuMs[mode] += cpuTimeMs(servers[mode].pid) - before;
+        figures.tokens[mode] += checks.reduce((sum, check) => sum + check.deltas, 0);
+        figures.completedExact[mode] += checks.filter((check) => check.exact).length;
+        figures.problems.push(...checks.flatMap((check) => (check.problem ? [`${mode}: ${check.problem}`] : [])));
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  figures.problems = [...new Set(figures.problems)].slice(0, 5);
+  for (const mode of BUDGET_MODES) {
+    figures.cpuPerTokenUs[mode] = round((figures.cpuMs[mode] * 1000) / Math.max(1, figures.tokens[mode]), 2);
+  }
+  return figures;
+}
+
+/**
+ * Requests the table holds for the keys this month, read once every budgets-on server has stopped (a server's
+ * shutdown waits for its last charges): each request sent with a key must have been charged exactly once.
+ */
+async function chargedRequests(url: string, tableName: string, keyNames: string[]): Promise<number> {
+  const client = localDynamoClient(url);
+  try {
+    const store = new UsageStore(client, tableName);
+    const windows = windowsAt(new Date());
+    const used = await Promise.all(keyNames.map((name) => store.read(name, windows)));
+    return used.reduce((sum, { month }) => sum + month.requests, 0);
+  } finally {
+    client.destroy();
+  }
+}
