@@ -21,6 +21,27 @@ describe("the production bundle under shutdown and a stalled log reader", functi
   });
   after(() => fake.close());
 
+  /**
+   * The bundle with a stdout pipe that nobody reads once it is listening: `text()` is what was read up to then (and
+   * again after `stdout.on("data", onData).resume()`).
+   */
+  async function startWithStalledStdout(shutdownGraceMs: string) {
+    const child = spawn(process.execPath, ["server.js"], {
+      cwd: await bundleDir(),
+      env: { PATH: process.env.PATH ?? "", ...TEST_ENV, PORT: "0", HOST: "127.0.0.1", AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.url, SHUTDOWN_GRACE_MS: shutdownGraceMs },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const exited = once(child, "exit");
+    let read = "";
+    const stdout = child.stdout!.setEncoding("utf8");
+    const onData = (chunk: string) => (read += chunk);
+    stdout.on("data", onData);
+    const listening = await waitUntil(() => (/"msg":"listening"[^\n]*\n/.test(read) ? JSON.parse(read.split("\n")[0]) : undefined), 10_000, "listening");
+    stdout.off("data", onData);
+    stdout.pause(); // from now on nobody reads: the pipe fills up
+    return { child, exited, stdout, onData, text: () => read, url: `http://127.0.0.1:${listening.port}` };
+  }
+
   it("SIGTERM with 50 requests arriving: every client gets an answer (its stream, or 503 shutting_down), no resets", async () => {
     const server = await ServerProcess.start({ AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.url, SHUTDOWN_GRACE_MS: "2000" });
     servers.push(server);
@@ -69,21 +90,7 @@ describe("the production bundle under shutdown and a stalled log reader", functi
   });
 
   it("a stalled stdout: requests are still served, the buffer is bounded, SIGTERM exits in time with the lines in order", async () => {
-    const child = spawn(process.execPath, ["server.js"], {
-      cwd: await bundleDir(),
-      env: { PATH: process.env.PATH ?? "", ...TEST_ENV, PORT: "0", HOST: "127.0.0.1", AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.url, SHUTDOWN_GRACE_MS: "500" },
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const exited = once(child, "exit");
-    let text = "";
-    const stdout = child.stdout!.setEncoding("utf8");
-    const onData = (chunk: string) => (text += chunk);
-    stdout.on("data", onData);
-    const listening = await waitUntil(() => (/"msg":"listening"[^\n]*\n/.test(text) ? JSON.parse(text.split("\n")[0]) : undefined), 10_000, "listening");
-    stdout.off("data", onData);
-    stdout.pause(); // from now on nobody reads: the pipe fills up
-
-    const url = `http://127.0.0.1:${listening.port}`;
+    const { child, exited, stdout, onData, text, url } = await startWithStalledStdout("500");
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     let next = 0;
     const worker = async () => {
@@ -96,7 +103,7 @@ describe("the production bundle under shutdown and a stalled log reader", functi
     setTimeout(() => stdout.on("data", onData).resume(), 300).unref(); // the driver recovers during the shutdown
     const [code, signal] = await exited;
     assert.deepEqual({ code, signal }, { code: 0, signal: null });
-    const lines: LogLine[] = text.trim().split("\n").map((line) => JSON.parse(line));
+    const lines: LogLine[] = text().trim().split("\n").map((line) => JSON.parse(line));
     const messages = lines.map((line) => line.msg);
     const dropped = lines.find((line) => line.droppedLines > 0);
     assert.ok(dropped, "lines beyond the buffer were dropped and counted");
@@ -108,23 +115,11 @@ describe("the production bundle under shutdown and a stalled log reader", functi
   });
 
   it("a stdout that never recovers: SIGTERM still ends the process with exit 0 (buffered lines are given up at the deadline)", async () => {
-    const child = spawn(process.execPath, ["server.js"], {
-      cwd: await bundleDir(),
-      env: { PATH: process.env.PATH ?? "", ...TEST_ENV, PORT: "0", HOST: "127.0.0.1", AWS_ENDPOINT_URL_BEDROCK_RUNTIME: fake.url, SHUTDOWN_GRACE_MS: "200" },
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const exited = once(child, "exit");
-    let text = "";
-    const stdout = child.stdout!.setEncoding("utf8");
-    const onData = (chunk: string) => (text += chunk);
-    stdout.on("data", onData);
-    const listening = await waitUntil(() => (/"msg":"listening"[^\n]*\n/.test(text) ? JSON.parse(text.split("\n")[0]) : undefined), 10_000, "listening");
-    stdout.off("data", onData);
-    stdout.pause();
+    const { child, exited, url } = await startWithStalledStdout("200");
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     let sent = 0;
     const worker = async () => {
-      while (sent++ < 2000) assert.equal((await request(`http://127.0.0.1:${listening.port}`, { path: "/health", agent })).status, 200);
+      while (sent++ < 2000) assert.equal((await request(url, { path: "/health", agent })).status, 200);
     };
     await Promise.all(Array.from({ length: 8 }, worker));
     agent.destroy();
