@@ -1,76 +1,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH,
-  MODELS_PATH, PLAYGROUND_PATH, STREAM_PATH, USAGE_PATH,
-} from "../app/src/runtime-contract";
+import { GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER } from "../app/src/runtime-contract";
 import {
   ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, type LegacyKeyAliases, UsagePlans,
 } from "./api-access";
-import { EdgeAuthorizers, type KeyHeader } from "./authorizer";
+import { apiRoutes, ROUTES, type RouteDefinition, routeFingerprint, slugOf } from "./api-routes";
+import { EdgeAuthorizers } from "./authorizer";
 import { edgeResponses } from "./edge-responses";
 import type { StackConfig } from "./config";
 
 /**
- * The public face: a Regional REST API whose methods (the route table below) proxy over a VPC link (v2) to the
- * internal ALB, each behind the key authorizer for its header style when keys are required.
+ * The public face: a Regional REST API whose methods (the route table, api-routes.ts) proxy over a VPC link (v2) to
+ * the internal ALB, each behind the key authorizer for its header style when keys are required.
  *
  * Backend paths: for private integrations API Gateway puts the stage name in front of the path it sends to the
  * backend (API Gateway developer guide, "Private integrations for REST APIs"), so a call to <stage URL>/stream may
  * reach the app as `/v1/stream` rather than `/stream`. The integration URIs name each route's path, and the
  * container gets STAGE_PREFIX=<stage>, so the app answers on both forms, whichever one API Gateway sends.
  */
-
-export interface Route {
-  readonly path: string;
-  readonly httpMethod: "GET" | "POST";
-  /** STREAM relays the body as the app writes it; BUFFERED (the default mode) waits for the whole response. */
-  readonly responseTransferMode: "STREAM" | "BUFFERED";
-  readonly timeoutMilliseconds: number;
-  /**
-   * Where the caller's API key comes from when keys are required: `bearer` (`Authorization: Bearer <key>`, what
-   * OpenAI clients send), `apiKey` (`x-api-key`, what curl users and Anthropic clients send), or `none` (a public
-   * route such as a page, served without a key).
-   */
-  readonly key: KeyHeader | "none";
-}
-
-/** 15 minutes, the most API Gateway allows a streamed response. */
-const STREAM_TIMEOUT_MS = 900_000;
-/** API Gateway's default for buffered integrations. */
-const BUFFERED_TIMEOUT_MS = 29_000;
-
-const streamed = (httpMethod: Route["httpMethod"], path: string, key: Route["key"]): Route =>
-  ({ path, httpMethod, responseTransferMode: "STREAM", timeoutMilliseconds: STREAM_TIMEOUT_MS, key });
-// Set explicitly: once STREAM was set on an integration, leaving the field out does not revert it.
-const buffered = (httpMethod: Route["httpMethod"], path: string, key: Route["key"]): Route =>
-  ({ path, httpMethod, responseTransferMode: "BUFFERED", timeoutMilliseconds: BUFFERED_TIMEOUT_MS, key });
-
-/** Every gateway route: what the app serves under the stage. Streamed wherever the app may stream its answer. */
-export const ROUTES: readonly Route[] = [
-  buffered("GET", HEALTH_PATH, "apiKey"),
-  streamed("POST", STREAM_PATH, "apiKey"),
-  streamed("POST", CHAT_COMPLETIONS_PATH, "bearer"),
-  buffered("GET", MODELS_PATH, "bearer"),
-  streamed("POST", MESSAGES_PATH, "apiKey"),
-  buffered("POST", COUNT_TOKENS_PATH, "apiKey"),
-  buffered("GET", USAGE_PATH, "apiKey"),
-];
-
-/**
- * The browser playground, only when the stack sets `playground: true`. A browser cannot add a key to a page load,
- * so the page itself needs none; the page's own calls send the key the user typed, and are checked as usual.
- */
-export const PLAYGROUND_ROUTE = buffered("GET", PLAYGROUND_PATH, "none");
-
-/** The routes this stack exposes. */
-export function apiRoutes(settings: Pick<ApiSettings, "playground">): readonly Route[] {
-  return settings.playground ? [...ROUTES, PLAYGROUND_ROUTE] : ROUTES;
-}
-
-/** `/v1/messages/count_tokens` -> `v1-messages-count_tokens`: the route's part of its resources' names. */
-const slugOf = (path: string) => path.replace(/^\//, "").replace(/\//g, "-");
 
 export type ApiSettings = Pick<StackConfig,
   "stageName" | "apiKeyRequired" | "throttleRateLimit" | "throttleBurstLimit" | "dailyQuota" | "logRetentionDays" |
@@ -232,31 +180,3 @@ export const integrationHeaders: Readonly<Record<string, string>> = {
   [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
   [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
 };
-
-export interface RouteDefinition {
-  readonly path: string;
-  readonly methodArgs: aws.apigateway.MethodArgs;
-  readonly integrationArgs: aws.apigateway.IntegrationArgs;
-  readonly resources: readonly pulumi.CustomResource[];
-}
-
-/**
- * The deployment's redeployment trigger. A REST API serves a snapshot (deployment) of its methods, so any change to
- * a method, an integration or an authorizer needs a new one: this hash covers every route's full method and
- * integration arguments, the IDs of its resources and every authorizer's arguments, so such a change replaces the
- * deployment (Pulumi creates the replacement first, the stage moves over, then the old one is deleted).
- */
-export function routeFingerprint(
-  routes: readonly RouteDefinition[],
-  authorizers: readonly aws.apigateway.AuthorizerArgs[] = [],
-): pulumi.Output<string> {
-  return pulumi.jsonStringify({
-    routes: routes.map((route) => ({
-      path: route.path,
-      method: route.methodArgs,
-      integration: route.integrationArgs,
-      ids: route.resources.map((resource) => resource.id),
-    })),
-    authorizers,
-  }).apply((json) => createHash("sha256").update(json).digest("hex"));
-}

@@ -1,11 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BUDGET_EXCEEDED_CODE, DIMENSION, METRIC } from "../app/src/metrics/service-metrics";
+import { DIMENSION, METRIC } from "../app/src/metrics/service-metrics";
+import { dashboardBody, PERIOD } from "./dashboard";
 
 /**
- * The operator's view: one CloudWatch dashboard (API Gateway, ALB, ECS and the service's own embedded metrics) and
- * the alarms that need a person, all publishing to one SNS topic (with an optional email subscription). Metric names
- * come from the app's own definitions (app/src/metrics/service-metrics.ts), so dashboard and emitter cannot drift.
+ * The operator's view: one CloudWatch dashboard (API Gateway, ALB, ECS and the service's own embedded metrics; its
+ * body is dashboard.ts) and the alarms that need a person, all publishing to one SNS topic (with an optional email
+ * subscription). Metric names come from the app's own definitions (app/src/metrics/service-metrics.ts), so dashboard,
+ * alarms and emitter cannot drift.
  */
 
 export interface MonitoringArgs {
@@ -35,8 +37,6 @@ export const ALARMS = {
   tasksAtMaximum: "tasks-at-maximum",
   usageStoreFailures: "usage-store-failures",
 } as const;
-
-const PERIOD = 300;
 
 export class Monitoring extends pulumi.ComponentResource {
   public readonly topicArn: pulumi.Output<string>;
@@ -163,88 +163,6 @@ export function alarmTopicKeyPolicy(partition: string, account: string) {
         Resource: "*",
         Condition: { StringEquals: { "aws:SourceAccount": account } },
       },
-    ],
-  };
-}
-
-interface Names {
-  region: string;
-  ns: string;
-  api: string;
-  stage: string;
-  lb: string;
-  tg: string;
-  cluster: string;
-  service: string;
-}
-
-type Metric = Array<string | Record<string, unknown>>;
-
-/** The dashboard: three rows (the edge, the service's health, the service's own metrics), 24 units wide. */
-export function dashboardBody(n: Names): { widgets: unknown[] } {
-  const api = ["ApiName", n.api, "Stage", n.stage];
-  const alb = ["LoadBalancer", n.lb, "TargetGroup", n.tg];
-  const ecs = ["ClusterName", n.cluster, "ServiceName", n.service];
-  const own = (metric: string, stat: string, label = `${metric} ${stat}`): Metric => [n.ns, metric, { stat, label }];
-  const search = (expression: string, id: string): Metric => [{ expression, id, period: PERIOD }];
-  const widget = (title: string, metrics: Metric[], x: number, y: number, extra: Record<string, unknown> = {}) => ({
-    type: "metric",
-    x, y, width: 8, height: 6,
-    properties: { title, region: n.region, period: PERIOD, view: "timeSeries", stacked: false, metrics, ...extra },
-  });
-  return {
-    widgets: [
-      widget("API Gateway: requests, 4xx, 5xx", [
-        ["AWS/ApiGateway", "Count", ...api, { stat: "Sum" }],
-        ["AWS/ApiGateway", "4XXError", ...api, { stat: "Sum" }],
-        ["AWS/ApiGateway", "5XXError", ...api, { stat: "Sum" }],
-      ], 0, 0),
-      widget("API Gateway: latency (ms)", [
-        ["AWS/ApiGateway", "Latency", ...api, { stat: "p50" }],
-        ["AWS/ApiGateway", "Latency", ...api, { stat: "p90" }],
-        ["AWS/ApiGateway", "IntegrationLatency", ...api, { stat: "p90" }],
-      ], 8, 0),
-      widget("ALB: target health and 5xx", [
-        ["AWS/ApplicationELB", "HealthyHostCount", ...alb, { stat: "Minimum" }],
-        ["AWS/ApplicationELB", "UnHealthyHostCount", ...alb, { stat: "Maximum" }],
-        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...alb, { stat: "Sum" }],
-        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", n.lb, { stat: "Sum" }],
-      ], 16, 0),
-      widget("ECS: CPU and memory (%)", [
-        ["AWS/ECS", "CPUUtilization", ...ecs, { stat: "Average" }],
-        ["AWS/ECS", "MemoryUtilization", ...ecs, { stat: "Average" }],
-      ], 0, 6),
-      widget("ECS: running tasks; open streams per task", [
-        ["ECS/ContainerInsights", "RunningTaskCount", ...ecs, { stat: "Average" }],
-        search(`SEARCH('{${n.ns},${DIMENSION.task}} MetricName="${METRIC.openStreams}"', 'Maximum', ${PERIOD})`, "perTask"),
-        own(METRIC.openStreams, "Maximum", "open streams, busiest task"),
-      ], 8, 6),
-      widget("Errors by code", [search(`SEARCH('{${n.ns},${DIMENSION.errorCode}} MetricName="${METRIC.errors}"', 'Sum', ${PERIOD})`, "errors")], 16, 6),
-      widget("Time to first token and stream duration (ms)", [
-        own(METRIC.timeToFirstToken, "p50"),
-        own(METRIC.timeToFirstToken, "p90"),
-        own(METRIC.timeToFirstToken, "p99"),
-        own(METRIC.streamDuration, "p90"),
-      ], 0, 12),
-      widget("Tokens (all keys) and output tokens per second", [
-        own(METRIC.inputTokens, "Sum"),
-        own(METRIC.outputTokens, "Sum"),
-        own(METRIC.cacheReadTokens, "Sum"),
-        own(METRIC.cacheWriteTokens, "Sum"),
-        [n.ns, METRIC.outputTokensPerSecond, { stat: "p50", yAxis: "right", label: "output tokens/s p50" }],
-      ], 8, 12),
-      widget("Tokens by API key and model", [
-        search(`SEARCH('{${n.ns},${DIMENSION.key},${DIMENSION.model}} MetricName="${METRIC.outputTokens}"', 'Sum', ${PERIOD})`, "out"),
-        search(`SEARCH('{${n.ns},${DIMENSION.key},${DIMENSION.model}} MetricName="${METRIC.inputTokens}"', 'Sum', ${PERIOD})`, "in"),
-      ], 16, 12),
-      widget(`Budget refusals (${BUDGET_EXCEEDED_CODE}), usage-store failures, throttles`, [
-        search(`SEARCH('{${n.ns},${DIMENSION.key}} MetricName="${METRIC.budgetRefusals}"', 'Sum', ${PERIOD})`, "refusals"),
-        own(METRIC.usageStoreFailures, "Sum"),
-        [n.ns, METRIC.errors, DIMENSION.errorCode, "throttled", { stat: "Sum", label: "Bedrock throttles" }],
-      ], 0, 18),
-      widget("Requests by API key", [
-        search(`SEARCH('{${n.ns},${DIMENSION.key},${DIMENSION.model}} MetricName="${METRIC.requests}"', 'Sum', ${PERIOD})`, "requests"),
-      ], 8, 18),
     ],
   };
 }

@@ -2,11 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  ALB_IDLE_TIMEOUT_SECONDS, CONTAINER_NAME, CONTAINER_PORT, CONTAINER_USER, DEREGISTRATION_DELAY_SECONDS, ENV,
-  HEALTH_CHECK, HEALTH_PATH, READONLY_ROOT_FILESYSTEM, taskNodeOptions, STOP_TIMEOUT_SECONDS,
+  ALB_IDLE_TIMEOUT_SECONDS, CONTAINER_NAME, CONTAINER_PORT, DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK, HEALTH_PATH,
 } from "../app/src/runtime-contract";
 import type { StackConfig } from "./config";
-import { type DeployedSettings, deployedEnvironment } from "./deployed-settings";
+import { type ContainerSettings, containerDefinition, type UsageEnvironment } from "./container";
 import { ServiceAutoscaling } from "./autoscaling";
 import { ServiceRoles } from "./iam";
 import { ALB_LISTENER_PORT } from "./network";
@@ -14,9 +13,6 @@ import { ALB_LISTENER_PORT } from "./network";
 /**
  * The chat service: an internal ALB in the isolated subnets in front of a Fargate service that scales on load.
  */
-
-/** What the container's environment is made of: the deployed app settings and the task's memory. */
-export type ContainerSettings = DeployedSettings & Pick<StackConfig, "memory">;
 
 export type ServiceSettings = ContainerSettings & Pick<StackConfig,
   "modelId" | "region" | "partition" | "desiredCount" | "minCapacity" | "maxCapacity" | "cpu" |
@@ -39,11 +35,9 @@ export interface ChatServiceArgs {
   readonly usage?: ServiceUsageArgs;
 }
 
-export interface ServiceUsageArgs {
-  readonly tableName: pulumi.Input<string>;
+/** The usage table's name and the keys (container.ts, for the environment), and what the task role needs. */
+export interface ServiceUsageArgs extends UsageEnvironment {
   readonly tableArn: pulumi.Input<string>;
-  /** `API_KEYS`: the API keys' ids -> their names and token limits (JSON). */
-  readonly apiKeysJson: pulumi.Input<string>;
   /** The table's endpoint and egress rule: tasks must not start before they can reach it. */
   readonly networkReady: pulumi.Resource[];
 }
@@ -141,31 +135,9 @@ export class ChatService extends pulumi.ComponentResource {
         executionRole: { roleArn: roles.executionRoleArn },
         // The log group above (with its retention) is the one; no awsx-made group.
         logGroup: { skip: true },
-        container: {
-          name: CONTAINER_NAME,
-          image: args.imageRef,
-          essential: true,
-          user: CONTAINER_USER,
-          readonlyRootFilesystem: READONLY_ROOT_FILESYSTEM,
-          portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
-          healthCheck: {
-            command: [...HEALTH_CHECK.command],
-            interval: HEALTH_CHECK.intervalSeconds,
-            timeout: HEALTH_CHECK.timeoutSeconds,
-            retries: HEALTH_CHECK.retries,
-            startPeriod: HEALTH_CHECK.startPeriodSeconds,
-          },
-          stopTimeout: STOP_TIMEOUT_SECONDS,
-          environment: [...taskEnvironment(settings), ...usageEnvironment(args.usage)],
-          logConfiguration: {
-            logDriver: "awslogs",
-            options: {
-              "awslogs-group": logGroup.name,
-              "awslogs-region": settings.region,
-              "awslogs-stream-prefix": CONTAINER_NAME,
-            },
-          },
-        },
+        container: containerDefinition({
+          settings, imageRef: args.imageRef, logGroupName: logGroup.name, usage: args.usage,
+        }),
       },
     }, {
       parent: this,
@@ -189,30 +161,6 @@ export class ChatService extends pulumi.ComponentResource {
     this.targetGroupArnSuffix = targetGroup.arnSuffix;
     this.registerOutputs({ loadBalancerArn: this.loadBalancerArn, loadBalancerDnsName: this.loadBalancerDnsName });
   }
-}
-
-/**
- * The container environment: the app settings the stack sets (derived from the settings registry, see
- * deployed-settings.ts) and Node's options, with V8's heap sized from the task's memory (see taskNodeOptions).
- */
-export function containerEnvironment(settings: ContainerSettings): Array<{ name: string; value: string }> {
-  return [
-    ...deployedEnvironment(settings).map(({ name, value }) => ({ name, value })),
-    { name: ENV.nodeOptions, value: taskNodeOptions(settings.memory) },
-  ];
-}
-
-/** The same, with the values of secret settings kept secret (they are part of the task definition). */
-function taskEnvironment(settings: ContainerSettings): Array<{ name: string; value: pulumi.Input<string> }> {
-  const secret = new Set(deployedEnvironment(settings).filter((entry) => entry.secret).map((entry) => entry.name));
-  return containerEnvironment(settings)
-    .map(({ name, value }) => ({ name, value: secret.has(name) ? pulumi.secret(value) : value }));
-}
-
-/** The usage table's name and the keys: resource outputs, so they join the environment here, not from the stack. */
-function usageEnvironment(usage: ServiceUsageArgs | undefined): Array<{ name: string; value: pulumi.Input<string> }> {
-  if (!usage) return [];
-  return [{ name: ENV.usageTableName, value: usage.tableName }, { name: ENV.apiKeys, value: usage.apiKeysJson }];
 }
 
 /**

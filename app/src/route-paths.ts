@@ -1,6 +1,6 @@
 /**
  * The routes after the seed's, relative to the stage: the app serves them (formats/index.ts) and API Gateway's
- * route table (infra/api.ts) exposes them, so both name each path once. A module of its own with no imports, so
+ * route table (infra/api-routes.ts) exposes them, so both name each path once. A module of its own with no imports, so
  * the playground's browser script can use the same paths without pulling in the settings registry (and zod).
  * runtime-contract.ts re-exports them.
  */

@@ -9,7 +9,7 @@ export {
 /**
  * The settings registry: every environment variable the app reads, defined once. The app's schema and its
  * `AppConfig` (app/src/config.ts), the Pulumi program's check of the stack configuration (infra/config.ts) and the
- * task definition's environment (infra/service.ts) are all derived from SETTINGS, so a value the app would refuse
+ * task definition's environment (infra/container.ts) are all derived from SETTINGS, so a value the app would refuse
  * at start is refused at `pulumi preview`, naming the Pulumi key, instead of crash-looping every task.
  *
  * To add a setting, add one entry below and use it (`config.<name>` in the app):

@@ -4,7 +4,7 @@ import {
   CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
   USAGE_PATH,
 } from "../../app/src/runtime-contract";
-import { RouteDefinition, ROUTES, routeFingerprint } from "../api";
+import { RouteDefinition, ROUTES, routeFingerprint } from "../api-routes";
 import { ProgramRun, runProgram } from "./program-under-mocks";
 
 const METHOD = "aws:apigateway/method:Method";

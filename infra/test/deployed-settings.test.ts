@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from "../../app/src/config";
 import { MAX_TOKENS_LIMIT, SETTING_LIST, SETTINGS } from "../../app/src/settings";
 import { loadStackConfig } from "../config";
 import { deployedEnvironment, STACK_DEFAULTS } from "../deployed-settings";
-import { containerEnvironment } from "../service";
+import { containerEnvironment } from "../container";
 import {
   outsideProgram, PROJECT, programError, projectFile, REGION, runProgram, stackConfig,
 } from "./program-under-mocks";

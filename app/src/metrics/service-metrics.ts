@@ -3,7 +3,7 @@ import type { RequestRecord } from "../http/request-record";
 import { EmfWriter, type MetricDirective, type MetricsSink } from "./emf";
 
 /**
- * The service's own metrics (names shared with the dashboard and alarms in infra/monitoring.ts):
+ * The service's own metrics (names shared with the dashboard and alarms, infra/dashboard.ts and infra/monitoring.ts):
  * per API key name and model, and service-wide (no dimension) for alarms.
  */
 export const METRIC = {

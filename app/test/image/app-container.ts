@@ -1,7 +1,7 @@
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { configDefaults, partitionOf } from "../../../infra/config";
-import { containerEnvironment } from "../../../infra/service";
+import { containerEnvironment } from "../../../infra/container";
 import {
   CONTAINER_PORT,
   CONTAINER_USER,
