@@ -7,11 +7,11 @@ import { UsageStore } from "../src/usage/store";
 import { windowsAt } from "../src/usage/windows";
 import { BareConsumer } from "./bare-consumer";
 import { type BenchContext, withServer, withUpstream } from "./context";
-import { type FirstLinePlan, interleaved, serverProbe } from "./first-line";
+import { type FirstLinePlan, interleaved, overBare, serverProbe } from "./first-line";
 import { closedLoop } from "./load";
 import { cpuTimeMs } from "./proc-stats";
 import { type ServerProcess, startUsageTable, type UpstreamPacing } from "./processes";
-import { distribution, type Distribution, round } from "./stats";
+import { type Distribution, round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
 
 /**
@@ -120,17 +120,7 @@ async function measureFirstLine(plan: FirstLinePlan, servers: Servers, headers: 
       on: serverProbe(plan, agent, servers.on.url, undefined, headers.on),
       off: serverProbe(plan, agent, servers.off.url, undefined, headers.off),
     });
-    const measured = (target: keyof typeof samples) => samples[target].filter((value): value is number => value !== undefined);
-    const bareFigures = distribution(measured("bare"));
-    const observed = {} as Record<BudgetMode, Distribution>;
-    const added = {} as BudgetsFirstLine["added"];
-    const failed = {} as BudgetsFirstLine["failed"];
-    for (const mode of BUDGET_MODES) {
-      observed[mode] = distribution(measured(mode));
-      failed[mode] = samples[mode].length - observed[mode].n;
-      added[mode] = { p50: round(observed[mode].p50 - bareFigures.p50, 3), p99: round(observed[mode].p99 - bareFigures.p99, 3) };
-    }
-    return { concurrency: plan.concurrency, bare: bareFigures, observed, added, failed };
+    return { concurrency: plan.concurrency, ...overBare(samples, BUDGET_MODES) };
   } finally {
     agent.destroy();
     bare.close();

@@ -123,25 +123,35 @@ export async function measureFirstLine(
   );
 }
 
-function figures(plan: FirstLinePlan, samples: Record<Target, (number | undefined)[]>, formats: readonly BenchFormat[]): FirstLineFigures {
-  const measured = (target: Target) => samples[target].filter((value): value is number => value !== undefined);
-  const bare = distribution(measured("bare"));
-  const observed = {} as FirstLineFigures["observed"];
-  const added = {} as FirstLineFigures["added"];
-  const failed = {} as FirstLineFigures["failed"];
-  for (const kind of SERVER_KINDS) {
-    observed[kind] = distribution(measured(kind));
-    failed[kind] = samples[kind].length - observed[kind].n;
-    added[kind] = { p50: round(observed[kind].p50 - bare.p50, 3), p99: round(observed[kind].p99 - bare.p99, 3) };
+/** Samples that gave a figure (failed or inexact streams give none). */
+const measuredOf = (values: (number | undefined)[]) => values.filter((value): value is number => value !== undefined);
+
+/**
+ * Each target's first-line distribution, what it adds to the bare SDK consumer's (p50 and p99, in ms) and how many
+ * of its streams gave no sample: the one way every first-line phase reports against the bare consumer.
+ */
+export function overBare<K extends string>(samples: Record<K | "bare", (number | undefined)[]>, targets: readonly K[]) {
+  const bare = distribution(measuredOf(samples.bare));
+  const observed = {} as Record<K, Distribution>;
+  const added = {} as Record<K, { p50: number; p99: number }>;
+  const failed = {} as Record<K, number>;
+  for (const target of targets) {
+    observed[target] = distribution(measuredOf(samples[target]));
+    failed[target] = samples[target].length - observed[target].n;
+    added[target] = { p50: round(observed[target].p50 - bare.p50, 3), p99: round(observed[target].p99 - bare.p99, 3) };
   }
-  const otherFormats = formats.map(({ name }) => {
-    const format = distribution(measured(name));
-    return {
-      format: name,
-      observed: format,
-      added: { p50: round(format.p50 - bare.p50, 3), p99: round(format.p99 - bare.p99, 3) },
-      failed: samples[name].length - format.n,
-    };
-  });
+  return { bare, observed, added, failed };
+}
+
+function figures(plan: FirstLinePlan, samples: Record<Target, (number | undefined)[]>, formats: readonly BenchFormat[]): FirstLineFigures {
+  const { bare, observed, added, failed } = overBare(samples, SERVER_KINDS);
+  const names = formats.map(({ name }) => name);
+  const others = overBare(samples, names);
+  const otherFormats = names.map((name) => ({
+    format: name,
+    observed: others.observed[name],
+    added: others.added[name],
+    failed: others.failed[name],
+  }));
   return { concurrency: plan.concurrency, samples: plan.concurrency * plan.requestsPerClient, bare, observed, added, failed, otherFormats };
 }
