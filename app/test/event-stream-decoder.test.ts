@@ -6,7 +6,7 @@ import {
   type ConverseStreamOutput,
   ThrottlingException,
 } from "@aws-sdk/client-bedrock-runtime";
-import { eventStreamSerdeProvider, type Message } from "@smithy/core/event-streams";
+import { EventStreamCodec, eventStreamSerdeProvider, Int64, type Message } from "@smithy/core/event-streams";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { type FakeBedrock, NO_PACING, type Scenario, startFakeBedrock } from "../local/fake-bedrock";
 import { eventFrame, exceptionFrame } from "../local/wire";
@@ -120,6 +120,27 @@ describe("batching event-stream decoder", () => {
     const bytes = (events[0] as any).contentBlockDelta.delta.reasoningContent.redactedContent;
     assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype);
     assert.deepEqual(Buffer.from(bytes), REDACTED);
+  });
+
+  it("skips headers of every other type by their length rules", async () => {
+    const codec = new EventStreamCodec(toUtf8, fromUtf8);
+    const bytes = codec.encode({
+      headers: {
+        flag: { type: "boolean", value: true },
+        off: { type: "boolean", value: false },
+        byte: { type: "byte", value: -3 },
+        short: { type: "short", value: 300 },
+        integer: { type: "integer", value: 70000 },
+        long: { type: "long", value: Int64.fromNumber(2 ** 40) },
+        binary: { type: "binary", value: Uint8Array.of(7, 0, 7) },
+        timestamp: { type: "timestamp", value: new Date(0) },
+        uuid: { type: "uuid", value: "123e4567-e89b-12d3-a456-426614174000" },
+        ":message-type": { type: "string", value: "event" },
+        ":event-type": { type: "string", value: "contentBlockStop" },
+      },
+      body: fromUtf8(JSON.stringify({ contentBlockIndex: 4, p: "abc" })),
+    });
+    assert.deepEqual((await ourEvents([bytes], deserializer)).events, [{ contentBlockStop: { contentBlockIndex: 4 } }]);
   });
 
   const failures: Record<string, (frame: Uint8Array) => Uint8Array> = {

@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import { crc32 } from "node:zlib";
 import type {
   BedrockRuntimeClient,
   BedrockRuntimeClientConfig,
@@ -8,15 +7,12 @@ import type {
 } from "@aws-sdk/client-bedrock-runtime";
 import { EventStreamCodec, eventStreamSerdeProvider, type Message } from "@smithy/core/event-streams";
 import { converseEvent, isFastEventType } from "./converse-event-shapes";
+import { type Frame, nextFrame, readHeaders } from "./event-stream-frames";
 
 type SerdeProvider = NonNullable<BedrockRuntimeClientConfig["eventStreamSerdeProvider"]>;
 type Marshaller = ReturnType<SerdeProvider>;
 /** The SDK's per-message deserializer (`{[event type]: message}` -> the union's member, or `{$unknown}`). */
 type Deserializer = (input: Record<string, Message>) => Promise<unknown>;
-
-/** Total length, headers length, prelude CRC: then the headers, the payload, and the message CRC. */
-const PRELUDE_BYTES = 12;
-const MIN_MESSAGE_BYTES = 16;
 
 /**
  * The event-stream marshaller of the service's Bedrock client (the SDK's `eventStreamSerdeProvider` option).
@@ -163,26 +159,9 @@ class EventBatches implements AsyncIterator<unknown[]> {
     let pending = false;
     let offset = 0;
     try {
-      while (bytes.length - offset >= PRELUDE_BYTES) {
-        const length = bytes.readUInt32BE(offset);
-        const headersLength = bytes.readUInt32BE(offset + 4);
-        const preludeCrc = crc32(bytes.subarray(offset, offset + 8));
-        const expectedPreludeCrc = bytes.readUInt32BE(offset + 8);
-        if (preludeCrc !== expectedPreludeCrc) {
-          throw new Error(`The prelude checksum specified in the message (${expectedPreludeCrc}) does not match the calculated CRC32 checksum (${preludeCrc})`);
-        }
-        if (length < MIN_MESSAGE_BYTES || headersLength > length - MIN_MESSAGE_BYTES) {
-          throw new Error(`Invalid event stream message lengths: total ${length}, headers ${headersLength}`);
-        }
-        if (bytes.length - offset < length) break;
-        const end = offset + length;
-        const messageCrc = crc32(bytes.subarray(offset + 8, end - 4), preludeCrc);
-        const expectedMessageCrc = bytes.readUInt32BE(end - 4);
-        if (messageCrc !== expectedMessageCrc) {
-          throw new Error(`The message checksum (${messageCrc}) did not match the expected value of ${expectedMessageCrc}`);
-        }
-        const event = this.message(bytes, offset, offset + PRELUDE_BYTES + headersLength, end);
-        offset = end;
+      for (let frame = nextFrame(bytes, offset); frame; frame = nextFrame(bytes, offset)) {
+        const event = this.message(bytes, frame);
+        offset = frame.end;
         if (event instanceof Promise) pending = true;
         if (event !== undefined) events.push(event);
         if (this.failure) break;
@@ -195,10 +174,10 @@ class EventBatches implements AsyncIterator<unknown[]> {
   }
 
   /** One checked message: its event, a promise of it (the SDK's deserializer), or undefined when it ends the stream. */
-  private message(bytes: Buffer, start: number, payloadStart: number, end: number): unknown {
-    const headers = readHeaders(bytes, start + PRELUDE_BYTES, payloadStart);
+  private message(bytes: Buffer, { start, headersStart, payloadStart, payloadEnd, end }: Frame): unknown {
+    const headers = readHeaders(bytes, headersStart, payloadStart);
     if (headers.messageType === "event" && headers.eventType !== undefined && isFastEventType(headers.eventType)) {
-      const event = converseEvent(headers.eventType, JSON.parse(bytes.toString("utf8", payloadStart, end - 4)));
+      const event = converseEvent(headers.eventType, JSON.parse(bytes.toString("utf8", payloadStart, payloadEnd)));
       if (event) return event;
     }
     const message = this.codec.decode(bytes.subarray(start, end));
@@ -218,48 +197,4 @@ class EventBatches implements AsyncIterator<unknown[]> {
     }
     return deserialized[code] as Error;
   }
-}
-
-interface KnownHeaders {
-  messageType?: string;
-  eventType?: string;
-  exceptionType?: string;
-  errorCode?: string;
-  errorMessage?: string;
-}
-
-/** Value sizes of the fixed-size header types (boolean true/false, byte, short, integer, long, timestamp, uuid). */
-const FIXED_VALUE_BYTES: Readonly<Record<number, number>> = { 0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16 };
-const BYTES_TYPE = 6;
-const HEADER_NAMES = new Map<string, keyof KnownHeaders>([
-  [":message-type", "messageType"],
-  [":event-type", "eventType"],
-  [":exception-type", "exceptionType"],
-  [":error-code", "errorCode"],
-  [":error-message", "errorMessage"],
-]);
-const STRING_TYPE = 7;
-
-/** The string headers this decoder needs; every other header is skipped by its type's length rule. */
-function readHeaders(bytes: Buffer, start: number, end: number): KnownHeaders {
-  const headers: KnownHeaders = {};
-  let at = start;
-  while (at < end) {
-    const nameEnd = at + 1 + bytes[at];
-    if (nameEnd >= end) throw new Error("Truncated event stream header");
-    const type = bytes[nameEnd];
-    let valueStart = nameEnd + 1;
-    let valueEnd: number;
-    if (type === STRING_TYPE || type === BYTES_TYPE) {
-      if (valueStart + 2 > end) throw new Error("Truncated event stream header");
-      valueEnd = valueStart + 2 + bytes.readUInt16BE(valueStart);
-      valueStart += 2;
-    } else if (Object.hasOwn(FIXED_VALUE_BYTES, type)) valueEnd = valueStart + FIXED_VALUE_BYTES[type];
-    else throw new Error("Unrecognized header type tag");
-    if (valueEnd > end) throw new Error("Truncated event stream header");
-    const name = type === STRING_TYPE ? HEADER_NAMES.get(bytes.toString("latin1", at + 1, nameEnd)) : undefined;
-    if (name) headers[name] = bytes.toString("utf8", valueStart, valueEnd);
-    at = valueEnd;
-  }
-  return headers;
 }
