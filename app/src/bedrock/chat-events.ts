@@ -90,7 +90,9 @@ function within<T>(step: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /**
- * Yields the normalised events of a ConverseStream and records stop reason, usage and latency in `summary`.
+ * The normalised events of a ConverseStream, one array per upstream batch (see `converseBatches`), with stop
+ * reason, usage and latency recorded in `summary`. A batch is normalised synchronously, so a read that carried
+ * several tokens costs one step here too: a plain iterator, not an async generator, for the same reason.
  *
  * - A string delta ending in the first half of a surrogate pair (an emoji cut between two deltas) keeps that half
  *   back for the block's next delta, so every frame a client receives is well-formed Unicode on its own.
@@ -98,66 +100,111 @@ function within<T>(step: Promise<T>, ms: number): Promise<T | undefined> {
  *   reply is complete anyway and ends without usage rather than waiting out the idle timeout.
  * - Throws {@link UpstreamIncompleteError} when the stream ends without `messageStop`: the reply was cut short.
  */
-export async function* chatEvents(
-  events: AsyncIterable<ConverseStreamOutput>,
-  summary: StreamSummary,
-): AsyncGenerator<ChatEvent> {
-  const iterator = events[Symbol.asyncIterator]();
+export function chatEvents(batches: AsyncIterable<ConverseStreamOutput[]>, summary: StreamSummary): AsyncIterableIterator<ChatEvent[]> {
+  const iterator = batches[Symbol.asyncIterator]();
+  const normaliser = new Normaliser(summary);
+  let over = false;
+  const release = () => {
+    over = true;
+    // Not awaited: after an abort the upstream iterator may still be stuck on a read that the abort is tearing down.
+    iterator.return?.().catch(() => undefined);
+  };
+  const events: AsyncIterableIterator<ChatEvent[]> = {
+    [Symbol.asyncIterator]: () => events,
+    async next() {
+      try {
+        while (!over) {
+          const next = normaliser.stopped ? await within(iterator.next(), METADATA_GRACE_MS) : await iterator.next();
+          if (next === undefined || next.done) break;
+          const out = normaliser.add(next.value);
+          if (normaliser.complete) release();
+          if (out.length > 0) return { done: false, value: out };
+        }
+      } catch (err) {
+        release();
+        throw err;
+      }
+      if (!over) release();
+      // The blocks still open are closed before an incomplete stream's error, as for any other ending.
+      const last = normaliser.finish();
+      if (last.length > 0) return { done: false, value: last };
+      if (!normaliser.stopped) throw new UpstreamIncompleteError();
+      return { done: true, value: undefined };
+    },
+    return: (value?: unknown) => {
+      if (!over) release();
+      return Promise.resolve({ done: true, value: value as ChatEvent[] });
+    },
+  };
+  return events;
+}
+
+/** The rules above, applied to one batch at a time. */
+class Normaliser {
   /** Open blocks: index -> the string delta whose trailing high surrogate is held back (if any). */
-  const open = new Map<number, Delta | undefined>();
-  let stopped = false;
-  try {
-    for (;;) {
-      const next = stopped ? await within(iterator.next(), METADATA_GRACE_MS) : await iterator.next();
-      if (next === undefined || next.done) break;
-      const event = next.value;
-      if (event.contentBlockDelta) {
-        const index = event.contentBlockDelta.contentBlockIndex ?? 0;
-        const raw = event.contentBlockDelta.delta && toDelta(event.contentBlockDelta.delta);
-        if (!raw) continue;
-        if (!open.has(index)) {
-          open.set(index, undefined);
-          yield { type: "blockStart", index, block: kindOf(raw) };
-        }
-        const text = textOf(raw);
-        if (text === undefined) {
-          yield { type: "delta", index, delta: raw };
-          continue;
-        }
-        const held = open.get(index);
-        const joined = (held ? textOf(held) : "") + text;
-        const cut = isHighSurrogate(joined.charCodeAt(joined.length - 1)) ? joined.length - 1 : joined.length;
-        open.set(index, cut < joined.length ? withText(raw, joined.slice(cut)) : undefined);
-        if (cut > 0) yield { type: "delta", index, delta: withText(raw, joined.slice(0, cut)) };
-      } else if (event.contentBlockStart) {
+  private readonly open = new Map<number, Delta | undefined>();
+  stopped = false;
+  /** `metadata` arrived after `messageStop`: nothing more to read. */
+  complete = false;
+
+  constructor(private readonly summary: StreamSummary) {}
+
+  add(batch: readonly ConverseStreamOutput[]): ChatEvent[] {
+    const out: ChatEvent[] = [];
+    for (const event of batch) {
+      if (this.complete) break;
+      if (event.contentBlockDelta) this.delta(event.contentBlockDelta, out);
+      else if (event.contentBlockStart) {
         const index = event.contentBlockStart.contentBlockIndex ?? 0;
         const toolUse = event.contentBlockStart.start?.toolUse;
-        if (!toolUse || open.has(index)) continue;
-        open.set(index, undefined);
-        yield { type: "blockStart", index, block: { type: "tool_use", id: toolUse.toolUseId ?? "", name: toolUse.name ?? "" } };
-      } else if (event.contentBlockStop) {
-        yield* closeBlock(event.contentBlockStop.contentBlockIndex ?? 0);
-      } else if (event.messageStop) {
-        stopped = true;
-        summary.stopReason = event.messageStop.stopReason;
+        if (!toolUse || this.open.has(index)) continue;
+        this.open.set(index, undefined);
+        out.push({ type: "blockStart", index, block: { type: "tool_use", id: toolUse.toolUseId ?? "", name: toolUse.name ?? "" } });
+      } else if (event.contentBlockStop) this.closeBlock(event.contentBlockStop.contentBlockIndex ?? 0, out);
+      else if (event.messageStop) {
+        this.stopped = true;
+        this.summary.stopReason = event.messageStop.stopReason;
       } else if (event.metadata) {
-        recordMetadata(event.metadata, summary);
-        if (stopped) break;
+        recordMetadata(event.metadata, this.summary);
+        if (this.stopped) this.complete = true;
       }
     }
-  } finally {
-    // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
-    iterator.return?.().catch(() => undefined);
+    return out;
   }
-  for (const index of [...open.keys()]) yield* closeBlock(index);
-  if (!stopped) throw new UpstreamIncompleteError();
 
-  function* closeBlock(index: number): Generator<ChatEvent> {
-    if (!open.has(index)) return;
-    const heldBack = open.get(index);
-    open.delete(index);
-    if (heldBack) yield { type: "delta", index, delta: heldBack };
-    yield { type: "blockStop", index };
+  /** Closes the blocks still open. */
+  finish(): ChatEvent[] {
+    const out: ChatEvent[] = [];
+    for (const index of [...this.open.keys()]) this.closeBlock(index, out);
+    return out;
+  }
+
+  private delta(event: NonNullable<ConverseStreamOutput["contentBlockDelta"]>, out: ChatEvent[]): void {
+    const index = event.contentBlockIndex ?? 0;
+    const raw = event.delta && toDelta(event.delta);
+    if (!raw) return;
+    if (!this.open.has(index)) {
+      this.open.set(index, undefined);
+      out.push({ type: "blockStart", index, block: kindOf(raw) });
+    }
+    const text = textOf(raw);
+    if (text === undefined) {
+      out.push({ type: "delta", index, delta: raw });
+      return;
+    }
+    const held = this.open.get(index);
+    const joined = (held ? textOf(held) : "") + text;
+    const cut = isHighSurrogate(joined.charCodeAt(joined.length - 1)) ? joined.length - 1 : joined.length;
+    this.open.set(index, cut < joined.length ? withText(raw, joined.slice(cut)) : undefined);
+    if (cut > 0) out.push({ type: "delta", index, delta: withText(raw, joined.slice(0, cut)) });
+  }
+
+  private closeBlock(index: number, out: ChatEvent[]): void {
+    if (!this.open.has(index)) return;
+    const heldBack = this.open.get(index);
+    this.open.delete(index);
+    if (heldBack) out.push({ type: "delta", index, delta: heldBack });
+    out.push({ type: "blockStop", index });
   }
 }
 

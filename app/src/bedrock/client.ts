@@ -1,5 +1,6 @@
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttp2Handler } from "@smithy/node-http-handler";
+import { batchingEventStreamSerdeProvider } from "./event-stream-decoder";
 
 /**
  * Most ConverseStream calls that share one upstream HTTP/2 session. It bounds the blast radius: a session that is
@@ -43,7 +44,14 @@ export class MultiplexedHttp2Handler extends NodeHttp2Handler {
   }
 }
 
-/** The service's Bedrock client: the SDK's defaults (credentials, retries, region) with the multiplexed handler. */
+/**
+ * The service's Bedrock client: the SDK's defaults (credentials, retries, region) with the multiplexed handler and
+ * the batching event-stream decoder (`event-stream-decoder.ts`).
+ */
 export function createBedrockClient(region: string): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({ region, requestHandler: new MultiplexedHttp2Handler() });
+  return new BedrockRuntimeClient({
+    region,
+    requestHandler: new MultiplexedHttp2Handler(),
+    eventStreamSerdeProvider: batchingEventStreamSerdeProvider,
+  });
 }

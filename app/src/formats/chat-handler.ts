@@ -5,6 +5,7 @@ import type { ActiveStreams } from "../bedrock/active-streams";
 import { type ChatEvent, chatEvents, type StreamSummary } from "../bedrock/chat-events";
 import { type ChatRequest, converseInput, estimateInputTokens } from "../bedrock/chat-request";
 import { ReplyCollector } from "../bedrock/collect";
+import { converseBatches } from "../bedrock/event-stream-decoder";
 import { resolveModel } from "../bedrock/models";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import type { AppConfig } from "../config";
@@ -53,7 +54,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       accepted = true;
       if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
       const reply = replyInfo(request, model, response.$metadata.requestId, record.startedAt);
-      const events = chatEvents(call.events(response.stream), summary);
+      const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
       if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
       else await completeReply(ctx, format, reply, events, summary);
     } catch (err) {
@@ -77,7 +78,8 @@ function replyInfo(request: ChatRequest, model: string, upstreamRequestId: strin
   };
 }
 
-type Events = AsyncGenerator<ChatEvent>;
+/** The reply's events, one array per upstream read: every frame of an array is written in the same turn. */
+type Events = AsyncIterable<ChatEvent[]>;
 
 function noteEvent(record: AppState["record"], event: ChatEvent): void {
   if (event.type !== "delta") return;
@@ -98,10 +100,14 @@ async function streamReply(
   const sink = new FrameSink(openStream(ctx, format.streamContentType), signal, writer.ping?.bind(writer));
   try {
     await sink.write(writer.open());
-    for await (const event of events) {
-      noteEvent(record, event);
-      // Awaited only under backpressure: a promise per delta would cost every token a few more promise jobs.
-      const full = sink.write(writer.event(event));
+    for await (const batch of events) {
+      let frames = "";
+      for (const event of batch) {
+        noteEvent(record, event);
+        frames += writer.event(event);
+      }
+      // One write per batch, awaited only under backpressure: a promise per delta would cost every token more jobs.
+      const full = sink.write(frames);
       if (full) await full;
     }
     finishRecord(record, summary);
@@ -120,9 +126,11 @@ async function completeReply(
 ): Promise<void> {
   const record = ctx.state.record;
   const collector = new ReplyCollector();
-  for await (const event of events) {
-    noteEvent(record, event);
-    collector.add(event);
+  for await (const batch of events) {
+    for (const event of batch) {
+      noteEvent(record, event);
+      collector.add(event);
+    }
   }
   finishRecord(record, summary);
   ctx.body = format.completeBody(reply, collector.result(), summary);

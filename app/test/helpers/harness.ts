@@ -1,5 +1,6 @@
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { DestinationStream } from "pino";
+import { batchingEventStreamSerdeProvider } from "../../src/bedrock/event-stream-decoder";
 import { type FakeBedrock, type FakeBedrockOptions, NO_PACING, startFakeBedrock } from "../../local/fake-bedrock";
 import { type AppConfig, loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
@@ -15,12 +16,16 @@ export const TEST_ENV = {
 /** One parsed log line of the service. */
 export type LogLine = Record<string, any>;
 
-/** The real SDK client pointed at the fake. One attempt: error tests must see each upstream answer exactly once. */
+/**
+ * The real SDK client pointed at the fake, decoding streams as the service's own client does (the batching
+ * decoder). One attempt: error tests must see each upstream answer exactly once.
+ */
 export function testBedrockClient(endpoint: string): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     region: TEST_ENV.AWS_REGION,
     endpoint,
     maxAttempts: 1,
+    eventStreamSerdeProvider: batchingEventStreamSerdeProvider,
     credentials: { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY },
   });
 }

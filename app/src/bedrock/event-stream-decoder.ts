@@ -1,0 +1,200 @@
+import type { Readable } from "node:stream";
+import type {
+  BedrockRuntimeClient,
+  BedrockRuntimeClientConfig,
+  ConverseStreamCommandOutput,
+  ConverseStreamOutput,
+} from "@aws-sdk/client-bedrock-runtime";
+import { EventStreamCodec, eventStreamSerdeProvider, type Message } from "@smithy/core/event-streams";
+import { converseEvent, isFastEventType } from "./converse-event-shapes";
+import { type Frame, nextFrame, readHeaders } from "./event-stream-frames";
+
+type SerdeProvider = NonNullable<BedrockRuntimeClientConfig["eventStreamSerdeProvider"]>;
+type Marshaller = ReturnType<SerdeProvider>;
+/** The SDK's per-message deserializer (`{[event type]: message}` -> the union's member, or `{$unknown}`). */
+type Deserializer = (input: Record<string, Message>) => Promise<unknown>;
+
+/**
+ * The event-stream marshaller of the service's Bedrock client (the SDK's `eventStreamSerdeProvider` option).
+ *
+ * Why: the SDK decodes a ConverseStream through five async generators, a copy of every chunk and an async schema
+ * walk per message, so each streamed token costs a dozen promise jobs. This one reads the HTTP/2 body with
+ * `read()` (everything buffered so far at once), splits and checks the messages itself (both CRCs with Node's
+ * native `zlib.crc32`) and yields one array of the SDK's events per read: an upstream read costs one step
+ * whatever number of tokens it carried. Events it cannot build exactly as the SDK would, in-stream exceptions and
+ * unknown event types go through the SDK's own deserializer, so errors and `$unknown` skipping stay the SDK's.
+ * Serializing (input event streams, which ConverseStream has none of) stays the SDK's.
+ */
+export class BatchingEventStreamMarshaller implements Marshaller {
+  private readonly sdk: Marshaller;
+  private readonly codec: EventStreamCodec;
+
+  constructor(options: { utf8Encoder: (bytes: Uint8Array) => string; utf8Decoder: (text: string) => Uint8Array }) {
+    this.sdk = eventStreamSerdeProvider(options);
+    this.codec = new EventStreamCodec(options.utf8Encoder, options.utf8Decoder);
+  }
+
+  /**
+   * Yields arrays of events although the SDK's type says events: {@link converseBatches} is the one place that
+   * reads them, and casts them back. The SDK's `EventStreamSerde` only passes the values through.
+   */
+  deserialize<T>(body: unknown, deserializer: (input: Record<string, Message>) => Promise<T>): AsyncIterable<T> {
+    const batches = isReadable(body)
+      ? new EventBatches(body, deserializer as Deserializer, this.codec)
+      : singles(this.sdk.deserialize(body, deserializer));
+    return { [Symbol.asyncIterator]: () => batches } as AsyncIterable<unknown> as AsyncIterable<T>;
+  }
+
+  serialize<T>(input: AsyncIterable<T>, serializer: (event: T) => Message): unknown {
+    return this.sdk.serialize(input, serializer);
+  }
+}
+
+/** The provider to pass as `eventStreamSerdeProvider` in a `BedrockRuntimeClient`'s configuration. */
+export const batchingEventStreamSerdeProvider: SerdeProvider = (options) => new BatchingEventStreamMarshaller(options);
+
+/**
+ * A ConverseStream response's events, one array per upstream read. A client built with
+ * {@link batchingEventStreamSerdeProvider} already yields arrays (the cast below is where the SDK's declared type,
+ * one event per step, is corrected); any other client (the SDK's default serde) gets each event wrapped.
+ */
+export function converseBatches(client: BedrockRuntimeClient, response: ConverseStreamCommandOutput): AsyncIterable<ConverseStreamOutput[]> {
+  const stream = response.stream ?? (async function* () {})();
+  if (client.config.eventStreamMarshaller instanceof BatchingEventStreamMarshaller) {
+    return stream as AsyncIterable<unknown> as AsyncIterable<ConverseStreamOutput[]>;
+  }
+  return { [Symbol.asyncIterator]: () => singles(stream) };
+}
+
+async function* singles<T>(events: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const event of events) yield [event];
+}
+
+function isReadable(body: unknown): body is Readable {
+  return typeof (body as Readable | undefined)?.read === "function" && typeof (body as Readable).on === "function";
+}
+
+/** An error shaped like Node's own for a stream that closed before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+}
+
+/**
+ * Reads only when asked for the next batch, so HTTP/2 flow control holds Bedrock back while our client is slow.
+ * An error, a close before the end, or a bad message ends the iteration with that error, after the events that
+ * preceded it (as the SDK would have yielded them one by one).
+ */
+class EventBatches implements AsyncIterator<unknown[]> {
+  /** The start of a message whose end has not arrived yet. */
+  private rest: Buffer | undefined;
+  /** What ends the iteration once the events before it are delivered. */
+  private failure: Error | Promise<Error> | undefined;
+  private ended = false;
+  private finished = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly body: Readable,
+    private readonly deserializer: Deserializer,
+    private readonly codec: EventStreamCodec,
+  ) {
+    body.on("readable", this.signal);
+    body.once("end", () => ((this.ended = true), this.signal()));
+    body.on("error", (err: Error) => ((this.failure ??= err), this.signal()));
+    body.once("close", () => (this.ended || (this.failure ??= prematureClose()), this.signal()));
+  }
+
+  private readonly signal = (): void => {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  };
+
+  async next(): Promise<IteratorResult<unknown[]>> {
+    for (;;) {
+      if (this.finished) return { done: true, value: undefined };
+      if (this.failure) {
+        this.finished = true;
+        throw await this.failure;
+      }
+      const chunk = this.body.read() as Buffer | null;
+      if (chunk !== null) {
+        const batch = this.decode(this.rest ? Buffer.concat([this.rest, chunk]) : chunk);
+        const events = batch.pending ? await this.settle(batch.events) : batch.events;
+        if (events.length > 0) return { done: false, value: events };
+      } else if (this.ended) {
+        if (this.rest) this.failure = new Error("Truncated event message received.");
+        else this.finished = true;
+      } else {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    }
+  }
+
+  /** Stops reading: a body that has not ended is destroyed, which cancels the HTTP/2 stream. */
+  return(): Promise<IteratorResult<unknown[]>> {
+    this.finished = true;
+    if (!this.ended) this.body.destroy();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  /** Awaits the events the SDK's deserializer is building; one that fails ends the batch (and the stream) there. */
+  private async settle(events: unknown[]): Promise<unknown[]> {
+    const settled: unknown[] = [];
+    for (const event of events) {
+      try {
+        const value = await event;
+        if (!(value as { $unknown?: unknown }).$unknown) settled.push(value);
+      } catch (err) {
+        this.failure = err as Error;
+        break;
+      }
+    }
+    return settled;
+  }
+
+  /** Splits the complete messages off `bytes`; a bad one becomes the failure and ends the split. */
+  private decode(bytes: Buffer): { events: unknown[]; pending: boolean } {
+    const events: unknown[] = [];
+    let pending = false;
+    let offset = 0;
+    try {
+      for (let frame = nextFrame(bytes, offset); frame; frame = nextFrame(bytes, offset)) {
+        const event = this.message(bytes, frame);
+        offset = frame.end;
+        if (event instanceof Promise) pending = true;
+        if (event !== undefined) events.push(event);
+        if (this.failure) break;
+      }
+      this.rest = offset < bytes.length ? bytes.subarray(offset) : undefined;
+    } catch (err) {
+      this.failure = err as Error;
+    }
+    return { events, pending };
+  }
+
+  /** One checked message: its event, a promise of it (the SDK's deserializer), or undefined when it ends the stream. */
+  private message(bytes: Buffer, { start, headersStart, payloadStart, payloadEnd, end }: Frame): unknown {
+    const headers = readHeaders(bytes, headersStart, payloadStart);
+    if (headers.messageType === "event" && headers.eventType !== undefined && isFastEventType(headers.eventType)) {
+      const event = converseEvent(headers.eventType, JSON.parse(bytes.toString("utf8", payloadStart, payloadEnd)));
+      if (event) return event;
+    }
+    const message = this.codec.decode(bytes.subarray(start, end));
+    if (headers.messageType === "event") return this.deserializer({ [headers.eventType ?? ""]: message });
+    if (headers.messageType === "exception") this.failure = this.exception(headers.exceptionType ?? "", message);
+    else if (headers.messageType === "error") {
+      this.failure = Object.assign(new Error(headers.errorMessage || "UnknownError"), { name: headers.errorCode });
+    } else this.failure = new Error(`Unrecognizable event type: ${headers.eventType}`);
+    return undefined;
+  }
+
+  /** The modeled exception, exactly as the SDK's `getMessageUnmarshaller` builds it. */
+  private async exception(code: string, message: Message): Promise<Error> {
+    const deserialized = (await this.deserializer({ [code]: message })) as Record<string, unknown>;
+    if (deserialized.$unknown) {
+      return Object.assign(new Error(Buffer.from(message.body).toString("utf8")), { name: code });
+    }
+    return deserialized[code] as Error;
+  }
+}

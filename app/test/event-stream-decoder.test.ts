@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { PassThrough, type Readable } from "node:stream";
+import {
+  BedrockRuntimeClient,
+  ConverseStreamCommand,
+  type ConverseStreamOutput,
+  ThrottlingException,
+} from "@aws-sdk/client-bedrock-runtime";
+import { EventStreamCodec, eventStreamSerdeProvider, Int64, type Message } from "@smithy/core/event-streams";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { type FakeBedrock, NO_PACING, type Scenario, startFakeBedrock } from "../local/fake-bedrock";
+import { eventFrame, exceptionFrame } from "../local/wire";
+import { BatchingEventStreamMarshaller, batchingEventStreamSerdeProvider, converseBatches } from "../src/bedrock/event-stream-decoder";
+import { TEST_ENV } from "./helpers/harness";
+
+const MODEL_ID = "test.stand-in-model-v1:0";
+type Deserializer = (input: Record<string, Message>) => Promise<unknown>;
+const UTF8 = { utf8Encoder: toUtf8, utf8Decoder: fromUtf8 };
+
+function client(endpoint: string, batching: boolean, capture?: (deserializer: Deserializer) => void): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    region: TEST_ENV.AWS_REGION,
+    endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY },
+    ...(batching && {
+      eventStreamSerdeProvider: (options: typeof UTF8) => {
+        const marshaller = new BatchingEventStreamMarshaller(options);
+        const deserialize = marshaller.deserialize.bind(marshaller);
+        marshaller.deserialize = (body, deserializer) => (capture?.(deserializer as Deserializer), deserialize(body, deserializer));
+        return marshaller;
+      },
+    }),
+  });
+}
+
+/** A body that hands over `chunks` one event-loop turn apart, so each read sees what arrived so far. */
+function bodyOf(chunks: Uint8Array[]): PassThrough {
+  const body = new PassThrough();
+  void (async () => {
+    for (const chunk of chunks) {
+      if (body.destroyed) return;
+      body.write(chunk);
+      await new Promise(setImmediate);
+    }
+    body.end();
+  })();
+  return body;
+}
+
+const concat = (frames: Uint8Array[]) => new Uint8Array(Buffer.concat(frames));
+
+/** Every event the SDK's own decoder yields for these bytes (or the error it throws). */
+async function sdkEvents(bytes: Uint8Array, deserializer: Deserializer): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const event of eventStreamSerdeProvider(UTF8).deserialize(bodyOf([bytes]), deserializer)) out.push(event);
+  return out;
+}
+
+/** Our batches for `chunks`, flattened; `batches` counts the arrays. */
+async function ourEvents(chunks: Uint8Array[], deserializer: Deserializer, body: Readable = bodyOf(chunks)) {
+  const events: unknown[] = [];
+  let batches = 0;
+  for await (const batch of new BatchingEventStreamMarshaller(UTF8).deserialize(body, deserializer) as AsyncIterable<unknown[]>) {
+    assert.ok(Array.isArray(batch) && batch.length > 0, "each step is a non-empty array of events");
+    batches += 1;
+    events.push(...batch);
+  }
+  return { events, batches };
+}
+
+const REDACTED = Buffer.from([0, 1, 2, 250, 255, 128, 7]);
+const FRAMES = [
+  eventFrame("messageStart", { role: "assistant" }),
+  eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "Think 🤔" } } }),
+  eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature: "sig" } } }),
+  eventFrame("contentBlockDelta", { contentBlockIndex: 1, delta: { reasoningContent: { redactedContent: REDACTED.toString("base64") } } }),
+  eventFrame("brandNewEvent", { anything: 1 }),
+  eventFrame("contentBlockDelta", { contentBlockIndex: 2, delta: { text: "Hello, wörld" } }),
+  eventFrame("contentBlockStart", { contentBlockIndex: 3, start: { toolUse: { toolUseId: "t1", name: "get_weather" } } }),
+  eventFrame("contentBlockDelta", { contentBlockIndex: 3, delta: { toolUse: { input: '{"city":"Paris"}' } } }),
+  eventFrame("contentBlockDelta", { contentBlockIndex: 3, delta: { citation: { title: "not on the fast path" } } }),
+  eventFrame("contentBlockStop", { contentBlockIndex: 3 }),
+  eventFrame("messageStop", { stopReason: "tool_use", additionalModelResponseFields: { a: [1, { b: null }] } }),
+  eventFrame("metadata", { usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12, cacheReadInputTokens: 3 }, metrics: { latencyMs: 42 } }),
+];
+
+describe("batching event-stream decoder", () => {
+  let fake: FakeBedrock;
+  /** The SDK's own per-message deserializer, captured from a real ConverseStream call through the real client. */
+  let deserializer: Deserializer;
+  before(async () => {
+    fake = await startFakeBedrock({ pacing: NO_PACING });
+    fake.setScenario({ steps: [{ text: "hi" }] });
+    const capturing = client(fake.url, true, (captured) => (deserializer = captured));
+    const response = await capturing.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content: [{ text: "x" }] }] }));
+    for await (const batch of converseBatches(capturing, response)) assert.ok(Array.isArray(batch));
+    capturing.destroy();
+    assert.equal(typeof deserializer, "function");
+  });
+  after(() => fake.close());
+
+  it("yields exactly the SDK's events at every split point, byte by byte, and with every message in one read", async () => {
+    const bytes = concat(FRAMES);
+    const expected = await sdkEvents(bytes, deserializer);
+    assert.equal(expected.length, FRAMES.length - 1, "the unknown event type is skipped by the SDK");
+    assert.deepEqual((expected[3] as any).contentBlockDelta.delta.reasoningContent.redactedContent, new Uint8Array(REDACTED));
+    const whole = await ourEvents([bytes], deserializer);
+    assert.deepEqual(whole.events, expected);
+    assert.equal(whole.batches, 1, "every message of one read comes as one batch");
+    assert.deepEqual((await ourEvents([...bytes].map((byte) => Uint8Array.of(byte)), deserializer)).events, expected);
+    for (let split = 1; split < bytes.length; split += 1) {
+      const { events } = await ourEvents([bytes.subarray(0, split), bytes.subarray(split)], deserializer);
+      assert.deepEqual(events, expected, `split at byte ${split}`);
+    }
+  });
+
+  it("converts redactedContent to the original bytes as a Uint8Array", async () => {
+    const { events } = await ourEvents([FRAMES[3]], deserializer);
+    const bytes = (events[0] as any).contentBlockDelta.delta.reasoningContent.redactedContent;
+    assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype);
+    assert.deepEqual(Buffer.from(bytes), REDACTED);
+  });
+
+  it("skips headers of every other type by their length rules", async () => {
+    const codec = new EventStreamCodec(toUtf8, fromUtf8);
+    const bytes = codec.encode({
+      headers: {
+        flag: { type: "boolean", value: true },
+        off: { type: "boolean", value: false },
+        byte: { type: "byte", value: -3 },
+        short: { type: "short", value: 300 },
+        integer: { type: "integer", value: 70000 },
+        long: { type: "long", value: Int64.fromNumber(2 ** 40) },
+        binary: { type: "binary", value: Uint8Array.of(7, 0, 7) },
+        timestamp: { type: "timestamp", value: new Date(0) },
+        uuid: { type: "uuid", value: "123e4567-e89b-12d3-a456-426614174000" },
+        ":message-type": { type: "string", value: "event" },
+        ":event-type": { type: "string", value: "contentBlockStop" },
+      },
+      body: fromUtf8(JSON.stringify({ contentBlockIndex: 4, p: "abc" })),
+    });
+    assert.deepEqual((await ourEvents([bytes], deserializer)).events, [{ contentBlockStop: { contentBlockIndex: 4 } }]);
+  });
+
+  const failures: Record<string, (frame: Uint8Array) => Uint8Array> = {
+    "a bad prelude CRC": (frame) => (frame[9] ^= 0xff, frame),
+    "a bad message CRC": (frame) => (frame[frame.length - 1] ^= 0xff, frame),
+    "a stream truncated inside a message": (frame) => frame.subarray(0, frame.length - 3),
+    "a stream truncated inside the length": (frame) => frame.subarray(0, 2),
+  };
+  for (const [what, spoil] of Object.entries(failures)) {
+    it(`${what}: the events before it, then an error`, async () => {
+      const good = eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "before" } });
+      const bad = spoil(eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "after" } }));
+      const seen: unknown[] = [];
+      const decoder = new BatchingEventStreamMarshaller(UTF8).deserialize(bodyOf([concat([good, bad])]), deserializer);
+      await assert.rejects(async () => {
+        for await (const batch of decoder as AsyncIterable<unknown[]>) seen.push(...batch);
+      }, /checksum|Truncated/);
+      assert.deepEqual(seen, [{ contentBlockDelta: { contentBlockIndex: 0, delta: { text: "before" } } }]);
+    });
+  }
+
+  it("an exception message is thrown as the SDK's modeled exception, after the events before it", async () => {
+    const seen: unknown[] = [];
+    const bytes = concat([FRAMES[5], exceptionFrame("throttlingException", "slow down")]);
+    const err = await ourEvents([bytes], deserializer).catch((error: unknown) => error);
+    assert.ok(err instanceof ThrottlingException, String(err));
+    assert.equal(err.message, "slow down");
+    const decoder = new BatchingEventStreamMarshaller(UTF8).deserialize(bodyOf([bytes]), deserializer);
+    await assert.rejects(async () => {
+      for await (const batch of decoder as AsyncIterable<unknown[]>) seen.push(...batch);
+    }, ThrottlingException);
+    assert.equal(seen.length, 1);
+  });
+
+  it("a destroyed body ends a waiting iteration with an error; return() destroys the body", async () => {
+    const body = new PassThrough();
+    const iterator = new BatchingEventStreamMarshaller(UTF8).deserialize(body, deserializer)[Symbol.asyncIterator]();
+    const waiting = iterator.next();
+    body.destroy();
+    await assert.rejects(waiting, /Premature close/);
+    const other = new PassThrough();
+    const second = new BatchingEventStreamMarshaller(UTF8).deserialize(other, deserializer)[Symbol.asyncIterator]();
+    other.write(FRAMES[0]);
+    assert.deepEqual((await second.next()).value, [{ messageStart: { role: "assistant" } }]);
+    assert.deepEqual(await second.return?.(), { done: true, value: undefined });
+    assert.equal(other.destroyed, true);
+  });
+
+  describe("the stand-in's replies decode to the SDK default client's events", () => {
+    const scenarios: Record<string, Scenario> = {
+      text: { steps: [{ text: "Hello" }, { text: ", world 👋" }], usage: { inputTokens: 3, outputTokens: 4 } },
+      "tool use": { steps: [{ text: "Calling." }, { toolUse: { id: "tooluse_1", name: "get_weather" } }, { toolInput: '{"city":' }, { toolInput: '"Paris"}' }], stopReason: "tool_use" },
+      "reasoning, signature and redacted": {
+        steps: [{ reasoning: "Let me think" }, { signature: "sig-123" }, { redacted: REDACTED.toString("base64") }, { text: "Done." }],
+      },
+      "cache usage": { steps: [{ text: "cached" }], usage: { inputTokens: 50, outputTokens: 1, cacheReadInputTokens: 40, cacheWriteInputTokens: 3 } },
+    };
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      it(name, async () => {
+        fake.setScenario(scenario);
+        const sequences: unknown[][] = [];
+        for (const batching of [false, true]) {
+          const bedrock = client(fake.url, batching);
+          try {
+            const response = await bedrock.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content: [{ text: "x" }] }] }));
+            const events: ConverseStreamOutput[] = [];
+            for await (const batch of converseBatches(bedrock, response)) events.push(...batch);
+            // The stand-in measures its latency per call: the one member the two calls may rightly differ in.
+            for (const event of events) if (event.metadata?.metrics) event.metadata.metrics.latencyMs = -1;
+            sequences.push(events);
+          } finally {
+            bedrock.destroy();
+          }
+        }
+        assert.ok(sequences[0].length >= 4, JSON.stringify(sequences[0]));
+        assert.deepEqual(sequences[1], sequences[0]);
+      });
+    }
+  });
+
+  it("the service's client option is this marshaller", () => {
+    const bedrock = new BedrockRuntimeClient({ region: TEST_ENV.AWS_REGION, eventStreamSerdeProvider: batchingEventStreamSerdeProvider });
+    assert.ok(bedrock.config.eventStreamMarshaller instanceof BatchingEventStreamMarshaller);
+    bedrock.destroy();
+  });
+});
