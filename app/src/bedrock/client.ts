@@ -1,5 +1,6 @@
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttp2Handler } from "@smithy/node-http-handler";
+import { leanClient } from "../lean-aws-client";
 import { batchingEventStreamSerdeProvider } from "./event-stream-decoder";
 
 /**
@@ -46,12 +47,14 @@ export class MultiplexedHttp2Handler extends NodeHttp2Handler {
 
 /**
  * The service's Bedrock client: the SDK's defaults (credentials, retries, region) with the multiplexed handler and
- * the batching event-stream decoder (`event-stream-decoder.ts`).
+ * the batching event-stream decoder (`event-stream-decoder.ts`), without the middleware it does not need (`lean-aws-client.ts`).
  */
 export function createBedrockClient(region: string): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({
-    region,
-    requestHandler: new MultiplexedHttp2Handler(),
-    eventStreamSerdeProvider: batchingEventStreamSerdeProvider,
-  });
+  return leanClient(
+    new BedrockRuntimeClient({
+      region,
+      requestHandler: new MultiplexedHttp2Handler(),
+      eventStreamSerdeProvider: batchingEventStreamSerdeProvider,
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import pino, { type Logger } from "pino";
 import type { AppConfig } from "../config";
+import { leanClient } from "../lean-aws-client";
 import type { MetricsSink } from "../metrics/emf";
 import { ServiceMetrics } from "../metrics/service-metrics";
 import { UsageMeter } from "./meter";
@@ -69,23 +70,15 @@ export function setUpMetering(config: AppConfig, logger: Logger, overrides: Mete
   };
 }
 
-/**
- * Client middleware the store's calls do without. The budget check and the charge are two calls per request of a key
- * with limits, so their per-call CPU is per-request CPU: these three cost about a quarter of it (measured against
- * dynalite) and add nothing here: the user-agent headers only tell AWS which SDK called, trace-id recursion
- * detection only acts inside Lambda, and the client has no logger to feed.
- */
-export const STORE_CLIENT_SKIPPED_MIDDLEWARE = ["getUserAgentMiddleware", "recursionDetectionMiddleware", "loggerMiddleware"] as const;
-
 /** The store's client: region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` as the SDK resolves them. */
 export function storeClient(region: string): DynamoDBClient {
-  const client = new DynamoDBClient({
-    region,
-    maxAttempts: STORE_CLIENT.maxAttempts,
-    requestHandler: { connectionTimeout: STORE_CLIENT.connectionTimeoutMs, requestTimeout: STORE_CLIENT.requestTimeoutMs },
-  });
-  for (const name of STORE_CLIENT_SKIPPED_MIDDLEWARE) client.middlewareStack.remove(name);
-  return client;
+  return leanClient(
+    new DynamoDBClient({
+      region,
+      maxAttempts: STORE_CLIENT.maxAttempts,
+      requestHandler: { connectionTimeout: STORE_CLIENT.connectionTimeoutMs, requestTimeout: STORE_CLIENT.requestTimeoutMs },
+    }),
+  );
 }
 
 /**
