@@ -48,6 +48,8 @@ export interface Measurements {
   concurrency: Record<ServerKind, ConcurrencyRun>[];
   /** Our other wire formats at the formats' level (none when the build serves only NDJSON). */
   formats: ConcurrencyRun[];
+  /** NDJSON at the formats' level, run right before and right after them: what they are compared with. */
+  formatReference: ConcurrencyRun[];
   agents: AgentFigures;
   budgets: BudgetsFigures;
   coldStart: Record<ServerKind, ColdStart>;
@@ -115,12 +117,12 @@ function concurrencyRows(runs: Record<ServerKind, ConcurrencyRun>): Row[] {
 
 /**
  * Another wire format against NDJSON on the same server: the "baseline" column holds our NDJSON figure (first line
- * at 1 stream; CPU per token from the NDJSON run at the same number of streams).
+ * at 1 stream; at the formats' level, the mean of the NDJSON runs made right before and after the formats).
  */
 function formatRows(m: Measurements): Row[] {
   const single = m.firstLine.find((figures) => figures.concurrency === 1);
+  const ndjson = meanRun(m.formatReference);
   return m.formats.flatMap((run) => {
-    const ndjson = m.concurrency.find((runs) => runs.ours.streams === run.streams && runs.ours.heap === run.heap)?.ours;
     const first = single?.otherFormats.find((figures) => figures.format === run.format);
     const name = `${run.format} vs NDJSON`;
     return [
@@ -138,6 +140,17 @@ function formatRows(m: Measurements): Row[] {
       }),
     ];
   });
+}
+
+/** The figures the format rows compare with, averaged over the reference runs (undefined without any). */
+function meanRun(runs: ConcurrencyRun[]): Pick<ConcurrencyRun, "completedExact" | "addedGapP99Ms" | "cpuPerTokenUs"> | undefined {
+  if (runs.length === 0) return undefined;
+  const mean = (pick: (run: ConcurrencyRun) => number) => round(runs.reduce((sum, run) => sum + pick(run), 0) / runs.length, 2);
+  return {
+    completedExact: Math.min(...runs.map((run) => run.completedExact)),
+    addedGapP99Ms: mean((run) => run.addedGapP99Ms),
+    cpuPerTokenUs: mean((run) => run.cpuPerTokenUs),
+  };
 }
 
 /** Agent calls over TLS: the service against the baseline, then against itself with the SDK's default handler. */

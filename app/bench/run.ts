@@ -15,7 +15,7 @@ import { formatTable, type Measurements, tableRows } from "./report";
 import { planFor } from "./plan";
 import { loadAgent } from "./stream-client";
 import { makeCertificate } from "./tls";
-import type { BenchFormat } from "./wire-formats";
+import { type BenchFormat, NDJSON } from "./wire-formats";
 
 /**
  * `npm run bench [-- --quick] [--profile] [--out DIR] [--node-args "FLAGS"] [--ours BUNDLE]`: builds the service's bundle (the npm script does),
@@ -79,17 +79,26 @@ async function measure(ctx: BenchContext, outDir: string): Promise<Measurements>
     concurrency.push(await measureConcurrency(ctx, { streams, rampMs, heap, pacing: plan.concurrencyPacing }));
   }
   const formatRuns = [];
-  for (const format of formats) {
-    progress(`${format.name}: ${plan.formatStreams} concurrent streams`);
+  const formatReference = [];
+  if (formats.length > 0) {
+    // NDJSON runs right before and after the other formats: the machine's speed drifts between phases (the stand-in,
+    // doing the same work, has used a fifth more CPU in one phase than in another), so each format is compared
+    // with NDJSON measured beside it, not with the concurrency phase's run minutes earlier.
     const rampMs = (plan.formatStreams / plan.arrivalsPerSecond) * 1000;
-    formatRuns.push(await measureFormatConcurrency(ctx, { streams: plan.formatStreams, rampMs, pacing: plan.concurrencyPacing, format }));
+    const run = (format: BenchFormat) => {
+      progress(`${format.name}: ${plan.formatStreams} concurrent streams`);
+      return measureFormatConcurrency(ctx, { streams: plan.formatStreams, rampMs, pacing: plan.concurrencyPacing, format });
+    };
+    formatReference.push(await run(NDJSON));
+    for (const format of formats) formatRuns.push(await run(format));
+    formatReference.push(await run(NDJSON));
   }
   const { clients, promptChars, pacing } = plan.agents;
   progress(`agent calls over TLS: ${clients} clients, ${promptChars}-character prompts, ${pacing.tokens} tokens each`);
   const agents = await measureAgents(ctx, plan.agents, makeCertificate(path.join(outDir, "tls")));
   progress(`token budgets on vs off: first line at ${plan.budgets.firstLine.map((p) => p.concurrency).join(" and ")} stream(s), CPU per token at ${plan.budgets.cpu.streams} streams`);
   const budgets = await measureBudgets(ctx, plan.budgets);
-  return { firstLine, concurrency, formats: formatRuns, agents, budgets, coldStart: cold, bundle };
+  return { firstLine, concurrency, formats: formatRuns, formatReference, agents, budgets, coldStart: cold, bundle };
 }
 
 async function main(): Promise<void> {
