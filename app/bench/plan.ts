@@ -6,7 +6,7 @@ import type { UpstreamPacing } from "./processes";
 import { taskNodeOptions } from "../src/runtime-contract";
 
 /**
- * How much of everything one run measures. The full plan takes about six minutes on two cores; `--quick` is a
+ * How much of everything one run measures. The full plan takes about seven minutes on two cores; `--quick` is a
  * smoke run (about two minutes) that exercises every phase with fewer, shorter samples.
  */
 
