@@ -8,7 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
  * substitution (no branching on the route), so one body serves every route: it is at once Anthropic's
  * `{"type":"error","error":{type,message}}`, OpenAI's `{"error":{message,type,param,code}}` and the service's
  * `{"error":{code,message}}`, and keeps API Gateway's `message` for readers of its default body. Statuses stay API
- * Gateway's (401 missing key, 403 refused key, 429 throttled), so every SDK raises its class for the status.
+ * Gateway's (401 missing key, 403 denied, 429 throttled), so every SDK raises its class for the status, except a
+ * wrong key: API Gateway answers it 403 "Forbidden", where OpenAI and Anthropic answer 401, so their SDKs (and the
+ * tools built on them, which prompt for a new key on `AuthenticationError` only) would not see a bad key.
  */
 
 interface EdgeAnswer {
@@ -18,12 +20,16 @@ interface EdgeAnswer {
   readonly code: string;
   /** Seconds; set where waiting helps (the rate limit refills each second), so clients back off as for the app's 429s. */
   readonly retryAfterSeconds?: number;
+  /** Replaces API Gateway's status, where client families expect another one. */
+  readonly status?: number;
+  /** Replaces API Gateway's message, where its own would contradict the status. */
+  readonly message?: string;
 }
 
 /** The gateway response types this API shapes, by API Gateway's name; the DEFAULT_* ones cover all others. */
 export const EDGE_ANSWERS: Readonly<Record<string, EdgeAnswer>> = {
   UNAUTHORIZED: { type: "authentication_error", code: "unauthorized" },
-  INVALID_API_KEY: { type: "permission_error", code: "invalid_api_key" },
+  INVALID_API_KEY: { type: "authentication_error", code: "invalid_api_key", status: 401, message: "Invalid API key" },
   ACCESS_DENIED: { type: "permission_error", code: "access_denied" },
   THROTTLED: { type: "rate_limit_error", code: "throttled", retryAfterSeconds: 1 },
   QUOTA_EXCEEDED: { type: "rate_limit_error", code: "quota_exceeded" },
@@ -36,8 +42,9 @@ const MESSAGE = "$context.error.messageString";
 
 /** The `application/json` template of one answer (API Gateway substitutes {@link MESSAGE}). */
 export function edgeErrorTemplate(answer: EdgeAnswer): string {
-  const error = `{"type":"${answer.type}","code":"${answer.code}","param":null,"message":${MESSAGE}}`;
-  return `{"type":"error","error":${error},"message":${MESSAGE}}`;
+  const message = answer.message === undefined ? MESSAGE : JSON.stringify(answer.message);
+  const error = `{"type":"${answer.type}","code":"${answer.code}","param":null,"message":${message}}`;
+  return `{"type":"error","error":${error},"message":${message}}`;
 }
 
 /** One gateway response per {@link EDGE_ANSWERS} entry; its arguments too, for the deployment's trigger. */
@@ -50,6 +57,7 @@ export function edgeResponses(
     restApiId,
     responseType,
     responseTemplates: { "application/json": edgeErrorTemplate(answer) },
+    ...(answer.status === undefined ? {} : { statusCode: String(answer.status) }),
     ...(answer.retryAfterSeconds === undefined
       ? {}
       : { responseParameters: { "gatewayresponse.header.Retry-After": `'${answer.retryAfterSeconds}'` } }),

@@ -8,10 +8,13 @@ import { ProgramRun, runProgram } from "./program-under-mocks";
 const RESPONSE = "aws:apigateway/response:Response";
 const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
 
-/** What each client family must read from API Gateway's own answers: API Gateway's status and message, in its words. */
-const EXPECTED: Record<string, { status: number; message: string; type: string; code: string; retryAfter?: string }> = {
+/**
+ * What each client family must read from API Gateway's own answers: API Gateway's status and message, in its words,
+ * except a wrong key, which OpenAI and Anthropic answer 401 (`statusCode` is then set on the gateway response).
+ */
+const EXPECTED: Record<string, { status: number; message: string; type: string; code: string; retryAfter?: string; statusCode?: string; gatewayMessage?: string }> = {
   UNAUTHORIZED: { status: 401, message: "Unauthorized", type: "authentication_error", code: "unauthorized" },
-  INVALID_API_KEY: { status: 403, message: "Forbidden", type: "permission_error", code: "invalid_api_key" },
+  INVALID_API_KEY: { status: 401, message: "Invalid API key", type: "authentication_error", code: "invalid_api_key", statusCode: "401", gatewayMessage: "Forbidden" },
   ACCESS_DENIED: { status: 403, message: "User is not authorized to access this resource", type: "permission_error", code: "access_denied" },
   THROTTLED: { status: 429, message: "Too Many Requests", type: "rate_limit_error", code: "throttled", retryAfter: "1" },
   QUOTA_EXCEEDED: { status: 429, message: "Limit Exceeded", type: "rate_limit_error", code: "quota_exceeded" },
@@ -45,12 +48,13 @@ describe("API Gateway's own answers (gateway responses)", () => {
     run = await runProgram();
   });
 
-  it("shapes every refusal API Gateway gives itself, keeping its status", () => {
+  it("shapes every refusal API Gateway gives itself, keeping its status but for a wrong key's", () => {
     const responses = run.ofType(RESPONSE);
     assert.deepEqual(responses.map((r) => r.inputs.responseType).sort(), Object.keys(EXPECTED).sort());
     for (const response of responses) {
       assert.equal(response.inputs.restApiId, "chat-api-id");
-      assert.equal(response.inputs.statusCode, undefined, `${response.inputs.responseType} keeps API Gateway's status`);
+      const type = response.inputs.responseType as string;
+      assert.equal(response.inputs.statusCode, EXPECTED[type].statusCode, `${type}: the status it answers with`);
       assert.deepEqual(Object.keys(response.inputs.responseTemplates), ["application/json"]);
     }
   });
@@ -58,7 +62,7 @@ describe("API Gateway's own answers (gateway responses)", () => {
   for (const [responseType, expected] of Object.entries(EXPECTED)) {
     it(`${responseType}: one body that Anthropic, OpenAI and native clients each read as their error`, () => {
       const response = run.ofType(RESPONSE).find((r) => r.inputs.responseType === responseType)!;
-      const { body, headers } = render(response, expected.message);
+      const { body, headers } = render(response, expected.gatewayMessage ?? expected.message);
       assert.deepEqual(JSON.parse(body), {
         type: "error",
         error: { type: expected.type, code: expected.code, param: null, message: expected.message },
@@ -72,7 +76,7 @@ describe("API Gateway's own answers (gateway responses)", () => {
     for (const responseType of ["UNAUTHORIZED", "INVALID_API_KEY", "THROTTLED"]) {
       const expected = EXPECTED[responseType];
       const response = run.ofType(RESPONSE).find((r) => r.inputs.responseType === responseType)!;
-      const server = await serve(expected.status, render(response, expected.message));
+      const server = await serve(expected.status, render(response, expected.gatewayMessage ?? expected.message));
       try {
         const openai = new OpenAI({ baseURL: server.url, apiKey: "wrong", maxRetries: 0 });
         const anthropic = new Anthropic({ baseURL: server.url, apiKey: "wrong", maxRetries: 0 });
