@@ -35,6 +35,9 @@ function openStdout(fd: number): Writable | undefined {
  * Where the service's log lines go: stdout, in order, with a bounded buffer and a flush that gives up at a deadline.
  * An unbounded asynchronous writer grows memory while the reader stalls and loses everything at SIGKILL.
  */
+/** The ISO time pino writes into every line (the logger's `timestamp` setting). */
+const TIME_FIELD = /"time":"([^"]+)"/;
+
 export class StdoutSink {
   private readonly stream: Writable | undefined;
   private dropped = 0;
@@ -61,8 +64,10 @@ export class StdoutSink {
     const aboutRequest = typeof this.lastObj === "object" && this.lastObj !== null && "requestId" in this.lastObj;
     const room = this.maxBufferedBytes + (aboutRequest ? 0 : PROCESS_LINE_RESERVE_BYTES) - stream.writableLength;
     if (this.dropped > 0) {
-      // Said where the gap is, once there is room again.
-      const note = `${JSON.stringify({ level: "warn", time: new Date().toISOString(), service: SERVICE_NAME, droppedLines: this.dropped, msg: "log lines dropped: stdout did not keep up" })}\n`;
+      // Said where the gap is, once there is room again, stamped with the time of the line it precedes: the clock may
+      // have ticked since pino stamped that line, and the note must not look logged after it.
+      const time = TIME_FIELD.exec(line)?.[1] ?? new Date().toISOString();
+      const note = `${JSON.stringify({ level: "warn", time, service: SERVICE_NAME, droppedLines: this.dropped, msg: "log lines dropped: stdout did not keep up" })}\n`;
       if (Buffer.byteLength(note) + bytes <= room) {
         this.dropped = 0;
         stream.write(note);
