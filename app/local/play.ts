@@ -116,6 +116,7 @@ function defaultSteps(ctx: PlayContext): Step[] {
 export async function play(ctx: PlayContext): Promise<Outcome | undefined> {
   const { res, scenario, closed } = ctx;
   const requestId = randomUUID();
+  ctx.record.responseRequestId = requestId;
   if (scenario.error) {
     const { type, status, message, delayMs } = scenario.error;
     if (!(await wait(delayMs, closed))) return undefined;

@@ -82,4 +82,6 @@ export interface RecordedRequest {
    * client-aborted: the client closed the stream (RST_STREAM / socket closed) before the fake finished.
    */
   outcome?: Outcome;
+  /** The `x-amzn-requestid` the fake answered with (Bedrock's request id, which the service logs with failures). */
+  responseRequestId?: string;
 }

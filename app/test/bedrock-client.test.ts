@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { type FakeBedrock, NO_PACING, type RecordedRequest, startFakeBedrock } from "../local/fake-bedrock";
 import { MultiplexedHttp2Handler } from "../src/bedrock/client";
+import { batchingEventStreamSerdeProvider } from "../src/bedrock/event-stream-decoder";
 import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
 import { type RunningServer, startServer } from "../src/server";
@@ -34,6 +35,7 @@ describe("Bedrock client: multiplexed, kept-alive upstream sessions with a bound
       maxAttempts: 1,
       credentials: { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY },
       requestHandler: new MultiplexedHttp2Handler({ maxStreamsPerSession: CAP, sessionIdleTimeoutMs: IDLE_MS }),
+      eventStreamSerdeProvider: batchingEventStreamSerdeProvider,
     });
     const logger = createLogger("info", { write: (line: string) => void logs.push(JSON.parse(line)) });
     server = await startServer(config, { bedrock, logger });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PassThrough, type Readable } from "node:stream";
+import { crc32 } from "node:zlib";
 import {
   BedrockRuntimeClient,
   ConverseStreamCommand,
@@ -219,6 +220,89 @@ describe("batching event-stream decoder", () => {
         assert.deepEqual(sequences[1], sequences[0]);
       });
     }
+  });
+
+  describe("large messages, limits, and failures nobody is left waiting for", () => {
+    it("reassembles a message spread over many reads of a real HTTP/2 stream with one copy, not one per read", async () => {
+      const text = "x".repeat(8 << 20);
+      fake.setScenario({ steps: [{ text }] });
+      const bedrock = client(fake.url, true);
+      // Counted, not timed: re-joining everything held at each read copies n^2 / (2 x read size) bytes (gigabytes here).
+      const concat = Buffer.concat;
+      let copied = 0;
+      Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
+        const joined = concat(list, length);
+        copied += joined.length;
+        return joined;
+      }) as typeof Buffer.concat;
+      let received = "";
+      try {
+        const response = await bedrock.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content: [{ text: "x" }] }] }));
+        for await (const batch of converseBatches(bedrock, response)) {
+          for (const event of batch) received += event.contentBlockDelta?.delta?.text ?? "";
+        }
+      } finally {
+        Buffer.concat = concat;
+        bedrock.destroy();
+      }
+      assert.equal(received, text);
+      assert.ok(copied <= 2 * text.length, `${copied} bytes copied to reassemble a ${text.length}-byte message`);
+    });
+
+    it("a message declaring more than the event-stream maximum (16 MiB) fails at its prelude, before its bytes are buffered", async () => {
+      const prelude = Buffer.alloc(12);
+      prelude.writeUInt32BE(64 << 20, 0);
+      prelude.writeUInt32BE(0, 4);
+      prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+      const body = new PassThrough();
+      body.end(concat([FRAMES[0], prelude, new Uint8Array(100)]));
+      const iterator = new BatchingEventStreamMarshaller(UTF8).deserialize(body, deserializer)[Symbol.asyncIterator]();
+      assert.deepEqual((await iterator.next()).value, [{ messageStart: { role: "assistant" } }]);
+      await assert.rejects(iterator.next(), /exceeds the event-stream maximum/);
+    });
+
+    /** Runs `body` and returns the promise rejections nobody handled meanwhile. */
+    async function unhandledDuring(body: () => Promise<void>): Promise<unknown[]> {
+      const unhandled: unknown[] = [];
+      const listeners = process.listeners("unhandledRejection");
+      process.removeAllListeners("unhandledRejection");
+      process.on("unhandledRejection", (reason) => unhandled.push(reason));
+      try {
+        await body();
+        for (let turn = 0; turn < 5; turn += 1) await new Promise(setImmediate);
+      } finally {
+        process.removeAllListeners("unhandledRejection");
+        for (const listener of listeners) process.on("unhandledRejection", listener);
+      }
+      return unhandled;
+    }
+
+    it("an exception that fails to deserialize, behind events of the same read, is not an unhandled rejection when the reader leaves", async () => {
+      const codec = new EventStreamCodec(toUtf8, fromUtf8);
+      const exception = codec.encode({
+        headers: { ":message-type": { type: "string", value: "exception" }, ":exception-type": { type: "string", value: "throttlingException" } },
+        body: fromUtf8("{not json"),
+      });
+      const unhandled = await unhandledDuring(async () => {
+        const iterator = new BatchingEventStreamMarshaller(UTF8).deserialize(bodyOf([concat([FRAMES[0], exception])]), deserializer)[Symbol.asyncIterator]();
+        assert.deepEqual((await iterator.next()).value, [{ messageStart: { role: "assistant" } }]);
+        await iterator.return?.();
+      });
+      assert.deepEqual(unhandled, []);
+      const thrown = await ourEvents([concat([FRAMES[0], exception])], deserializer).catch((err: unknown) => err);
+      assert.equal((thrown as Error).name, "SyntaxError", "a reader that asks gets the SDK's error, as before");
+    });
+
+    it("when two events of one read fail to deserialize, the first error ends the stream and the second is not left unhandled", async () => {
+      // A member the fast path does not know, ahead of the bad base64: the SDK's deserializer builds these, and rejects.
+      const bad = (index: number) => eventFrame("contentBlockDelta", { extra: 1, contentBlockIndex: index, delta: { reasoningContent: { redactedContent: "!!!!" } } });
+      let thrown: unknown;
+      const unhandled = await unhandledDuring(async () => {
+        thrown = await ourEvents([concat([FRAMES[0], bad(0), bad(1)])], deserializer).catch((err: unknown) => err);
+      });
+      assert.match(String(thrown), /base64/);
+      assert.deepEqual(unhandled, []);
+    });
   });
 
   it("the service's client option is this marshaller", () => {

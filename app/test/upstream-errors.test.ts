@@ -95,11 +95,16 @@ describe("Bedrock failures: statuses before the stream, one error line after it 
       const log = await h.logFor(String(reply.headers["x-request-id"]));
       assert.equal(log.errorCode, expected.code);
       assert.equal(log.deltas, 2);
+      assert.equal(log.upstreamRequestId, h.fake.requests.at(-1)!.responseRequestId);
     });
 
-    it(`${exception} as the very first frame -> ${expected.status} ${expected.code} (thrown from send)`, async () => {
+    it(`${exception} as the very first frame -> ${expected.status} ${expected.code} (thrown from send), logged with Bedrock's request id`, async () => {
       h.fake.setScenario({ messageStart: false, steps: [{ exception }] });
-      assertErrorBody(await postStream(h.url, { message: "hi" }), expected.status, expected.code);
+      const reply = await postStream(h.url, { message: "hi" });
+      assertErrorBody(reply, expected.status, expected.code);
+      const log = await h.logFor(String(reply.headers["x-request-id"]));
+      assert.equal(log.upstreamRequestId, h.fake.requests.at(-1)!.responseRequestId);
+      assert.ok(log.upstreamRequestId);
     });
   }
 

@@ -142,14 +142,24 @@ export function fromBedrockError(err: unknown, upstreamRequestId?: string): ApiE
   return apiErrorFor(rule, err, upstreamRequestId);
 }
 
-function apiErrorFor(rule: UpstreamRule, err: Error & { $metadata?: { requestId?: unknown } }, upstreamRequestId?: string): ApiError {
+type SdkError = Error & { $metadata?: { requestId?: unknown }; $response?: { headers?: Record<string, unknown> } };
+
+/**
+ * Bedrock's request id as the SDK attached it to its error. An exception that is the stream's first message is
+ * thrown while `send()` reads that message, with no id in its `$metadata`: the response it came in has it.
+ */
+function ownRequestId(err: SdkError): string | undefined {
+  const id = err.$metadata?.requestId ?? err.$response?.headers?.["x-amzn-requestid"];
+  return typeof id === "string" ? id : undefined;
+}
+
+function apiErrorFor(rule: UpstreamRule, err: SdkError, upstreamRequestId?: string): ApiError {
   const upstreamMessage = rule.exposeUpstreamMessage && err.message ? `: ${err.message}` : "";
-  const ownId = typeof err.$metadata?.requestId === "string" ? err.$metadata.requestId : undefined;
   return new ApiError(rule.status, rule.code, `${rule.message}${upstreamMessage}`, {
     headers: rule.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(rule.retryAfterSeconds) },
     logLevel: rule.logLevel,
     cause: err,
-    upstreamRequestId: ownId ?? upstreamRequestId,
+    upstreamRequestId: ownRequestId(err) ?? upstreamRequestId,
   });
 }
 

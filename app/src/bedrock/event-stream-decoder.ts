@@ -7,7 +7,7 @@ import type {
 } from "@aws-sdk/client-bedrock-runtime";
 import { EventStreamCodec, eventStreamSerdeProvider, type Message } from "@smithy/core/event-streams";
 import { converseEvent, isFastEventType } from "./converse-event-shapes";
-import { type Frame, nextFrame, readHeaders } from "./event-stream-frames";
+import { type Frame, nextFrame, PartialMessage, readHeaders } from "./event-stream-frames";
 
 type SerdeProvider = NonNullable<BedrockRuntimeClientConfig["eventStreamSerdeProvider"]>;
 type Marshaller = ReturnType<SerdeProvider>;
@@ -85,8 +85,7 @@ function prematureClose(): Error {
  * preceded it (as the SDK would have yielded them one by one).
  */
 class EventBatches implements AsyncIterator<unknown[]> {
-  /** The start of a message whose end has not arrived yet. */
-  private rest: Buffer | undefined;
+  private readonly partial = new PartialMessage();
   /** What ends the iteration once the events before it are delivered. */
   private failure: Error | Promise<Error> | undefined;
   private ended = false;
@@ -119,11 +118,13 @@ class EventBatches implements AsyncIterator<unknown[]> {
       }
       const chunk = this.body.read() as Buffer | null;
       if (chunk !== null) {
-        const batch = this.decode(this.rest ? Buffer.concat([this.rest, chunk]) : chunk);
+        const bytes = this.partial.add(chunk);
+        if (bytes === undefined) continue;
+        const batch = this.decode(bytes);
         const events = batch.pending ? await this.settle(batch.events) : batch.events;
         if (events.length > 0) return { done: false, value: events };
       } else if (this.ended) {
-        if (this.rest) this.failure = new Error("Truncated event message received.");
+        if (!this.partial.empty) this.failure = new Error("Truncated event message received.");
         else this.finished = true;
       } else {
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -138,17 +139,15 @@ class EventBatches implements AsyncIterator<unknown[]> {
     return Promise.resolve({ done: true, value: undefined });
   }
 
-  /** Awaits the events the SDK's deserializer is building; one that fails ends the batch (and the stream) there. */
+  /** Awaits the events the SDK's deserializer is building (every one: none may reject unhandled); the first that fails ends the batch and the stream. */
   private async settle(events: unknown[]): Promise<unknown[]> {
     const settled: unknown[] = [];
-    for (const event of events) {
-      try {
-        const value = await event;
-        if (!(value as { $unknown?: unknown }).$unknown) settled.push(value);
-      } catch (err) {
-        this.failure = err as Error;
+    for (const result of await Promise.allSettled(events)) {
+      if (result.status === "rejected") {
+        this.failure = result.reason as Error;
         break;
       }
+      if (!(result.value as { $unknown?: unknown }).$unknown) settled.push(result.value);
     }
     return settled;
   }
@@ -166,7 +165,7 @@ class EventBatches implements AsyncIterator<unknown[]> {
         if (event !== undefined) events.push(event);
         if (this.failure) break;
       }
-      this.rest = offset < bytes.length ? bytes.subarray(offset) : undefined;
+      this.partial.keep(bytes, offset);
     } catch (err) {
       this.failure = err as Error;
     }
@@ -189,9 +188,13 @@ class EventBatches implements AsyncIterator<unknown[]> {
     return undefined;
   }
 
-  /** The modeled exception, exactly as the SDK's `getMessageUnmarshaller` builds it. */
+  /**
+   * The modeled exception, exactly as the SDK's `getMessageUnmarshaller` builds it; a failure to build it is the error
+   * instead (the SDK throws it), never a rejection: if the reader leaves first, nobody awaits this.
+   */
   private async exception(code: string, message: Message): Promise<Error> {
-    const deserialized = (await this.deserializer({ [code]: message })) as Record<string, unknown>;
+    const built = this.deserializer({ [code]: message }).catch((err: unknown) => ({ [code]: err }));
+    const deserialized = (await built) as Record<string, unknown>;
     if (deserialized.$unknown) {
       return Object.assign(new Error(Buffer.from(message.body).toString("utf8")), { name: code });
     }

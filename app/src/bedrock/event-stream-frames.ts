@@ -9,6 +9,11 @@ import { crc32 } from "node:zlib";
 
 const PRELUDE_BYTES = 12;
 const MIN_MESSAGE_BYTES = 16;
+/**
+ * The event-stream format's largest message (the AWS SDKs for Kotlin, Rust and C refuse anything longer), so a
+ * prelude that declares more is refused at once instead of being buffered for up to the 4 GiB its length field allows.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** Where one complete, checked message lies in a buffer. */
 export interface Frame {
@@ -36,6 +41,9 @@ export function nextFrame(bytes: Buffer, offset: number): Frame | undefined {
   if (length < MIN_MESSAGE_BYTES || headersLength > length - MIN_MESSAGE_BYTES) {
     throw new Error(`Invalid event stream message lengths: total ${length}, headers ${headersLength}`);
   }
+  if (length > MAX_MESSAGE_BYTES) {
+    throw new Error(`Event stream message of ${length} bytes exceeds the event-stream maximum of ${MAX_MESSAGE_BYTES}`);
+  }
   if (bytes.length - offset < length) return undefined;
   const end = offset + length;
   const messageCrc = crc32(bytes.subarray(offset + 8, end - 4), preludeCrc);
@@ -45,6 +53,45 @@ export function nextFrame(bytes: Buffer, offset: number): Frame | undefined {
   }
   const headersStart = offset + PRELUDE_BYTES;
   return { start: offset, headersStart, payloadStart: headersStart + headersLength, payloadEnd: end - 4, end };
+}
+
+/**
+ * The bytes of a message whose end has not arrived yet. Reads are kept as they come and joined once, when the
+ * message is complete (or, before that, its prelude can be checked): joining at every read would copy a large
+ * message (an image delta of several MB, read 16 KiB at a time) hundreds of times over.
+ */
+export class PartialMessage {
+  private parts: Buffer[] = [];
+  private length = 0;
+  /** Bytes needed before splitting can make progress: the prelude, then the whole message it declares. */
+  private needed = PRELUDE_BYTES;
+
+  get empty(): boolean {
+    return this.length === 0;
+  }
+
+  /** Adds a read: everything held, joined, once there is enough to split; undefined until then. */
+  add(chunk: Buffer): Buffer | undefined {
+    if (this.length === 0 && chunk.length >= PRELUDE_BYTES) return chunk;
+    this.parts.push(chunk);
+    this.length += chunk.length;
+    if (this.length < this.needed) return undefined;
+    const bytes = Buffer.concat(this.parts, this.length);
+    this.parts = [];
+    this.length = 0;
+    this.needed = PRELUDE_BYTES;
+    return bytes;
+  }
+
+  /** Holds the tail of `bytes` from `offset` on, where splitting stopped (nothing when it used every byte). */
+  keep(bytes: Buffer, offset: number): void {
+    if (offset === bytes.length) return;
+    const rest = bytes.subarray(offset);
+    this.parts = [rest];
+    this.length = rest.length;
+    // A tail of 12 bytes or more has a checked prelude (nextFrame verified it before asking for more).
+    this.needed = rest.length >= PRELUDE_BYTES ? rest.readUInt32BE(0) : PRELUDE_BYTES;
+  }
 }
 
 /** The string headers Bedrock's messages are told apart by. */
