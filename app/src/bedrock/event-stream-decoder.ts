@@ -132,7 +132,11 @@ class EventBatches implements AsyncIterator<unknown[]> {
     }
   }
 
-  /** Stops reading: a body that has not ended is destroyed, which cancels the HTTP/2 stream. */
+  /**
+   * Stops reading: a body that has not ended is destroyed, which cancels the HTTP/2 stream. A direct reader's path
+   * only: through the SDK, its wrapper generator does not forward `return()`, and the call's abort signal
+   * (`UpstreamCall.dispose`) is what cancels the stream.
+   */
   return(): Promise<IteratorResult<unknown[]>> {
     this.finished = true;
     if (!this.ended) this.body.destroy();

@@ -110,7 +110,8 @@ export class UpstreamCall implements Abortable {
       [Symbol.asyncIterator]: () => events,
       next: () => this.upstream(iterator.next(), this.streamError),
       return: (value?: unknown) => {
-        // Not awaited: after an abort the SDK's iterator may still be stuck on a read that the abort is tearing down.
+        // Not awaited, and not what cancels Bedrock (`dispose` aborts the call): the SDK's wrapper generator may still
+        // be suspended on a read the abort is tearing down.
         iterator.return?.().catch(() => undefined);
         return Promise.resolve({ done: true, value: value as T });
       },
