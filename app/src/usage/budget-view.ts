@@ -77,8 +77,10 @@ export class BudgetView {
     const id = `${keyName}\n${windows.day.id}`;
     let read = this.reads.get(id);
     if (!read) {
-      read = this.store.read(keyName, windows).finally(() => this.reads.delete(id));
-      if (this.options.maxAgeMs > 0) read = read.then((used) => (this.observe(keyName, windows, used), used));
+      // Seen before the read stops being shared: no check in between can miss both.
+      read = this.store.read(keyName, windows)
+        .then((used) => (this.observe(keyName, windows, used), used))
+        .finally(() => this.reads.delete(id));
       this.reads.set(id, read);
     }
     return read;
