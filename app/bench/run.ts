@@ -96,7 +96,7 @@ async function measure(ctx: BenchContext, outDir: string): Promise<Measurements>
   const { clients, promptChars, pacing } = plan.agents;
   progress(`agent calls over TLS: ${clients} clients, ${promptChars}-character prompts, ${pacing.tokens} tokens each`);
   const agents = await measureAgents(ctx, plan.agents, makeCertificate(path.join(outDir, "tls")));
-  progress(`token budgets on vs off: first line at ${plan.budgets.firstLine.map((p) => p.concurrency).join(" and ")} stream(s), CPU per token at ${plan.budgets.cpu.streams} streams`);
+  progress(`token budgets on (exact and ${plan.budgets.staleMaxAgeMs} ms reads) vs off: first line at ${plan.budgets.firstLine.map((p) => p.concurrency).join(" and ")} stream(s), CPU per token at ${plan.budgets.cpu.streams} streams`);
   const budgets = await measureBudgets(ctx, plan.budgets);
   return { firstLine, concurrency, formats: formatRuns, formatReference, agents, budgets, coldStart: cold, bundle };
 }

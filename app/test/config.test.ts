@@ -32,6 +32,7 @@ describe("configuration from the environment", () => {
       usageTableName: undefined,
       apiKeys: {},
       usageStoreFailurePolicy: "serve",
+      budgetReadMaxAgeMs: 0,
       metricsNamespace: DEFAULT_METRICS_NAMESPACE,
     });
   });
@@ -91,6 +92,8 @@ describe("configuration from the environment", () => {
     [ENV.apiKeys, '{"id-1":{"name":"a","tokensPerDay":0}}', /API_KEYS .*>=1/],
     [ENV.apiKeys, '{"id-1":{"name":"a"},"id-2":{"name":"a"}}', /API_KEYS key names must be unique/],
     [ENV.usageStoreFailurePolicy, "maybe", /USAGE_STORE_FAILURE_POLICY must be one of serve, refuse/],
+    [ENV.budgetReadMaxAgeMs, "60001", /BUDGET_READ_MAX_AGE_MS must be at most 60000/],
+    [ENV.budgetReadMaxAgeMs, "1s", /BUDGET_READ_MAX_AGE_MS must be a whole number/],
   ];
   for (const [name, value, message] of INVALID) {
     it(`rejects ${name}=${JSON.stringify(value)} with a message naming it`, () => {
@@ -99,17 +102,19 @@ describe("configuration from the environment", () => {
     });
   }
 
-  it("reads the usage settings: table, keys with their limits, failure policy", () => {
+  it("reads the usage settings: table, keys with their limits, failure policy, budget reads' maximum age", () => {
     const config = loadConfig({
       ...region,
       [ENV.usageTableName]: "chat-usage",
       [ENV.apiKeys]: '{"abc123":{"name":"alice","tokensPerDay":1000,"tokensPerMonth":20000},"def456":{"name":"bob"}}',
       [ENV.usageStoreFailurePolicy]: "REFUSE",
+      [ENV.budgetReadMaxAgeMs]: "1000",
     });
-    assert.deepEqual([config.usageTableName, config.apiKeys, config.usageStoreFailurePolicy], [
+    assert.deepEqual([config.usageTableName, config.apiKeys, config.usageStoreFailurePolicy, config.budgetReadMaxAgeMs], [
       "chat-usage",
       { abc123: { name: "alice", tokensPerDay: 1000, tokensPerMonth: 20000 }, def456: { name: "bob" } },
       "refuse",
+      1000,
     ]);
   });
 

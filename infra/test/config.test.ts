@@ -67,6 +67,8 @@ describe("stack configuration", () => {
       ["a non-number", { throttleRateLimit: "ten" }, "throttleRateLimit"],
       ["a burst below the rate", { throttleRateLimit: "50", throttleBurstLimit: "20" }, "throttleBurstLimit"],
       ["a single availability zone", { availabilityZones: '["us-east-1a"]' }, "availabilityZones"],
+      ["a budget read age above a minute", { budgetReadMaxAgeMs: "60001" }, "budgetReadMaxAgeMs"],
+      ["a budget read age that is not whole milliseconds", { budgetReadMaxAgeMs: "0.5" }, "budgetReadMaxAgeMs"],
     ];
     for (const [what, overrides, key] of invalid) {
       it(`rejects ${what}, naming ${PROJECT}:${key}`, async () => {

@@ -1,10 +1,20 @@
-import { COUNTER_NAMES, type Counters, type UsageStore } from "./store";
+import { COUNTER_NAMES, type Counters, type UsageStore, type Used, zeroCounters } from "./store";
 import type { Windows } from "./windows";
 
-interface Batch {
+export interface Batch {
   keyName: string;
   windows: Windows;
   charge: Counters;
+}
+
+export interface ChargeWriterHooks {
+  /** Called with a batch that could not be written (its charges are lost; the caller logs and counts it). */
+  failed(batch: Batch, err: unknown): void;
+  /**
+   * When set, every write asks for the totals it produced and hands them here, in the same turn as the batch
+   * leaves {@link ChargeWriter.pending}: at no moment is a written batch counted in neither, or in both.
+   */
+  written?(batch: Batch, totals: Used): void;
 }
 
 /**
@@ -14,13 +24,12 @@ interface Batch {
  * writes instead of one each, which is most of the metering's CPU at high concurrency.
  */
 export class ChargeWriter {
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, { batch: Batch; done: Promise<void> }>();
   private readonly queued = new Map<string, Batch>();
 
   constructor(
     private readonly store: UsageStore,
-    /** Called with a batch that could not be written (its charges are lost; the caller logs and counts it). */
-    private readonly onFailure: (batch: Batch, err: unknown) => void,
+    private readonly hooks: ChargeWriterHooks,
   ) {}
 
   add(keyName: string, windows: Windows, charge: Counters): void {
@@ -35,22 +44,52 @@ export class ChargeWriter {
     }
   }
 
+  /**
+   * This task's charges of the key not yet written (queued or in flight): to `windows`' day, and to its month
+   * (including a previous day's charges still on their way at the day's roll-over).
+   */
+  pending(keyName: string, windows: Windows): Used {
+    const used = { day: zeroCounters(), month: zeroCounters() };
+    const count = ({ keyName: key, windows: at, charge }: Batch) => {
+      if (key !== keyName || at.month.id !== windows.month.id) return;
+      for (const name of COUNTER_NAMES) {
+        used.month[name] += charge[name];
+        if (at.day.id === windows.day.id) used.day[name] += charge[name];
+      }
+    };
+    for (const { batch } of this.inFlight.values()) count(batch);
+    for (const batch of this.queued.values()) count(batch);
+    return used;
+  }
+
   /** Resolves once every charge added so far is written (or has failed and been reported). */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()]);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map(({ done }) => done));
   }
 
   private write(id: string, batch: Batch): void {
-    const done = this.store
-      .add(batch.keyName, batch.windows, batch.charge)
-      .catch((err: unknown) => this.onFailure(batch, err))
-      .finally(() => {
-        this.inFlight.delete(id);
-        const next = this.queued.get(id);
-        if (!next) return;
-        this.queued.delete(id);
-        this.write(id, next);
-      });
-    this.inFlight.set(id, done);
+    const { written, failed } = this.hooks;
+    const request = written
+      ? this.store.add(batch.keyName, batch.windows, batch.charge, true)
+      : this.store.add(batch.keyName, batch.windows, batch.charge);
+    // The key's next batch leaves in the same turn, so `pending` and `idle` never miss it between two writes.
+    const next = () => {
+      this.inFlight.delete(id);
+      const queued = this.queued.get(id);
+      if (!queued) return;
+      this.queued.delete(id);
+      this.write(id, queued);
+    };
+    const done = request.then(
+      (totals) => {
+        next();
+        if (totals) written?.(batch, totals);
+      },
+      (err: unknown) => {
+        next();
+        failed(batch, err);
+      },
+    );
+    this.inFlight.set(id, { batch, done });
   }
 }

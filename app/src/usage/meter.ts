@@ -6,10 +6,11 @@ import { ApiError } from "../http/errors";
 import type { RequestRecord } from "../http/request-record";
 import { BUDGET_EXCEEDED_CODE, type ServiceMetrics } from "../metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
+import { BudgetView } from "./budget-view";
 import { ChargeWriter } from "./charge-writer";
 import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
-import { type Counters, tokensOf, type UsageStore, zeroCounters } from "./store";
+import { type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
 import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
 
 
@@ -18,6 +19,8 @@ export interface UsageMeterOptions {
   /** The usage table; without one nothing is counted or enforced (keys still name callers in logs and metrics). */
   store?: UsageStore;
   failurePolicy: FailurePolicy;
+  /** `BUDGET_READ_MAX_AGE_MS` (budget-view.ts); 0, exact, by default. */
+  budgetReadMaxAgeMs?: number;
   metrics: ServiceMetrics;
   logger: Logger;
   /** Injectable for window roll-over tests. */
@@ -48,18 +51,24 @@ export interface WindowReport extends Counters {
  * a key's concurrent ones together (charge-writer.ts), and shutdown waits for the last ones ({@link idle}).
  *
  * Limits are soft by the streams in flight: a check sees every charge already written, and charges are written
- * when a stream ends, so streams a key starts while earlier ones still run can all pass the check.
+ * when a stream ends, so streams a key starts while earlier ones still run can all pass the check. With
+ * `budgetReadMaxAgeMs` N, also by the streams other tasks start within N ms after the key crossed a limit.
  */
 export class UsageMeter {
   private readonly charges: ChargeWriter | undefined;
-  /** Budget reads in flight, per key and day: concurrent requests of one key share one read. */
-  private readonly reads = new Map<string, Promise<{ day: Counters; month: Counters }>>();
+  private readonly view: BudgetView | undefined;
   private readonly clock: () => Date;
 
   constructor(private readonly options: UsageMeterOptions) {
-    this.clock = options.clock ?? (() => new Date());
-    this.charges = options.store && new ChargeWriter(options.store, (batch, err) =>
-      this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) not charged`));
+    const clock = (this.clock = options.clock ?? (() => new Date()));
+    const { store, budgetReadMaxAgeMs: maxAgeMs = 0 } = options;
+    if (!store) return;
+    const charges = (this.charges = new ChargeWriter(store, {
+      failed: (batch, err) =>
+        this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) not charged`),
+      written: maxAgeMs > 0 ? (batch, totals) => this.view?.observe(batch.keyName, batch.windows, totals) : undefined,
+    }));
+    this.view = new BudgetView(store, { maxAgeMs, clock, pending: (keyName, windows) => charges.pending(keyName, windows) });
   }
 
   /** The caller of a request, from the key-id header API Gateway sets; noted on the record for logs and metrics. */
@@ -72,13 +81,13 @@ export class UsageMeter {
 
   /** Throws 429 `token_budget_exceeded` when the caller is over a token limit (only keys with limits are read). */
   async admit(caller: Caller): Promise<void> {
-    const store = this.options.store;
-    if (!store || (caller.tokensPerDay === undefined && caller.tokensPerMonth === undefined)) return;
+    const view = this.view;
+    if (!view || (caller.tokensPerDay === undefined && caller.tokensPerMonth === undefined)) return;
     const now = this.clock();
     const windows = windowsAt(now);
-    let used: { day: Counters; month: Counters };
+    let used: Used;
     try {
-      used = await this.sharedRead(store, caller.name, windows);
+      used = await view.used(caller.name, windows, (seen) => overLimits(caller, seen).length > 0);
     } catch (err) {
       const serve = this.options.failurePolicy === "serve";
       this.storeFailed("read", caller.name, err, serve ? "request served without a budget check" : "request refused");
@@ -89,10 +98,7 @@ export class UsageMeter {
         cause: err,
       });
     }
-    const over = (["day", "month"] as const).filter((kind) => {
-      const limit = kind === "day" ? caller.tokensPerDay : caller.tokensPerMonth;
-      return limit !== undefined && tokensOf(used[kind]) >= limit;
-    });
+    const over = overLimits(caller, used);
     if (over.length === 0) return;
     // Over both: only the month's reset helps.
     const window: UsageWindow = over.includes("month") ? windows.month : windows.day;
@@ -132,9 +138,10 @@ export class UsageMeter {
     const store = this.options.store;
     if (!store) throw new ApiError(404, "usage_not_enabled", "Usage metering is not enabled on this deployment");
     const windows = windowsAt(this.clock());
-    let used: { day: Counters; month: Counters };
+    let used: Used;
     try {
       used = await store.read(caller.name, windows);
+      this.view?.observe(caller.name, windows, used);
     } catch (err) {
       this.storeFailed("read", caller.name, err, "usage not reported");
       throw new ApiError(503, "usage_store_unavailable", "Usage cannot be read right now; retry shortly", {
@@ -157,21 +164,6 @@ export class UsageMeter {
     return { key: caller.name, day: view("day", caller.tokensPerDay), month: view("month", caller.tokensPerMonth) };
   }
 
-  /**
-   * One read for every check of the same key that starts while it runs. A check that joins a read started a moment
-   * earlier sees what a request arriving at that moment would have seen, so limits stay as exact as before, while a
-   * burst of a key's streams costs one read (and one request's CPU) instead of one each.
-   */
-  private sharedRead(store: UsageStore, keyName: string, windows: Windows): Promise<{ day: Counters; month: Counters }> {
-    const id = `${keyName}\n${windows.day.id}`;
-    let read = this.reads.get(id);
-    if (!read) {
-      read = store.read(keyName, windows).finally(() => this.reads.delete(id));
-      this.reads.set(id, read);
-    }
-    return read;
-  }
-
   /** Resolves once every charge started so far is written (or has failed and been logged). */
   async idle(): Promise<void> {
     await this.charges?.idle();
@@ -183,6 +175,14 @@ export class UsageMeter {
     // `cause` goes through the logger's allow-list serializer, like every other error the service logs.
     this.options.logger.error({ apiKey: keyName, operation, cause: err }, `usage store unavailable: ${effect}`);
   }
+}
+
+/** The caller's windows whose token limit the counters reached. */
+function overLimits(caller: Caller, used: Used): Array<keyof Windows> {
+  return (["day", "month"] as const).filter((kind) => {
+    const limit = kind === "day" ? caller.tokensPerDay : caller.tokensPerMonth;
+    return limit !== undefined && tokensOf(used[kind]) >= limit;
+  });
 }
 
 /** What a cut stream is charged: the input estimate, and one token per output delta sent. */

@@ -51,6 +51,7 @@ export function setUpMetering(config: AppConfig, logger: Logger, overrides: Mete
     keys: apiKeys,
     store: client && tableName ? new UsageStore(client, tableName) : undefined,
     failurePolicy,
+    budgetReadMaxAgeMs: config.budgetReadMaxAgeMs,
     metrics,
     logger,
     clock: overrides.clock,

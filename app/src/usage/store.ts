@@ -46,7 +46,7 @@ export class UsageStore {
   ) {}
 
   /** The key's counters in both windows (zero for a window nothing was charged to yet). */
-  async read(keyName: string, windows: Windows): Promise<{ day: Counters; month: Counters }> {
+  async read(keyName: string, windows: Windows): Promise<Used> {
     const names: Record<string, string> = {};
     const projection = [...COUNTER_NAMES, ...COUNTER_NAMES.map((name) => dayAttribute(windows.day, name))].map((name, i) => {
       names[`#a${i}`] = name;
@@ -61,17 +61,17 @@ export class UsageStore {
         ExpressionAttributeNames: names,
       }),
     );
-    const day = zeroCounters();
-    const month = zeroCounters();
-    for (const name of COUNTER_NAMES) {
-      month[name] = Number(Item?.[name]?.N ?? 0);
-      day[name] = Number(Item?.[dayAttribute(windows.day, name)]?.N ?? 0);
-    }
-    return { day, month };
+    return countersIn(Item, windows.day);
   }
 
-  /** Adds `charge` to the key's month and day counters in one atomic update (creating the item on first use). */
-  async add(keyName: string, windows: Windows, charge: Counters): Promise<void> {
+  /**
+   * Adds `charge` to the key's month and day counters in one atomic update (creating the item on first use). With
+   * `returnCounters`, answers the totals the update produced (every task's charges so far, this one included) for
+   * the write's own day and month: as fresh as a strongly consistent read at that moment, at no extra unit.
+   */
+  async add(keyName: string, windows: Windows, charge: Counters, returnCounters: true): Promise<Used>;
+  async add(keyName: string, windows: Windows, charge: Counters, returnCounters?: false): Promise<undefined>;
+  async add(keyName: string, windows: Windows, charge: Counters, returnCounters = false): Promise<Used | undefined> {
     const names: Record<string, string> = { "#ttl": USAGE_TABLE.ttlAttribute };
     const values: Record<string, AttributeValue> = { ":ttl": { N: String(windows.month.expiresAt) } };
     const adds = COUNTER_NAMES.flatMap((name, i) => {
@@ -80,16 +80,34 @@ export class UsageStore {
       names[`#d${i}`] = dayAttribute(windows.day, name);
       return [`#m${i} :c${i}`, `#d${i} :c${i}`];
     });
-    await this.client.send(
+    const { Attributes } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: itemKey(keyName, windows.month),
         UpdateExpression: `ADD ${adds.join(", ")} SET #ttl = :ttl`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        ...(returnCounters ? { ReturnValues: "UPDATED_NEW" as const } : {}),
       }),
     );
+    return returnCounters ? countersIn(Attributes, windows.day) : undefined;
   }
+}
+
+/** A key's counters in one day and its month, as a budget check compares them with the limits. */
+export interface Used {
+  day: Counters;
+  month: Counters;
+}
+
+/** The month's counters and `day`'s in a month item's attributes (zero for any not there yet). */
+function countersIn(item: Record<string, AttributeValue> | undefined, day: UsageWindow): Used {
+  const used = { day: zeroCounters(), month: zeroCounters() };
+  for (const name of COUNTER_NAMES) {
+    used.month[name] = Number(item?.[name]?.N ?? 0);
+    used.day[name] = Number(item?.[dayAttribute(day, name)]?.N ?? 0);
+  }
+  return used;
 }
 
 /** A day's counter inside its month's item: `d28_inputTokens` for the 28th. */

@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createUsageTable, type LocalDynamo, localDynamoClient, startDynalite } from "../local/usage-table";
+import { ApiError } from "../src/http/errors";
+import type { RequestRecord } from "../src/http/request-record";
+import { createLogger } from "../src/logger";
+import { ServiceMetrics } from "../src/metrics/service-metrics";
+import { GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
+import type { ApiKeys, Caller } from "../src/usage/keys";
+import { UsageMeter } from "../src/usage/meter";
+import { UsageStore } from "../src/usage/store";
+import { postStream } from "./helpers/http-client";
+import { ManualClock, startUsageHarness } from "./helpers/usage";
+
+/**
+ * BUDGET_READ_MAX_AGE_MS: two meters on one dynalite table are two tasks of the service, each with its own DynamoDB
+ * client (whose GetItem calls are counted), both on one manual clock.
+ */
+
+const KEYS: ApiKeys = { "key-id-alice": { name: "alice", tokensPerDay: 100, tokensPerMonth: 250 } };
+
+interface Task {
+  meter: UsageMeter;
+  caller: Caller;
+  /** GetItem calls this task has sent so far. */
+  reads(): number;
+  admitted(): Promise<boolean>;
+  /** Settles one request of `tokens` input tokens (written in the background, as after a stream). */
+  charge(tokens: number): void;
+}
+
+describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
+  let dynamo: LocalDynamo;
+  let tableName: string;
+  let clock: ManualClock;
+  const clients: DynamoDBClient[] = [];
+
+  beforeEach(async () => {
+    dynamo = await startDynalite();
+    const admin = localDynamoClient(dynamo.url);
+    clients.push(admin);
+    tableName = await createUsageTable(admin);
+    clock = new ManualClock(new Date("2026-11-28T12:00:00.000Z"));
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    await dynamo.close();
+  });
+
+  function task(budgetReadMaxAgeMs: number): Task {
+    const client = localDynamoClient(dynamo.url);
+    clients.push(client);
+    let reads = 0;
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === "GetItemCommand") reads += 1;
+        return next(args);
+      },
+      { step: "initialize", name: "countReads" },
+    );
+    const meter = new UsageMeter({
+      keys: KEYS,
+      store: new UsageStore(client, tableName),
+      failurePolicy: "serve",
+      budgetReadMaxAgeMs,
+      metrics: new ServiceMetrics({ write: () => {} }, "Test"),
+      logger: createLogger("silent"),
+      clock: clock.read,
+    });
+    const record = (): RequestRecord => ({ requestId: "r", startedAt: 0, deltas: 0 });
+    const caller = meter.identify({ [GATEWAY_API_KEY_ID_HEADER]: "key-id-alice" }, record());
+    return {
+      meter,
+      caller,
+      reads: () => reads,
+      admitted: () =>
+        meter.admit(caller).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof ApiError && err.status === 429) return false;
+            throw err;
+          },
+        ),
+      charge(tokens) {
+        meter.settle(record(), caller, {
+          request: { messages: [], stream: true },
+          summary: { usage: { inputTokens: tokens, outputTokens: 0, totalTokens: tokens } },
+          accepted: true,
+        });
+      },
+    };
+  }
+  const at = (iso: string) => clock.set(iso);
+  const after = (ms: number) => (clock.now = new Date(clock.now.getTime() + ms));
+
+  it("0 (the default): B refuses right after A's charge crosses the limit", async () => {
+    const [a, b] = [task(0), task(0)];
+    assert.equal(await b.admitted(), true);
+    a.charge(100);
+    await a.meter.idle();
+    assert.equal(await b.admitted(), false);
+    assert.equal(b.reads(), 2, "every check reads");
+  });
+
+  it("N: B admits from its view until it is N ms old, then reads and refuses", async () => {
+    const [a, b] = [task(1000), task(1000)];
+    assert.equal(await b.admitted(), true);
+    a.charge(100);
+    await a.meter.idle();
+    after(999);
+    assert.equal(await b.admitted(), true, "B has not seen A's charge yet");
+    assert.equal(b.reads(), 1);
+    after(1);
+    assert.equal(await b.admitted(), false);
+    assert.equal(b.reads(), 2);
+    after(60_000);
+    assert.equal(await b.admitted(), false, "a view over the limit stays over it, however old");
+    assert.equal(b.reads(), 2);
+  });
+
+  it("a task's own charge counts at once, before and after its write", async () => {
+    const b = task(60_000);
+    assert.equal(await b.admitted(), true);
+    b.charge(100);
+    assert.equal(await b.admitted(), false, "while the charge is still being written");
+    await b.meter.idle();
+    assert.equal(await b.admitted(), false, "once written");
+    assert.equal(b.reads(), 1);
+  });
+
+  it("a charge's write brings the totals back: B's own write refreshes its view with A's charges", async () => {
+    const [a, b] = [task(1000), task(1000)];
+    assert.equal(await b.admitted(), true); // read at 12:00:00.000: 0
+    a.charge(30);
+    await a.meter.idle();
+    after(900);
+    b.charge(20);
+    await b.meter.idle(); // the write answers 50 (A's 30 and B's 20), seen at 12:00:00.900
+    a.charge(45);
+    await a.meter.idle(); // 95 in the table
+    after(600);
+    b.charge(10); // B's own: 50 seen + 10 = 60 without a read, A's 45 not seen yet
+    assert.equal(await b.admitted(), true);
+    assert.equal(b.reads(), 1, "answered from the write's totals, 600 ms old, although the read is 1.5 s old");
+    await b.meter.idle(); // the write answers 105
+    assert.equal(await b.admitted(), false);
+    assert.equal(b.reads(), 1);
+  });
+
+  it("day and month roll-over still reset, and a previous day's charge written after midnight counts for the month", async () => {
+    const [a, b] = [task(60_000), task(60_000)];
+    at("2026-11-27T12:00:00Z");
+    a.charge(200); // the month: 200 of 250
+    await a.meter.idle();
+    at("2026-11-28T23:59:59.000Z");
+    assert.equal(await b.admitted(), true);
+    b.charge(60); // the 28th: 60; the month: 260
+    at("2026-11-29T00:00:00.100Z");
+    assert.equal(await b.admitted(), false, "while yesterday's charge is still being written");
+    await b.meter.idle();
+    assert.equal(await b.admitted(), false, "and once written");
+
+    at("2026-11-30T23:59:59.900Z");
+    assert.equal(await b.admitted(), false);
+    at("2026-12-01T00:00:00.000Z");
+    assert.equal(await b.admitted(), true, "a new month");
+    b.charge(100); // the 1st: 100 of 100
+    assert.equal(await b.admitted(), false);
+    at("2026-12-02T00:00:00.000Z");
+    assert.equal(await b.admitted(), true, "a new day, 100 of the month's 250");
+    await b.meter.idle();
+  });
+
+  it("GET /usage's report always reads: it is never stale", async () => {
+    const [a, b] = [task(60_000), task(60_000)];
+    assert.equal(await b.admitted(), true);
+    a.charge(60);
+    await a.meter.idle();
+    const report = await b.meter.report(b.caller);
+    assert.deepEqual([report.day.totalTokens, report.month.totalTokens], [60, 60]);
+    assert.equal(b.reads(), 2);
+  });
+
+  it("the store down: a check that must read follows the failure policy", async () => {
+    const b = task(1000);
+    assert.equal(await b.admitted(), true);
+    await dynamo.close();
+    assert.equal(await b.admitted(), true, "answered from the view: no read, so nothing failed");
+    after(1000);
+    assert.equal(await b.admitted(), true, "served without a check (policy serve)");
+    assert.equal(b.reads(), 2);
+  });
+});
+
+describe("100 parallel streams of one key with BUDGET_READ_MAX_AGE_MS=1000", () => {
+  it("exact totals, no lost increment, one read", async function () {
+    this.timeout(30_000);
+    const h = await startUsageHarness({
+      keys: { "key-id-carol": { name: "carol", tokensPerDay: 1_000_000, tokensPerMonth: 1_000_000 } },
+      env: { BUDGET_READ_MAX_AGE_MS: "1000" },
+    });
+    try {
+      let reads = 0;
+      h.dynamodb.middlewareStack.add(
+        (next, context) => (args) => {
+          if (context.commandName === "GetItemCommand") reads += 1;
+          return next(args);
+        },
+        { step: "initialize", name: "countReads" },
+      );
+      h.fake.setScenario({ steps: [{ text: "x" }], usage: { inputTokens: 7, outputTokens: 3, cacheReadInputTokens: 1 } });
+      const replies = await Promise.all(
+        Array.from({ length: 100 }, () => postStream(h.url, { message: "hi" }, { headers: h.as("key-id-carol") })),
+      );
+      assert.ok(replies.every((r) => r.status === 200));
+      await h.charged();
+      assert.equal(reads, 1, "the clock stands still: every later check is answered from the view");
+      const { day, month } = await h.usageOf("key-id-carol");
+      for (const window of [day, month]) {
+        assert.deepEqual(
+          [window.inputTokens, window.outputTokens, window.cacheReadInputTokens, window.requests],
+          [700, 300, 100, 100],
+        );
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
