@@ -24,6 +24,8 @@ interface Task {
   caller: Caller;
   /** GetItem calls this task has sent so far. */
   reads(): number;
+  /** UpdateItem calls (charge writes) this task has sent so far. */
+  writes(): number;
   admitted(): Promise<boolean>;
   /** Settles one request of `tokens` input tokens (written in the background, as after a stream). */
   charge(tokens: number): void;
@@ -51,9 +53,11 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     const client = localDynamoClient(dynamo.url);
     clients.push(client);
     let reads = 0;
+    let writes = 0;
     client.middlewareStack.add(
       (next, context) => (args) => {
         if (context.commandName === "GetItemCommand") reads += 1;
+        if (context.commandName === "UpdateItemCommand") writes += 1;
         return next(args);
       },
       { step: "initialize", name: "countReads" },
@@ -73,6 +77,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
       meter,
       caller,
       reads: () => reads,
+      writes: () => writes,
       admitted: () =>
         meter.admit(caller).then(
           () => true,
@@ -145,6 +150,24 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     await b.meter.idle(); // the write answers 105
     assert.equal(await b.admitted(), false);
     assert.equal(b.reads(), 1);
+  });
+
+  it("N: a key's charges are held for N / 2 and leave together; shutdown's idle() writes them at once, exactly", async () => {
+    const [a, b] = [task(60_000), task(60_000)];
+    for (const tokens of [10, 20, 30]) a.charge(tokens);
+    assert.equal(a.writes(), 0, "held: nothing written yet (the hold is 30 s)");
+    assert.equal(await b.admitted(), true);
+    await a.meter.idle(); // would wait 30 s (past the test's timeout) if idle() did not release held charges
+    assert.equal(a.writes(), 1, "three charges, one UpdateItem");
+    const report = await b.meter.report(b.caller);
+    assert.deepEqual([report.day.inputTokens, report.day.requests], [60, 3]);
+  });
+
+  it("0: no charge is held, each leaves as soon as the key's write in flight allows", async () => {
+    const a = task(0);
+    a.charge(10);
+    assert.equal(a.writes(), 1, "written at once");
+    await a.meter.idle();
   });
 
   it("day and month roll-over still reset, and a previous day's charge written after midnight counts for the month", async () => {

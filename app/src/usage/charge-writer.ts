@@ -7,6 +7,15 @@ export interface Batch {
   charge: Counters;
 }
 
+export interface ChargeWriterOptions {
+  /**
+   * How long a key's first charge after a write waits for more before leaving (0: at once). Charges that arrive
+   * meanwhile leave with it, in one `UpdateItem`. Only with budget views (budget-view.ts), where this task counts
+   * its own unwritten charges and other tasks are allowed to see them late.
+   */
+  holdMs: number;
+}
+
 export interface ChargeWriterHooks {
   /** Called with a batch that could not be written (its charges are lost; the caller logs and counts it). */
   failed(batch: Batch, err: unknown): void;
@@ -19,17 +28,21 @@ export interface ChargeWriterHooks {
 
 /**
  * Writes charges to the usage table one key and day at a time: while a key's write is in flight, the charges that
- * arrive for it add up in memory and leave together in one `UpdateItem` the moment that write has finished. A lone
- * charge is written at once (nothing waits for a timer); a burst of a key's streams ending together costs a few
- * writes instead of one each, which is most of the metering's CPU at high concurrency.
+ * arrive for it add up in memory and leave together in one `UpdateItem` the moment that write has finished. With
+ * `holdMs` 0 a lone charge is written at once (nothing waits for a timer); a burst of a key's streams ending together
+ * costs a few writes instead of one each, which is most of the metering's CPU at high concurrency. With `holdMs` N a
+ * key's charges leave at most once per N ms (and at once when {@link idle} is asked, as shutdown does).
  */
 export class ChargeWriter {
   private readonly inFlight = new Map<string, { batch: Batch; done: Promise<void> }>();
   private readonly queued = new Map<string, Batch>();
+  /** Queued batches still held (their timer has not fired): they leave when it does. */
+  private readonly held = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: UsageStore,
     private readonly hooks: ChargeWriterHooks,
+    private readonly options: ChargeWriterOptions = { holdMs: 0 },
   ) {}
 
   add(keyName: string, windows: Windows, charge: Counters): void {
@@ -37,11 +50,27 @@ export class ChargeWriter {
     const queued = this.queued.get(id);
     if (queued) {
       for (const name of COUNTER_NAMES) queued.charge[name] += charge[name];
-    } else if (this.inFlight.has(id)) {
-      this.queued.set(id, { keyName, windows, charge: { ...charge } });
-    } else {
-      this.write(id, { keyName, windows, charge });
+      return;
     }
+    const batch = { keyName, windows, charge: { ...charge } };
+    if (this.options.holdMs > 0) {
+      this.queued.set(id, batch);
+      this.held.set(id, setTimeout(() => this.release(id), this.options.holdMs));
+    } else if (this.inFlight.has(id)) {
+      this.queued.set(id, batch);
+    } else {
+      this.write(id, batch);
+    }
+  }
+
+  /** A held batch may leave: now, or when the key's write in flight has finished. */
+  private release(id: string): void {
+    clearTimeout(this.held.get(id));
+    this.held.delete(id);
+    const queued = this.queued.get(id);
+    if (!queued || this.inFlight.has(id)) return;
+    this.queued.delete(id);
+    this.write(id, queued);
   }
 
   /**
@@ -64,7 +93,11 @@ export class ChargeWriter {
 
   /** Resolves once every charge added so far is written (or has failed and been reported). */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map(({ done }) => done));
+    // Charges added meanwhile (streams ending during shutdown) are held again: release them too.
+    while (this.inFlight.size > 0 || this.held.size > 0) {
+      for (const id of [...this.held.keys()]) this.release(id);
+      await Promise.all([...this.inFlight.values()].map(({ done }) => done));
+    }
   }
 
   private write(id: string, batch: Batch): void {
@@ -76,7 +109,7 @@ export class ChargeWriter {
     const next = () => {
       this.inFlight.delete(id);
       const queued = this.queued.get(id);
-      if (!queued) return;
+      if (!queued || this.held.has(id)) return;
       this.queued.delete(id);
       this.write(id, queued);
     };

@@ -52,7 +52,8 @@ export interface WindowReport extends Counters {
  *
  * Limits are soft by the streams in flight: a check sees every charge already written, and charges are written
  * when a stream ends, so streams a key starts while earlier ones still run can all pass the check. With
- * `budgetReadMaxAgeMs` N, also by the streams other tasks start within N ms after the key crossed a limit.
+ * `budgetReadMaxAgeMs` N, also by the streams other tasks start within 1.5 N ms after the key crossed a limit: their
+ * views may be N ms old, and a task writes a key's charges at most every N / 2 ms ({@link chargeHoldMs}).
  */
 export class UsageMeter {
   private readonly charges: ChargeWriter | undefined;
@@ -67,7 +68,7 @@ export class UsageMeter {
       failed: (batch, err) =>
         this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) not charged`),
       written: maxAgeMs > 0 ? (batch, totals) => this.view?.observe(batch.keyName, batch.windows, totals) : undefined,
-    }));
+    }, { holdMs: chargeHoldMs(maxAgeMs) }));
     this.view = new BudgetView(store, { maxAgeMs, clock, pending: (keyName, windows) => charges.pending(keyName, windows) });
   }
 
@@ -189,4 +190,13 @@ function overLimits(caller: Caller, used: Used): Array<keyof Windows> {
 function estimate(request: ChatRequest, deltas: number): TokenUsage {
   const inputTokens = estimateInputTokens(request);
   return { inputTokens, outputTokens: deltas, totalTokens: inputTokens + deltas };
+}
+
+/**
+ * How long a task holds a key's charges before writing them, with budget views of at most `maxAgeMs`: half of it.
+ * The task counts its own unwritten charges in every check, and other tasks already accept counters `maxAgeMs` old,
+ * so holding costs them at most half that again; in return a key's streams ending within the hold share one write.
+ */
+export function chargeHoldMs(maxAgeMs: number): number {
+  return Math.floor(maxAgeMs / 2);
 }
