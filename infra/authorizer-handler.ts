@@ -4,7 +4,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
  * The edge authorizer's Lambda function (bundled by infra/authorizer.ts): it hands API Gateway the caller's API key
  * as `usageIdentifierKey`, and API Gateway (API key source AUTHORIZER) checks that key against the usage plans,
  * throttles and counts it exactly as it does for `x-api-key`. The function never sees the keys' list: an unknown
- * key is refused by API Gateway with a 403, a missing one with a 401 before the function runs.
+ * key is refused by API Gateway (a 401 `invalid_api_key`, edge-responses.ts), a missing one with a 401 before the
+ * function runs.
  *
  * One function serves two authorizers: OpenAI routes identify the caller by `Authorization: Bearer <key>`, the
  * others by `x-api-key`. API Gateway caches each answer under the value of the route's identity header, so the key

@@ -33,11 +33,11 @@ export interface BenchPlan {
   /** Every concurrency stream: 20 tokens/s for 10 s (the load). */
   concurrencyPacing: UpstreamPacing;
   /**
-   * New streams per second while a concurrency run ramps up. Each stream is a new client connection and, because
-   * the SDK gives every event stream its own HTTP/2 session, a new upstream connection too: at 1,000 arrivals per
-   * second this 2-core machine (servers, stand-in and load generator together) overflows accept queues and the
-   * kernel's SYN retransmits (1 s, 3 s) would be measured instead of the servers. 200/s puts 1,000 streams up in
-   * 5 s, all of them then streaming together for the other half of their 10 s.
+   * New streams per second while a concurrency run ramps up. Each stream is a new client connection and, for the
+   * baseline (the SDK gives every event stream its own HTTP/2 session), a new upstream connection too: at 1,000
+   * arrivals per second this 2-core machine (servers, stand-in and load generator together) overflows accept queues
+   * and the kernel's SYN retransmits (1 s, 3 s) would be measured instead of the servers. 200/s puts 1,000 streams up
+   * in 5 s, all of them then streaming together for the other half of their 10 s.
    */
   arrivalsPerSecond: number;
   /** Our other wire formats (when served) run at this many streams, against NDJSON's run at the same level. */
@@ -84,7 +84,7 @@ export function planFor(quick: boolean): BenchPlan {
       warmupPerClient: 3,
       rounds: quick ? 2 : 6,
       perClientPerRound: quick ? 4 : 8,
-      // ~24 KB of context: a long prompt, well under the service's 64 KiB body limit.
+      // ~24 KB of context: a long prompt, well under the service's body limit (BODY_LIMIT_BYTES, 5 MiB).
       promptChars: 24_000,
       // 12 tokens (5-20), first after 10 ms, then 2 ms apart: short, fast calls.
       pacing: { firstTokenMs: 10, tokensPerSecond: 500, tokens: 12 },

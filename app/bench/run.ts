@@ -22,8 +22,9 @@ import { type BenchFormat, NDJSON } from "./wire-formats";
  * bundles the baseline and the service with the SDK's default Bedrock handler, then measures, in order: bundle
  * size, cold start, added time to first line (1 and 200 concurrent streams; at 1 stream also every other wire
  * format the build serves), 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak RSS),
- * the other wire formats at 500 streams, the agent scenario over TLS (CPU per short request), and token budgets on
- * against off (added time to first line at 1 and 200 streams, CPU per token at 200). Prints a Markdown
+ * the other wire formats at 500 streams (between NDJSON runs at 500 made right before and after them), the agent
+ * scenario over TLS (CPU per short request), and token budgets on (exact, and with `BUDGET_READ_MAX_AGE_MS`) against
+ * off (added time to first line at 1 and 200 streams, CPU per token at 200). Prints a Markdown
  * table and writes everything to DIR/latest.json (default bench-results/, gitignored).
  * The whole run is bounded: a watchdog abandons it, killing every child, past RUN_LIMIT_MS.
  */

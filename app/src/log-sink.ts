@@ -31,13 +31,13 @@ function openStdout(fd: number): Writable | undefined {
   }
 }
 
+/** The ISO time pino writes into every line (the logger's `timestamp` setting). */
+const TIME_FIELD = /"time":"([^"]+)"/;
+
 /**
  * Where the service's log lines go: stdout, in order, with a bounded buffer and a flush that gives up at a deadline.
  * An unbounded asynchronous writer grows memory while the reader stalls and loses everything at SIGKILL.
  */
-/** The ISO time pino writes into every line (the logger's `timestamp` setting). */
-const TIME_FIELD = /"time":"([^"]+)"/;
-
 export class StdoutSink {
   private readonly stream: Writable | undefined;
   private dropped = 0;

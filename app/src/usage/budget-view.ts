@@ -26,8 +26,9 @@ export interface BudgetViewOptions {
  * from them while they are less than N ms old, plus its own charges since. Counters only grow, so each sighting is a
  * lower bound of the truth: the view keeps the largest of each, and a view over a limit stays over it until its
  * window ends (answered without a read, however old). A check may thus miss only other tasks' charges of the last
- * N ms, and those they still hold (N / 2 ms at most: meter.ts `chargeHoldMs`). A read that races this task's write in flight may count that charge twice until the write answers: the
- * error is on the refusing side, and lasts a round trip.
+ * N ms, and those they still hold (for N / 2 ms, meter.ts `chargeHoldMs`, plus a write of the key's in flight). A
+ * read that races this task's write in flight may count that charge twice until the write answers: the error is
+ * on the refusing side, and lasts a round trip.
  */
 export class BudgetView {
   private readonly reads = new Map<string, Promise<Used>>();
