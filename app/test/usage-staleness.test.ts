@@ -194,7 +194,18 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     await b.meter.idle();
   });
 
-  it("GET /usage's report always reads: it is never stale", async () => {
+  it("GET /usage counts the caller's charges this task still holds (none is in the table yet)", async () => {
+    const a = task(60_000);
+    a.charge(25);
+    assert.equal(a.writes(), 0, "held");
+    const report = await a.meter.report(a.caller);
+    assert.deepEqual([report.day.totalTokens, report.day.requests, report.month.totalTokens], [25, 1, 25]);
+    await a.meter.idle();
+    const written = await a.meter.report(a.caller);
+    assert.deepEqual([written.day.totalTokens, written.month.totalTokens], [25, 25], "counted once, after the write too");
+  });
+
+  it("GET /usage's report always reads the table", async () => {
     const [a, b] = [task(60_000), task(60_000)];
     assert.equal(await b.admitted(), true);
     a.charge(60);

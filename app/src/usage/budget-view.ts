@@ -1,4 +1,4 @@
-import { COUNTER_NAMES, type Counters, type UsageStore, type Used } from "./store";
+import { addUsed, COUNTER_NAMES, type Counters, type UsageStore, type Used } from "./store";
 import type { UsageWindow, Windows } from "./windows";
 
 /** Counters of one window as this task last saw them, and when (clock milliseconds). */
@@ -66,12 +66,8 @@ export class BudgetView {
   private known(keyName: string, windows: Windows): { used: Used; at: number } | undefined {
     const last = this.seen.get(keyName);
     if (last?.day.id !== windows.day.id || last.month.id !== windows.month.id) return undefined;
-    const own = this.options.pending(keyName, windows);
-    for (const name of COUNTER_NAMES) {
-      own.day[name] += last.day.counters[name];
-      own.month[name] += last.month.counters[name];
-    }
-    return { used: own, at: Math.min(last.day.at, last.month.at) };
+    const seen = { day: last.day.counters, month: last.month.counters };
+    return { used: addUsed(seen, this.options.pending(keyName, windows)), at: Math.min(last.day.at, last.month.at) };
   }
 
   private sharedRead(keyName: string, windows: Windows): Promise<Used> {

@@ -74,10 +74,11 @@ export class ChargeWriter {
   }
 
   /**
-   * This task's charges of the key not yet written (queued or in flight): to `windows`' day, and to its month
-   * (including a previous day's charges still on their way at the day's roll-over).
+   * This task's charges of the key not yet written (queued or in flight; `unsentOnly`: queued only, i.e. certainly
+   * not in the table yet): to `windows`' day, and to its month (including a previous day's charges still on their
+   * way at the day's roll-over).
    */
-  pending(keyName: string, windows: Windows): Used {
+  pending(keyName: string, windows: Windows, unsentOnly = false): Used {
     const used = { day: zeroCounters(), month: zeroCounters() };
     const count = ({ keyName: key, windows: at, charge }: Batch) => {
       if (key !== keyName || at.month.id !== windows.month.id) return;
@@ -86,7 +87,7 @@ export class ChargeWriter {
         if (at.day.id === windows.day.id) used.day[name] += charge[name];
       }
     };
-    for (const { batch } of this.inFlight.values()) count(batch);
+    if (!unsentOnly) for (const { batch } of this.inFlight.values()) count(batch);
     for (const batch of this.queued.values()) count(batch);
     return used;
   }

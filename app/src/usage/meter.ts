@@ -10,7 +10,7 @@ import { BudgetView } from "./budget-view";
 import { ChargeWriter } from "./charge-writer";
 import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
-import { type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
+import { addUsed, type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
 import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
 
 
@@ -143,6 +143,8 @@ export class UsageMeter {
     try {
       used = await store.read(caller.name, windows);
       this.view?.observe(caller.name, windows, used);
+      // Charges this task still holds (budgetReadMaxAgeMs > 0) are the caller's usage too; none is in the table yet.
+      if (this.charges) used = addUsed(used, this.charges.pending(caller.name, windows, true));
     } catch (err) {
       this.storeFailed("read", caller.name, err, "usage not reported");
       throw new ApiError(503, "usage_store_unavailable", "Usage cannot be read right now; retry shortly", {

@@ -100,6 +100,13 @@ export interface Used {
   month: Counters;
 }
 
+/** Two sightings' counters summed, window by window. */
+export function addUsed(a: Used, b: Used): Used {
+  const sum = (x: Counters, y: Counters) =>
+    Object.fromEntries(COUNTER_NAMES.map((name) => [name, x[name] + y[name]])) as unknown as Counters;
+  return { day: sum(a.day, b.day), month: sum(a.month, b.month) };
+}
+
 /** The month's counters and `day`'s in a month item's attributes (zero for any not there yet). */
 function countersIn(item: Record<string, AttributeValue> | undefined, day: UsageWindow): Used {
   const used = { day: zeroCounters(), month: zeroCounters() };
