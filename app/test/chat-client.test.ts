@@ -46,6 +46,14 @@ describe("chat client shared by the playground and the terminal client", () => {
         [429, json("token_budget_exceeded", "Daily budget used."), "120", "rate_limit", "Token budget exhausted: Daily budget used. Try again in 2 min."],
         [429, json("throttled", "Slow down"), "5", "rate_limit", "Too many requests (throttled): Slow down. Try again in 5 s."],
         [403, '{"message":"Forbidden"}', null, "auth", "The API key was refused (403): Forbidden. Check the key."],
+        // The deployed stack's answer to a wrong key (infra/edge-responses.ts: INVALID_API_KEY as rendered).
+        [
+          401,
+          '{"type":"error","error":{"type":"authentication_error","code":"invalid_api_key","param":null,"message":"Invalid API key"},"message":"Invalid API key"}',
+          null,
+          "auth",
+          "The API key was refused (401 invalid_api_key): Invalid API key. Check the key.",
+        ],
         [504, json("upstream_timeout", "Silent"), null, "upstream", "The model service is unavailable (504 upstream_timeout): Silent."],
         [502, "<html><body>Bad Gateway</body></html>", null, "upstream", "The model service is unavailable (502)."],
         [400, json("invalid_request", "messages: required"), null, "request", "Request refused (400 invalid_request): messages: required."],
