@@ -84,6 +84,9 @@ export async function build({
     platform: "node",
     target: "node20",
     format: "cjs",
+    // The ES module builds first: esbuild can drop what is never imported from them (the AWS SDK clients' other
+    // commands and their schemas), which a CommonJS build, one file per package, does not allow.
+    mainFields: ["module", "main"],
     minify: true,
     // Minified names would make stack traces useless; a linked map (run with --enable-source-maps) restores them.
     sourcemap: "linked",
