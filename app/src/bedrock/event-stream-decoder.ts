@@ -5,7 +5,7 @@ import type {
   ConverseStreamCommandOutput,
   ConverseStreamOutput,
 } from "@aws-sdk/client-bedrock-runtime";
-import { EventStreamCodec, eventStreamSerdeProvider, type Message } from "@smithy/core/event-streams";
+import { eventStreamSerdeProvider, HeaderMarshaller, type Message } from "@smithy/core/event-streams";
 import { converseEvent, isFastEventType } from "./converse-event-shapes";
 import { type Frame, nextFrame, PartialMessage, readHeaders } from "./event-stream-frames";
 
@@ -27,11 +27,12 @@ type Deserializer = (input: Record<string, Message>) => Promise<unknown>;
  */
 export class BatchingEventStreamMarshaller implements Marshaller {
   private readonly sdk: Marshaller;
-  private readonly codec: EventStreamCodec;
+  /** Builds the SDK's message headers for the events its own deserializer must handle (the CRCs are checked). */
+  private readonly headers: HeaderMarshaller;
 
   constructor(options: { utf8Encoder: (bytes: Uint8Array) => string; utf8Decoder: (text: string) => Uint8Array }) {
     this.sdk = eventStreamSerdeProvider(options);
-    this.codec = new EventStreamCodec(options.utf8Encoder, options.utf8Decoder);
+    this.headers = new HeaderMarshaller(options.utf8Encoder, options.utf8Decoder);
   }
 
   /**
@@ -40,7 +41,7 @@ export class BatchingEventStreamMarshaller implements Marshaller {
    */
   deserialize<T>(body: unknown, deserializer: (input: Record<string, Message>) => Promise<T>): AsyncIterable<T> {
     const batches = isReadable(body)
-      ? new EventBatches(body, deserializer as Deserializer, this.codec)
+      ? new EventBatches(body, deserializer as Deserializer, this.headers)
       : singles(this.sdk.deserialize(body, deserializer));
     return { [Symbol.asyncIterator]: () => batches } as AsyncIterable<unknown> as AsyncIterable<T>;
   }
@@ -95,7 +96,7 @@ class EventBatches implements AsyncIterator<unknown[]> {
   constructor(
     private readonly body: Readable,
     private readonly deserializer: Deserializer,
-    private readonly codec: EventStreamCodec,
+    private readonly headers: HeaderMarshaller,
   ) {
     body.on("readable", this.signal);
     body.once("end", () => ((this.ended = true), this.signal()));
@@ -177,13 +178,18 @@ class EventBatches implements AsyncIterator<unknown[]> {
   }
 
   /** One checked message: its event, a promise of it (the SDK's deserializer), or undefined when it ends the stream. */
-  private message(bytes: Buffer, { start, headersStart, payloadStart, payloadEnd, end }: Frame): unknown {
+  private message(bytes: Buffer, { headersStart, payloadStart, payloadEnd }: Frame): unknown {
     const headers = readHeaders(bytes, headersStart, payloadStart);
     if (headers.messageType === "event" && headers.eventType !== undefined && isFastEventType(headers.eventType)) {
       const event = converseEvent(headers.eventType, JSON.parse(bytes.toString("utf8", payloadStart, payloadEnd)));
       if (event) return event;
     }
-    const message = this.codec.decode(bytes.subarray(start, end));
+    // The SDK's message, built from the frame nextFrame already checked (the SDK's codec would check both CRCs again,
+    // in JavaScript: an image delta is megabytes).
+    const message: Message = {
+      headers: this.headers.parse(new DataView(bytes.buffer, bytes.byteOffset + headersStart, payloadStart - headersStart)),
+      body: new Uint8Array(bytes.buffer, bytes.byteOffset + payloadStart, payloadEnd - payloadStart),
+    };
     if (headers.messageType === "event") return this.deserializer({ [headers.eventType ?? ""]: message });
     if (headers.messageType === "exception") this.failure = this.exception(headers.exceptionType ?? "", message);
     else if (headers.messageType === "error") {

@@ -17,7 +17,6 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** Where one complete, checked message lies in a buffer. */
 export interface Frame {
-  start: number;
   headersStart: number;
   payloadStart: number;
   /** Just past the payload (the message CRC follows). */
@@ -52,7 +51,7 @@ export function nextFrame(bytes: Buffer, offset: number): Frame | undefined {
     throw new Error(`The message checksum (${messageCrc}) did not match the expected value of ${expectedMessageCrc}`);
   }
   const headersStart = offset + PRELUDE_BYTES;
-  return { start: offset, headersStart, payloadStart: headersStart + headersLength, payloadEnd: end - 4, end };
+  return { headersStart, payloadStart: headersStart + headersLength, payloadEnd: end - 4, end };
 }
 
 /**
