@@ -1,5 +1,5 @@
 import { addUsed, COUNTER_NAMES, type Counters, type UsageStore, type Used } from "./store";
-import type { UsageWindow, Windows } from "./windows";
+import { keyDay, type UsageWindow, type Windows } from "./windows";
 
 /** Counters of one window as this task last saw them, and when (clock milliseconds). */
 interface Seen {
@@ -71,7 +71,7 @@ export class BudgetView {
   }
 
   private sharedRead(keyName: string, windows: Windows): Promise<Used> {
-    const id = `${keyName}\n${windows.day.id}`;
+    const id = keyDay(keyName, windows);
     let read = this.reads.get(id);
     if (!read) {
       // Seen before the read stops being shared: no check in between can miss both.

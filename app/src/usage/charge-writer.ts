@@ -1,5 +1,5 @@
 import { COUNTER_NAMES, type Counters, type UsageStore, type Used, zeroCounters } from "./store";
-import type { Windows } from "./windows";
+import { keyDay, type Windows } from "./windows";
 
 export interface Batch {
   keyName: string;
@@ -46,7 +46,7 @@ export class ChargeWriter {
   ) {}
 
   add(keyName: string, windows: Windows, charge: Counters): void {
-    const id = `${keyName}\n${windows.day.id}`;
+    const id = keyDay(keyName, windows);
     const queued = this.queued.get(id);
     if (queued) {
       for (const name of COUNTER_NAMES) queued.charge[name] += charge[name];

@@ -44,3 +44,8 @@ export function windowsAt(now: Date): Windows {
 export function secondsUntil(at: Date, now: Date): number {
   return Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000));
 }
+
+/** One key's day, as the in-memory maps of reads in flight and of unwritten charges are keyed. */
+export function keyDay(keyName: string, windows: Windows): string {
+  return `${keyName}\n${windows.day.id}`;
+}
