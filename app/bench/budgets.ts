@@ -2,6 +2,7 @@ import type http from "node:http";
 import path from "node:path";
 import { localDynamoClient } from "../local/usage-table";
 import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
+import { SETTINGS } from "../src/settings";
 import type { ApiKeys } from "../src/usage/keys";
 import { UsageStore } from "../src/usage/store";
 import { windowsAt } from "../src/usage/windows";
@@ -17,21 +18,19 @@ import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./s
 /**
  * Token budgets on against off (issue 12): the production bundle three times, side by side on the same stand-in:
  * twice metering against the usage table (dynalite in its own process, the table created as the stack creates it,
- * keys with limits far above anything the run uses, each request carrying the key-id header API Gateway adds), with
- * exact checks (`on`, the default) and with checks answered from counters up to `staleMaxAgeMs` old (`stale`,
- * `BUDGET_READ_MAX_AGE_MS`), and once as the rest of the benchmark runs it (`off`: no table, no keys, no header).
- * All are measured in interleaved rounds, so the machine's load weighs on them alike: added time to first line,
- * and CPU per streamed token.
+ * keys with limits far above anything the run uses, each request carrying the key-id header API Gateway adds), as
+ * deployed by default (`on`: checks from counters up to `BUDGET_READ_MAX_AGE_MS`'s default old) and with exact checks
+ * (`exact`: `BUDGET_READ_MAX_AGE_MS=0`, a read before every request), and once as the rest of the benchmark runs it
+ * (`off`: no table, no keys, no header). All are measured in interleaved rounds, so the machine's load weighs on
+ * them alike: added time to first line, and CPU per streamed token.
  */
 
-export const BUDGET_MODES = ["on", "stale", "off"] as const;
+export const BUDGET_MODES = ["on", "exact", "off"] as const;
 export type BudgetMode = (typeof BUDGET_MODES)[number];
 
 export interface BudgetsPlan {
   /** Keys the requests rotate over: concurrent streams of one key share budget reads and charge writes. */
   keys: number;
-  /** The `stale` mode's `BUDGET_READ_MAX_AGE_MS`. */
-  staleMaxAgeMs: number;
   firstLine: FirstLinePlan[];
   cpu: { streams: number; rounds: number; rampMs: number; pacing: UpstreamPacing };
 }
@@ -57,8 +56,8 @@ export interface BudgetsCpu {
 }
 
 export interface BudgetsFigures {
-  /** The `stale` mode's `BUDGET_READ_MAX_AGE_MS`. */
-  staleMaxAgeMs: number;
+  /** The `on` mode's `BUDGET_READ_MAX_AGE_MS`: the setting's default. */
+  defaultMaxAgeMs: number;
   firstLine: BudgetsFirstLine[];
   cpu: BudgetsCpu;
   /** Requests sent to the budgets-on servers, and those the usage table holds when they have stopped. */
@@ -90,16 +89,16 @@ export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Prom
       sent += 1;
       return { [GATEWAY_API_KEY_ID_HEADER]: ids[index % ids.length] };
     };
-    const headers: Headers = { on: keyed, stale: keyed, off: () => ({}) };
-    const envStale = { ...envOn, [ENV.budgetReadMaxAgeMs]: String(plan.staleMaxAgeMs) };
+    const headers: Headers = { on: keyed, exact: keyed, off: () => ({}) };
+    const envExact = { ...envOn, [ENV.budgetReadMaxAgeMs]: "0" };
     /** The three servers on one stand-in: `use` gets them (and the stand-in's URL) once all are healthy. */
     const withAll = <T>(label: string, pacing: UpstreamPacing, use: (servers: Servers) => Promise<T>) =>
       withUpstream(ctx, `${label}-budgets`, pacing, (upstream) =>
         withServer(ctx, "ours", `${label}-budgets-on`, upstream.url, (on) =>
-          withServer(ctx, "ours", `${label}-budgets-stale`, upstream.url, (stale) =>
+          withServer(ctx, "ours", `${label}-budgets-exact`, upstream.url, (exact) =>
             withServer(ctx, "ours", `${label}-budgets-off`, upstream.url, (off) =>
-              use({ upstreamUrl: upstream.url, on, stale, off })),
-          { env: envStale }),
+              use({ upstreamUrl: upstream.url, on, exact, off })),
+          { env: envExact }),
         { env: envOn }),
       );
 
@@ -110,7 +109,7 @@ export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Prom
     const cpu = await withAll("cpu", plan.cpu.pacing, (servers) => measureCpu(plan.cpu, servers, headers));
     const storeCpuMs = cpuTimeMs(store.pid) - storeCpuBefore;
     const charged = await chargedRequests(store.url, store.tableName, Object.values(keys).map((key) => key.name));
-    return { staleMaxAgeMs: plan.staleMaxAgeMs, firstLine, cpu, requests: { sent, charged }, storeCpuMs };
+    return { defaultMaxAgeMs: SETTINGS.budgetReadMaxAgeMs.default, firstLine, cpu, requests: { sent, charged }, storeCpuMs };
   } finally {
     await store.stop();
   }
@@ -126,7 +125,7 @@ async function measureFirstLine(plan: FirstLinePlan, servers: Servers, headers: 
     const samples = await interleaved(plan, {
       bare: (index) => bare.timeToFirstDelta(promptFor(index)),
       on: serverProbe(plan, agent, servers.on.url, undefined, headers.on),
-      stale: serverProbe(plan, agent, servers.stale.url, undefined, headers.stale),
+      exact: serverProbe(plan, agent, servers.exact.url, undefined, headers.exact),
       off: serverProbe(plan, agent, servers.off.url, undefined, headers.off),
     });
     return { concurrency: plan.concurrency, ...overBare(samples, BUDGET_MODES) };
@@ -138,7 +137,7 @@ async function measureFirstLine(plan: FirstLinePlan, servers: Servers, headers: 
 
 /**
  * CPU per streamed token: each server in turn carries `streams` concurrent streams, in ABBA order over the rounds
- * (on, stale, off, then off, stale, on, ...: every mode's mean position is the same) so a steady drift in the
+ * (on, exact, off, then off, exact, on, ...: every mode's mean position is the same) so a steady drift in the
  * machine's load cancels out, after a warm-up round of all together.
  */
 async function measureCpu(plan: BudgetsPlan["cpu"], servers: Servers, headers: Headers): Promise<BudgetsCpu> {
@@ -148,7 +147,7 @@ async function measureCpu(plan: BudgetsPlan["cpu"], servers: Servers, headers: H
     closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
       checkStream(await streamOnce(agent, servers[mode].url, promptFor(index), undefined, headers[mode](index)), expected[index % 2]),
     );
-  const zero = (): Record<BudgetMode, number> => ({ on: 0, stale: 0, off: 0 });
+  const zero = (): Record<BudgetMode, number> => ({ on: 0, exact: 0, off: 0 });
   const figures: BudgetsCpu = {
     streams: plan.streams,
     rounds: plan.rounds,

@@ -32,7 +32,7 @@ describe("configuration from the environment", () => {
       usageTableName: undefined,
       apiKeys: {},
       usageStoreFailurePolicy: "serve",
-      budgetReadMaxAgeMs: 0,
+      budgetReadMaxAgeMs: 500,
       metricsNamespace: DEFAULT_METRICS_NAMESPACE,
     });
   });

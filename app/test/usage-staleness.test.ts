@@ -6,6 +6,7 @@ import type { RequestRecord } from "../src/http/request-record";
 import { createLogger } from "../src/logger";
 import { ServiceMetrics } from "../src/metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
+import type { FailurePolicy } from "../src/usage/key-schema";
 import type { ApiKeys, Caller } from "../src/usage/keys";
 import { UsageMeter } from "../src/usage/meter";
 import { UsageStore } from "../src/usage/store";
@@ -49,7 +50,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     await dynamo.close();
   });
 
-  function task(budgetReadMaxAgeMs: number): Task {
+  function task(budgetReadMaxAgeMs: number, failurePolicy: FailurePolicy = "serve"): Task {
     const client = localDynamoClient(dynamo.url);
     clients.push(client);
     let reads = 0;
@@ -65,7 +66,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     const meter = new UsageMeter({
       keys: KEYS,
       store: new UsageStore(client, tableName),
-      failurePolicy: "serve",
+      failurePolicy,
       budgetReadMaxAgeMs,
       metrics: new ServiceMetrics({ write: () => {} }, "Test"),
       logger: createLogger("silent"),
@@ -98,7 +99,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
   const at = (iso: string) => clock.set(iso);
   const after = (ms: number) => (clock.now = new Date(clock.now.getTime() + ms));
 
-  it("0 (the default): B refuses right after A's charge crosses the limit", async () => {
+  it("0 (exact): B refuses right after A's charge crosses the limit", async () => {
     const [a, b] = [task(0), task(0)];
     assert.equal(await b.admitted(), true);
     a.charge(100);
@@ -223,6 +224,28 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     after(1000);
     assert.equal(await b.admitted(), true, "served without a check (policy serve)");
     assert.equal(b.reads(), 2);
+  });
+
+  it("a failed store call expires every view: the next check reads and meets the failure policy (refuse: 503)", async () => {
+    const b = task(60_000, "refuse");
+    assert.equal(await b.admitted(), true);
+    await dynamo.close();
+    assert.equal(await b.admitted(), true, "answered from the view: nothing has failed yet");
+    b.charge(1);
+    await b.meter.idle();
+    await assert.rejects(b.meter.admit(b.caller), (err) => err instanceof ApiError && err.status === 503);
+    assert.equal(b.reads(), 2, "the check after the failed write read the table");
+  });
+
+  it("a view over a limit still refuses after a store failure expired it", async () => {
+    const b = task(60_000, "refuse");
+    assert.equal(await b.admitted(), true);
+    b.charge(100);
+    await b.meter.idle();
+    await dynamo.close();
+    await assert.rejects(b.meter.report(b.caller), (err) => err instanceof ApiError && err.status === 503);
+    assert.equal(await b.admitted(), false, "429, not 503: counters only grow");
+    assert.equal(b.reads(), 2, "the failed /usage read; no check read");
   });
 });
 

@@ -105,7 +105,7 @@ describe("service", () => {
         [ENV.shutdownGraceMs]: String(SHUTDOWN_GRACE_SECONDS * 1000),
         [ENV.nodeOptions]: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=16",
         [ENV.usageStoreFailurePolicy]: "serve",
-        [ENV.budgetReadMaxAgeMs]: "0",
+        [ENV.budgetReadMaxAgeMs]: "500",
         [ENV.metricsNamespace]: "BedrockStreamApi",
         [ENV.usageTableName]: "chat-usage-table",
         [ENV.apiKeys]: JSON.stringify({ "chat-key-default-id": { name: "default" } }),

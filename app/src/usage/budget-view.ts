@@ -63,6 +63,14 @@ export class BudgetView {
     });
   }
 
+  /**
+   * The store just failed a call: every view counts as expired, so each key's next check reads and meets the failure
+   * policy instead of trusting counters the store can no longer confirm. A view over a limit still refuses.
+   */
+  expireAll(): void {
+    for (const view of this.seen.values()) view.day.at = view.month.at = Number.NEGATIVE_INFINITY;
+  }
+
   private known(keyName: string, windows: Windows): { used: Used; at: number } | undefined {
     const last = this.seen.get(keyName);
     if (last?.day.id !== windows.day.id || last.month.id !== windows.month.id) return undefined;

@@ -175,6 +175,7 @@ export class UsageMeter {
   /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
   private storeFailed(operation: "read" | "write", keyName: string, err: unknown, effect: string): void {
     this.options.metrics.usageStoreFailure(operation);
+    this.view?.expireAll();
     // `cause` goes through the logger's allow-list serializer, like every other error the service logs.
     this.options.logger.error({ apiKey: keyName, operation, cause: err }, `usage store unavailable: ${effect}`);
   }

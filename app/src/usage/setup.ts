@@ -77,6 +77,8 @@ export function storeClient(region: string): DynamoDBClient {
     new DynamoDBClient({
       region,
       maxAttempts: STORE_CLIENT.maxAttempts,
+      // The store's two commands are sent with the same stack every time: resolve it once per command, not per call.
+      cacheMiddleware: true,
       requestHandler: { connectionTimeout: STORE_CLIENT.connectionTimeoutMs, requestTimeout: STORE_CLIENT.requestTimeoutMs },
     }),
   );
