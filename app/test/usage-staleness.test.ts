@@ -27,6 +27,8 @@ interface Task {
   reads(): number;
   /** UpdateItem calls (charge writes) this task has sent so far. */
   writes(): number;
+  /** The store failures this task counted in its metrics, by operation. */
+  failures(): string[];
   admitted(): Promise<boolean>;
   /** Settles one request of `tokens` input tokens (written in the background, as after a stream). */
   charge(tokens: number): void;
@@ -55,6 +57,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     clients.push(client);
     let reads = 0;
     let writes = 0;
+    const lines: string[] = [];
     client.middlewareStack.add(
       (next, context) => (args) => {
         if (context.commandName === "GetItemCommand") reads += 1;
@@ -68,7 +71,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
       store: new UsageStore(client, tableName),
       failurePolicy,
       budgetReadMaxAgeMs,
-      metrics: new ServiceMetrics({ write: () => {} }, "Test"),
+      metrics: new ServiceMetrics({ write: (line: string) => void lines.push(line) }, "Test"),
       logger: createLogger("silent"),
       clock: clock.read,
     });
@@ -79,6 +82,8 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
       caller,
       reads: () => reads,
       writes: () => writes,
+      failures: () =>
+        lines.map((line) => JSON.parse(line)).filter((m) => m.UsageStoreFailures === 1).map((m) => m.operation),
       admitted: () =>
         meter.admit(caller).then(
           () => true,
@@ -113,15 +118,50 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     assert.equal(await b.admitted(), true);
     a.charge(100);
     await a.meter.idle();
-    after(999);
+    after(499);
     assert.equal(await b.admitted(), true, "B has not seen A's charge yet");
     assert.equal(b.reads(), 1);
-    after(1);
-    assert.equal(await b.admitted(), false);
+    after(501);
+    assert.equal(await b.admitted(), false, "N ms old: the check waits for a read");
     assert.equal(b.reads(), 2);
     after(60_000);
     assert.equal(await b.admitted(), false, "a view over the limit stays over it, however old");
     assert.equal(b.reads(), 2);
+  });
+
+  it("past half its age, a check still answers from the view and has it read again behind it", async () => {
+    const [a, b] = [task(1000), task(1000)];
+    assert.equal(await b.admitted(), true);
+    a.charge(100);
+    await a.meter.idle();
+    after(499);
+    assert.equal(await b.admitted(), true);
+    assert.equal(b.reads(), 1, "under half its age: no read");
+    after(1);
+    assert.equal(await b.admitted(), true, "answered from the view, which has not seen A's charge");
+    assert.equal(b.reads(), 2, "and read again behind the check");
+    let admitted = true;
+    for (let tries = 0; admitted && tries < 100; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      admitted = await b.admitted();
+    }
+    assert.equal(admitted, false, "the refreshed view has A's charge");
+    assert.equal(b.reads(), 2, "no check waited for a read");
+  });
+
+  it("a background refresh that fails is logged and counted, and expires the views", async () => {
+    const b = task(1000, "refuse");
+    assert.equal(await b.admitted(), true);
+    await dynamo.close();
+    after(500);
+    assert.equal(await b.admitted(), true, "answered from the view; the refresh behind it fails");
+    let refused = false;
+    for (let tries = 0; !refused && tries < 100; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      refused = await b.meter.admit(b.caller).then(() => false, (err) => err instanceof ApiError && err.status === 503);
+    }
+    assert.equal(refused, true, "the next check read the table and met the policy");
+    assert.deepEqual(b.failures(), ["read", "read"]);
   });
 
   it("a task's own charge counts at once, before and after its write", async () => {
@@ -144,10 +184,10 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     await b.meter.idle(); // the write answers 50 (A's 30 and B's 20), seen at 12:00:00.900
     a.charge(45);
     await a.meter.idle(); // 95 in the table
-    after(600);
+    after(400);
     b.charge(10); // B's own: 50 seen + 10 = 60 without a read, A's 45 not seen yet
     assert.equal(await b.admitted(), true);
-    assert.equal(b.reads(), 1, "answered from the write's totals, 600 ms old, although the read is 1.5 s old");
+    assert.equal(b.reads(), 1, "answered from the write's totals, 400 ms old, although the read is 1.3 s old");
     await b.meter.idle(); // the write answers 105
     assert.equal(await b.admitted(), false);
     assert.equal(b.reads(), 1);

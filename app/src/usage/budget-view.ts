@@ -14,6 +14,8 @@ export interface BudgetViewOptions {
   clock: () => Date;
   /** This task's charges not written yet (charge-writer.ts): added to what was seen, so none is ever missed. */
   pending: (keyName: string, windows: Windows) => Used;
+  /** A background refresh's read failed (nothing waited for it; the caller logs and counts it). */
+  refreshFailed: (keyName: string, err: unknown) => void;
 }
 
 /**
@@ -25,7 +27,8 @@ export interface BudgetViewOptions {
  * (so a task that charges a key keeps its view fresh for free, other tasks' charges included), and answers a check
  * from them while they are less than N ms old, plus its own charges since. Counters only grow, so each sighting is a
  * lower bound of the truth: the view keeps the largest of each, and a view over a limit stays over it until its
- * window ends (answered without a read, however old). A check may thus miss only other tasks' charges of the last
+ * window ends (answered without a read, however old). A check that finds a view past half its age still answers from
+ * it, and has it read again in the background, so a key in steady use never waits for a read. A check may thus miss only other tasks' charges of the last
  * N ms, and those they still hold (for N / 2 ms, meter.ts `chargeHoldMs`, plus a write of the key's in flight). A
  * read that races this task's write in flight may count that charge twice until the write answers: the error is
  * on the refusing side, and lasts a round trip.
@@ -44,7 +47,13 @@ export class BudgetView {
     const { maxAgeMs, clock } = this.options;
     if (maxAgeMs === 0) return this.sharedRead(keyName, windows);
     const known = this.known(keyName, windows);
-    if (known && (clock().getTime() - known.at < maxAgeMs || over(known.used))) return known.used;
+    if (known && over(known.used)) return known.used;
+    const age = known ? clock().getTime() - known.at : Number.POSITIVE_INFINITY;
+    if (known && age < maxAgeMs) {
+      // Past half its age, the view is read again behind the check: a key in steady use never waits for a read.
+      if (age >= maxAgeMs / 2) this.sharedRead(keyName, windows).catch((err: unknown) => this.options.refreshFailed(keyName, err));
+      return known.used;
+    }
     const read = await this.sharedRead(keyName, windows);
     return this.known(keyName, windows)?.used ?? read;
   }

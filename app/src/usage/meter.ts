@@ -69,7 +69,12 @@ export class UsageMeter {
         this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) not charged`),
       written: maxAgeMs > 0 ? (batch, totals) => this.view?.observe(batch.keyName, batch.windows, totals) : undefined,
     }, { holdMs: chargeHoldMs(maxAgeMs) }));
-    this.view = new BudgetView(store, { maxAgeMs, clock, pending: (keyName, windows) => charges.pending(keyName, windows) });
+    this.view = new BudgetView(store, {
+      maxAgeMs,
+      clock,
+      pending: (keyName, windows) => charges.pending(keyName, windows),
+      refreshFailed: (keyName, err) => this.storeFailed("read", keyName, err, "budget view not refreshed"),
+    });
   }
 
   /** The caller of a request, from the key-id header API Gateway sets; noted on the record for logs and metrics. */
