@@ -27,11 +27,11 @@ export interface BudgetViewOptions {
  * (so a task that charges a key keeps its view fresh for free, other tasks' charges included), and answers a check
  * from them while they are less than N ms old, plus its own charges since. Counters only grow, so each sighting is a
  * lower bound of the truth: the view keeps the largest of each, and a view over a limit stays over it until its
- * window ends (answered without a read, however old). A check that finds a view past half its age still answers from
- * it, and has it read again in the background, so a key in steady use never waits for a read. A check may thus miss only other tasks' charges of the last
+ * window ends (answered without a read, however old). A check may thus miss only other tasks' charges of the last
  * N ms, and those they still hold (for N / 2 ms, meter.ts `chargeHoldMs`, plus a write of the key's in flight). A
  * read that races this task's write in flight may count that charge twice until the write answers: the error is
- * on the refusing side, and lasts a round trip.
+ * on the refusing side, and lasts a round trip. A check that finds a view past half its age still answers from it,
+ * and has it read again in the background, so a key in steady use never waits for a read.
  */
 export class BudgetView {
   private readonly reads = new Map<string, Promise<Used>>();
@@ -50,8 +50,7 @@ export class BudgetView {
     if (known && over(known.used)) return known.used;
     const age = known ? clock().getTime() - known.at : Number.POSITIVE_INFINITY;
     if (known && age < maxAgeMs) {
-      // Past half its age, the view is read again behind the check: a key in steady use never waits for a read.
-      if (age >= maxAgeMs / 2) this.sharedRead(keyName, windows).catch((err: unknown) => this.options.refreshFailed(keyName, err));
+      if (age >= maxAgeMs / 2) this.refresh(keyName, windows);
       return known.used;
     }
     const read = await this.sharedRead(keyName, windows);
@@ -85,6 +84,12 @@ export class BudgetView {
     if (last?.day.id !== windows.day.id || last.month.id !== windows.month.id) return undefined;
     const seen = { day: last.day.counters, month: last.month.counters };
     return { used: addUsed(seen, this.options.pending(keyName, windows)), at: Math.min(last.day.at, last.month.at) };
+  }
+
+  /** Reads a view again behind a check (unless a read of the key is already on its way); a failure is reported once. */
+  private refresh(keyName: string, windows: Windows): void {
+    if (this.reads.has(keyDay(keyName, windows))) return;
+    this.sharedRead(keyName, windows).catch((err: unknown) => this.options.refreshFailed(keyName, err));
   }
 
   private sharedRead(keyName: string, windows: Windows): Promise<Used> {
