@@ -83,6 +83,8 @@ export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Prom
       [ENV.usageTableName]: store.tableName,
       [ENV.dynamodbEndpoint]: store.url,
       [ENV.apiKeys]: JSON.stringify(keys),
+      // Explicit, so a value exported in the shell cannot run under the default's label.
+      [ENV.budgetReadMaxAgeMs]: String(SETTINGS.budgetReadMaxAgeMs.default),
     };
     let sent = 0;
     const keyed = (index: number) => {

@@ -18,7 +18,10 @@ import { ManualClock, startUsageHarness } from "./helpers/usage";
  * client (whose GetItem calls are counted), both on one manual clock.
  */
 
-const KEYS: ApiKeys = { "key-id-alice": { name: "alice", tokensPerDay: 100, tokensPerMonth: 250 } };
+const KEYS: ApiKeys = {
+  "key-id-alice": { name: "alice", tokensPerDay: 100, tokensPerMonth: 250 },
+  "key-id-bob": { name: "bob", tokensPerDay: 100, tokensPerMonth: 250 },
+};
 
 interface Task {
   meter: UsageMeter;
@@ -140,13 +143,32 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
     after(1);
     assert.equal(await b.admitted(), true, "answered from the view, which has not seen A's charge");
     assert.equal(b.reads(), 2, "and read again behind the check");
-    let admitted = true;
-    for (let tries = 0; admitted && tries < 100; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      admitted = await b.admitted();
-    }
-    assert.equal(admitted, false, "the refreshed view has A's charge");
+    await b.meter.idle();
+    assert.equal(await b.admitted(), false, "once idle() has waited for it, the refreshed view has A's charge");
     assert.equal(b.reads(), 2, "no check waited for a read");
+  });
+
+  it("N: a view answers for all of its N ms (the refresh behind the check does not hold it up)", async () => {
+    const [a, b] = [task(1000), task(1000)];
+    assert.equal(await b.admitted(), true);
+    a.charge(100);
+    await a.meter.idle();
+    after(999);
+    assert.equal(await b.admitted(), true, "999 ms old: answered from the view");
+    assert.equal(b.reads(), 2, "the refresh started behind it");
+  });
+
+  it("a failed store call expires the views of every key, not only the failed call's", async () => {
+    const b = task(60_000, "refuse");
+    const bob = b.meter.identify({ [GATEWAY_API_KEY_ID_HEADER]: "key-id-bob" }, { requestId: "r", startedAt: 0, deltas: 0 });
+    assert.equal(await b.admitted(), true);
+    await b.meter.admit(bob);
+    assert.equal(b.reads(), 2);
+    await dynamo.close();
+    b.charge(1);
+    await b.meter.idle();
+    await assert.rejects(b.meter.admit(bob), (err) => err instanceof ApiError && err.status === 503);
+    assert.equal(b.reads(), 3, "bob's check read after alice's write failed");
   });
 
   it("a background refresh that fails is logged and counted, and expires the views", async () => {

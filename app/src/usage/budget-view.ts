@@ -86,6 +86,11 @@ export class BudgetView {
     return { used: addUsed(seen, this.options.pending(keyName, windows)), at: Math.min(last.day.at, last.month.at) };
   }
 
+  /** Resolves once no read of the table is on its way (each settled: failures are the checks' and refreshes' to report). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.reads.values()]);
+  }
+
   /** Reads a view again behind a check (unless a read of the key is already on its way); a failure is reported once. */
   private refresh(keyName: string, windows: Windows): void {
     if (this.reads.has(keyDay(keyName, windows))) return;

@@ -19,7 +19,7 @@ export interface UsageMeterOptions {
   /** The usage table; without one nothing is counted or enforced (keys still name callers in logs and metrics). */
   store?: UsageStore;
   failurePolicy: FailurePolicy;
-  /** `BUDGET_READ_MAX_AGE_MS` (budget-view.ts); 0, exact, by default. */
+  /** `BUDGET_READ_MAX_AGE_MS` (budget-view.ts); 0 (exact) when omitted here, the setting's default otherwise. */
   budgetReadMaxAgeMs?: number;
   metrics: ServiceMetrics;
   logger: Logger;
@@ -172,9 +172,12 @@ export class UsageMeter {
     return { key: caller.name, day: view("day", caller.tokensPerDay), month: view("month", caller.tokensPerMonth) };
   }
 
-  /** Resolves once every charge started so far is written (or has failed and been logged). */
+  /**
+   * Resolves once every charge started so far is written (or has failed and been logged), and no read of the table
+   * is on its way: shutdown closes the store's client next, which would fail a background refresh still out.
+   */
   async idle(): Promise<void> {
-    await this.charges?.idle();
+    await Promise.all([this.charges?.idle(), this.view?.idle()]);
   }
 
   /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
