@@ -6,8 +6,9 @@ import type { UpstreamPacing } from "./processes";
 import { taskNodeOptions } from "../src/runtime-contract";
 
 /**
- * How much of everything one run measures. The full plan takes about seven minutes on two cores; `--quick` is a
- * smoke run (about two minutes) that exercises every phase with fewer, shorter samples.
+ * How much of everything one run measures. The full plan takes about twelve minutes on two cores (half of it the
+ * budgets phase); `--quick` is a smoke run (about two minutes) that exercises every phase with fewer, shorter
+ * samples.
  */
 
 /**
