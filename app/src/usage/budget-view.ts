@@ -31,7 +31,8 @@ export interface BudgetViewOptions {
  * N ms, and those they still hold (for N / 2 ms, meter.ts `chargeHoldMs`, plus a write of the key's in flight). A
  * read that races this task's write in flight may count that charge twice until the write answers: the error is
  * on the refusing side, and lasts a round trip. A check that finds a view past half its age still answers from it,
- * and has it read again in the background, so a key in steady use never waits for a read.
+ * and has it read again in the background, so a key that sends a request at least every N / 2 ms never waits for a
+ * read.
  */
 export class BudgetView {
   private readonly reads = new Map<string, Promise<Used>>();

@@ -19,8 +19,8 @@ export interface UsageMeterOptions {
   /** The usage table; without one nothing is counted or enforced (keys still name callers in logs and metrics). */
   store?: UsageStore;
   failurePolicy: FailurePolicy;
-  /** `BUDGET_READ_MAX_AGE_MS` (budget-view.ts); 0 (exact) when omitted here, the setting's default otherwise. */
-  budgetReadMaxAgeMs?: number;
+  /** `BUDGET_READ_MAX_AGE_MS` (budget-view.ts): required, so the setting's default (settings.ts) is the only one. */
+  budgetReadMaxAgeMs: number;
   metrics: ServiceMetrics;
   logger: Logger;
   /** Injectable for window roll-over tests. */
@@ -62,7 +62,7 @@ export class UsageMeter {
 
   constructor(private readonly options: UsageMeterOptions) {
     const clock = (this.clock = options.clock ?? (() => new Date()));
-    const { store, budgetReadMaxAgeMs: maxAgeMs = 0 } = options;
+    const { store, budgetReadMaxAgeMs: maxAgeMs } = options;
     if (!store) return;
     const charges = (this.charges = new ChargeWriter(store, {
       failed: (batch, err) =>
