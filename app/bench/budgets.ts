@@ -1,4 +1,3 @@
-import type http from "node:http";
 import path from "node:path";
 import { localDynamoClient } from "../local/usage-table";
 import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
@@ -8,31 +7,32 @@ import { UsageStore } from "../src/usage/store";
 import { windowsAt } from "../src/usage/windows";
 import { BareConsumer } from "./bare-consumer";
 import { type BenchContext, withServer, withUpstream } from "./context";
-import { type FirstLinePlan, interleaved, overBare, serverProbe } from "./first-line";
-import { closedLoop } from "./load";
+import { type FirstLinePlan, interleaved, overBare, type Probe, serverProbe } from "./first-line";
+import { type CpuFigures, type CpuPlan, type CpuTarget, measureCpuSideBySide } from "./budgets-cpu";
 import { cpuTimeMs } from "./proc-stats";
-import { type ServerProcess, startUsageTable, type UpstreamPacing } from "./processes";
-import { type Distribution, round } from "./stats";
-import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
+import { startUsageTable, type UpstreamPacing } from "./processes";
+import type { Distribution } from "./stats";
+import { loadAgent, promptFor } from "./stream-client";
 
 /**
- * Token budgets on against off (issue 12): the production bundle three times, side by side on the same stand-in:
+ * Token budgets on against off (issue 12): the production bundle four times, side by side on the same stand-in:
  * twice metering against the usage table (dynalite in its own process, the table created as the stack creates it,
  * keys with limits far above anything the run uses, each request carrying the key-id header API Gateway adds), as
  * deployed by default (`on`: checks from counters up to `BUDGET_READ_MAX_AGE_MS`'s default old) and with exact checks
- * (`exact`: `BUDGET_READ_MAX_AGE_MS=0`, a read before every request), and once as the rest of the benchmark runs it
- * (`off`: no table, no keys, no header). All are measured in interleaved rounds, so the machine's load weighs on
- * them alike: added time to first line, and CPU per streamed token.
+ * (`exact`: `BUDGET_READ_MAX_AGE_MS=0`, a read before every request), and twice as the rest of the benchmark runs it
+ * (`off`: no table, no keys, no header; `control`: the same again, so the report shows how far two identical
+ * servers differ in this run, the resolution of every "vs off" figure). Added time to first line is measured in
+ * interleaved rounds, CPU per streamed token with all four loaded at once (see budgets-cpu.ts).
  */
 
-export const BUDGET_MODES = ["on", "exact", "off"] as const;
+export const BUDGET_MODES = ["on", "exact", "off", "control"] as const;
 export type BudgetMode = (typeof BUDGET_MODES)[number];
 
 export interface BudgetsPlan {
   /** Keys the requests rotate over: concurrent streams of one key share budget reads and charge writes. */
   keys: number;
   firstLine: FirstLinePlan[];
-  cpu: { streams: number; rounds: number; rampMs: number; pacing: UpstreamPacing };
+  cpu: CpuPlan;
 }
 
 export interface BudgetsFirstLine {
@@ -44,16 +44,7 @@ export interface BudgetsFirstLine {
   failed: Record<BudgetMode, number>;
 }
 
-export interface BudgetsCpu {
-  streams: number;
-  rounds: number;
-  tokensPerStream: number;
-  completedExact: Record<BudgetMode, number>;
-  problems: string[];
-  tokens: Record<BudgetMode, number>;
-  cpuMs: Record<BudgetMode, number>;
-  cpuPerTokenUs: Record<BudgetMode, number>;
-}
+export type BudgetsCpu = CpuFigures<BudgetMode>;
 
 export interface BudgetsFigures {
   /** The `on` mode's `BUDGET_READ_MAX_AGE_MS`: the setting's default. */
@@ -91,24 +82,32 @@ export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Prom
       sent += 1;
       return { [GATEWAY_API_KEY_ID_HEADER]: ids[index % ids.length] };
     };
-    const headers: Headers = { on: keyed, exact: keyed, off: () => ({}) };
-    const envExact = { ...envOn, [ENV.budgetReadMaxAgeMs]: "0" };
-    /** The three servers on one stand-in: `use` gets them (and the stand-in's URL) once all are healthy. */
-    const withAll = <T>(label: string, pacing: UpstreamPacing, use: (servers: Servers) => Promise<T>) =>
-      withUpstream(ctx, `${label}-budgets`, pacing, (upstream) =>
-        withServer(ctx, "ours", `${label}-budgets-on`, upstream.url, (on) =>
-          withServer(ctx, "ours", `${label}-budgets-exact`, upstream.url, (exact) =>
-            withServer(ctx, "ours", `${label}-budgets-off`, upstream.url, (off) =>
-              use({ upstreamUrl: upstream.url, on, exact, off })),
-          { env: envExact }),
-        { env: envOn }),
-      );
+    const headers: Record<BudgetMode, CpuTarget["headers"]> = { on: keyed, exact: keyed, off: () => ({}), control: () => ({}) };
+    const env: Record<BudgetMode, NodeJS.ProcessEnv | undefined> = {
+      on: envOn,
+      exact: { ...envOn, [ENV.budgetReadMaxAgeMs]: "0" },
+      off: undefined,
+      control: undefined,
+    };
+    /** The four servers on one stand-in: `use` gets them (and the stand-in's URL) once all are healthy. */
+    const withAll = <T>(label: string, pacing: UpstreamPacing, use: (upstreamUrl: string, servers: Servers) => Promise<T>) =>
+      withUpstream(ctx, `${label}-budgets`, pacing, (upstream) => {
+        const started = {} as Servers;
+        const next = ([mode, ...rest]: readonly BudgetMode[]): Promise<T> =>
+          mode === undefined
+            ? use(upstream.url, started)
+            : withServer(ctx, "ours", `${label}-budgets-${mode}`, upstream.url, (server) => {
+                started[mode] = { url: server.url, pid: server.pid, headers: headers[mode] };
+                return next(rest);
+              }, { env: env[mode] });
+        return next(BUDGET_MODES);
+      });
 
     const firstLine: BudgetsFirstLine[] = [];
     for (const linePlan of plan.firstLine) {
-      firstLine.push(await withAll(linePlan.label, linePlan.pacing, (servers) => measureFirstLine(linePlan, servers, headers)));
+      firstLine.push(await withAll(linePlan.label, linePlan.pacing, (upstreamUrl, servers) => measureFirstLine(linePlan, upstreamUrl, servers)));
     }
-    const cpu = await withAll("cpu", plan.cpu.pacing, (servers) => measureCpu(plan.cpu, servers, headers));
+    const cpu = await withAll("cpu", plan.cpu.pacing, (_, servers) => measureCpuSideBySide(plan.cpu, servers));
     const storeCpuMs = cpuTimeMs(store.pid) - storeCpuBefore;
     const charged = await chargedRequests(store.url, store.tableName, Object.values(keys).map((key) => key.name));
     return { defaultMaxAgeMs: SETTINGS.budgetReadMaxAgeMs.default, firstLine, cpu, requests: { sent, charged }, storeCpuMs };
@@ -117,69 +116,22 @@ export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Prom
   }
 }
 
-type Servers = Record<BudgetMode, ServerProcess> & { upstreamUrl: string };
-type Headers = Record<BudgetMode, (index: number) => http.OutgoingHttpHeaders>;
+type Servers = Record<BudgetMode, CpuTarget>;
 
-async function measureFirstLine(plan: FirstLinePlan, servers: Servers, headers: Headers): Promise<BudgetsFirstLine> {
-  const bare = new BareConsumer(servers.upstreamUrl);
+async function measureFirstLine(plan: FirstLinePlan, upstreamUrl: string, servers: Servers): Promise<BudgetsFirstLine> {
+  const bare = new BareConsumer(upstreamUrl);
   const agent = loadAgent();
   try {
+    const probes = BUDGET_MODES.map((mode) => [mode, serverProbe(plan, agent, servers[mode].url, undefined, servers[mode].headers)]);
     const samples = await interleaved(plan, {
-      bare: (index) => bare.timeToFirstDelta(promptFor(index)),
-      on: serverProbe(plan, agent, servers.on.url, undefined, headers.on),
-      exact: serverProbe(plan, agent, servers.exact.url, undefined, headers.exact),
-      off: serverProbe(plan, agent, servers.off.url, undefined, headers.off),
+      bare: (index: number) => bare.timeToFirstDelta(promptFor(index)),
+      ...(Object.fromEntries(probes) as Record<BudgetMode, Probe>),
     });
     return { concurrency: plan.concurrency, ...overBare(samples, BUDGET_MODES) };
   } finally {
     agent.destroy();
     bare.close();
   }
-}
-
-/**
- * CPU per streamed token: each server in turn carries `streams` concurrent streams, in ABBA order over the rounds
- * (on, exact, off, then off, exact, on, ...: every mode's mean position is the same) so a steady drift in the
- * machine's load cancels out, after a warm-up round of all together.
- */
-async function measureCpu(plan: BudgetsPlan["cpu"], servers: Servers, headers: Headers): Promise<BudgetsCpu> {
-  const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
-  const agent = loadAgent();
-  const load = (mode: BudgetMode) =>
-    closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
-      checkStream(await streamOnce(agent, servers[mode].url, promptFor(index), undefined, headers[mode](index)), expected[index % 2]),
-    );
-  const zero = (): Record<BudgetMode, number> => ({ on: 0, exact: 0, off: 0 });
-  const figures: BudgetsCpu = {
-    streams: plan.streams,
-    rounds: plan.rounds,
-    tokensPerStream: plan.pacing.tokens,
-    completedExact: zero(),
-    problems: [],
-    tokens: zero(),
-    cpuMs: zero(),
-    cpuPerTokenUs: zero(),
-  };
-  try {
-    await Promise.all(BUDGET_MODES.map(load));
-    for (let round = 0; round < plan.rounds; round += 1) {
-      for (const mode of round % 2 === 0 ? BUDGET_MODES : [...BUDGET_MODES].reverse()) {
-        const before = cpuTimeMs(servers[mode].pid);
-        const checks = await load(mode);
-        figures.cpuMs[mode] += cpuTimeMs(servers[mode].pid) - before;
-        figures.tokens[mode] += checks.reduce((sum, check) => sum + check.deltas, 0);
-        figures.completedExact[mode] += checks.filter((check) => check.exact).length;
-        figures.problems.push(...checks.flatMap((check) => (check.problem ? [`${mode}: ${check.problem}`] : [])));
-      }
-    }
-  } finally {
-    agent.destroy();
-  }
-  figures.problems = [...new Set(figures.problems)].slice(0, 5);
-  for (const mode of BUDGET_MODES) {
-    figures.cpuPerTokenUs[mode] = round((figures.cpuMs[mode] * 1000) / Math.max(1, figures.tokens[mode]), 2);
-  }
-  return figures;
 }
 
 /**

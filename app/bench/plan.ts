@@ -99,12 +99,11 @@ export function planFor(quick: boolean): BenchPlan {
       // At 200 streams, 4 rounds (800 samples a server) left the p99 moving by several ms from run to run: a server
       // with no store read on its path missed "off + 5 ms" once in three such runs. 12 rounds settle it.
       firstLine: plan.firstLine.map((level) => (level.concurrency === 1 ? level : { ...level, requestsPerClient: quick ? 1 : 12 })),
-      // Rounds alternate on/exact/off, off/exact/on: an even number cancels a steady drift in the machine's load.
+      // Every round loads the four servers at once (budgets-cpu.ts); the order their loads start in rotates, so a
+      // multiple of four rounds gives each server every place equally often.
       cpu: {
         streams: budgetStreams,
-        // Interleaved rounds still leave the ratio moving by about ±7% from run to run on this shared machine; the
-        // default's cost is a few per cent, so 8 rounds.
-        rounds: quick ? 2 : 8,
+        rounds: quick ? 4 : 8,
         rampMs: (budgetStreams / plan.arrivalsPerSecond) * 1000,
         pacing: plan.concurrencyPacing,
       },

@@ -24,7 +24,8 @@ import { type BenchFormat, NDJSON } from "./wire-formats";
  * format the build serves), 100/500/1,000 concurrent paced streams (completion, line gaps, CPU per token, peak RSS),
  * the other wire formats at 500 streams (between NDJSON runs at 500 made right before and after them), the agent
  * scenario over TLS (CPU per short request), and token budgets on (by default, and exact: `BUDGET_READ_MAX_AGE_MS=0`) against
- * off (added time to first line at 1 and 200 streams, CPU per token at 200). Prints a Markdown
+ * off, with a second budgets-off server as the control (added time to first line at 1 and 200 streams, CPU per
+ * token at 200 streams on each server, all loaded at once). Prints a Markdown
  * table and writes everything to DIR/latest.json (default bench-results/, gitignored).
  * The whole run is bounded: a watchdog abandons it, killing every child, past RUN_LIMIT_MS.
  */
@@ -97,7 +98,7 @@ async function measure(ctx: BenchContext, outDir: string): Promise<Measurements>
   const { clients, promptChars, pacing } = plan.agents;
   progress(`agent calls over TLS: ${clients} clients, ${promptChars}-character prompts, ${pacing.tokens} tokens each`);
   const agents = await measureAgents(ctx, plan.agents, makeCertificate(path.join(outDir, "tls")));
-  progress(`token budgets on (default and exact checks) vs off: first line at ${plan.budgets.firstLine.map((p) => p.concurrency).join(" and ")} stream(s), CPU per token at ${plan.budgets.cpu.streams} streams`);
+  progress(`token budgets on (default and exact checks) vs off and a control: first line at ${plan.budgets.firstLine.map((p) => p.concurrency).join(" and ")} stream(s), CPU per token at ${plan.budgets.cpu.streams} streams`);
   const budgets = await measureBudgets(ctx, plan.budgets);
   return { firstLine, concurrency, formats: formatRuns, formatReference, agents, budgets, coldStart: cold, bundle };
 }
