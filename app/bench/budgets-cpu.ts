@@ -11,7 +11,7 @@ import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./s
  *
  * Why not one server at a time: on this shared 2-core machine two identical budgets-off servers measured in turn
  * (ABBA over six rounds) differed by 0.84x–1.05x per round and 0.92x over the run, more than the few per cent
- * budgets cost. Loaded at once they differed by 0.98x–1.03x per round and 1.00x over the run. The order the loads
+ * budgets cost. Loaded at once they differed by 0.97x–1.03x per round and 1.00x over the run. The order the loads
  * start in rotates every round, so no server always ramps first.
  */
 
@@ -23,7 +23,7 @@ export interface CpuPlan {
 }
 
 /** A server under measurement: where to send streams, its process (for /proc), and the headers a request carries. */
-export interface CpuTarget {
+export interface ServerUnderTest {
   url: string;
   pid: number;
   headers: (index: number) => http.OutgoingHttpHeaders;
@@ -42,7 +42,7 @@ export interface CpuFigures<M extends string> {
   roundsCpuPerTokenUs: Record<M, number[]>;
 }
 
-export async function measureCpuSideBySide<M extends string>(plan: CpuPlan, targets: Record<M, CpuTarget>): Promise<CpuFigures<M>> {
+export async function measureCpuSideBySide<M extends string>(plan: CpuPlan, targets: Record<M, ServerUnderTest>): Promise<CpuFigures<M>> {
   const modes = Object.keys(targets) as M[];
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
   const agent = loadAgent();

@@ -8,7 +8,7 @@ import { windowsAt } from "../src/usage/windows";
 import { BareConsumer } from "./bare-consumer";
 import { type BenchContext, withServer, withUpstream } from "./context";
 import { type FirstLinePlan, interleaved, overBare, type Probe, serverProbe } from "./first-line";
-import { type CpuFigures, type CpuPlan, type CpuTarget, measureCpuSideBySide } from "./budgets-cpu";
+import { type CpuFigures, type CpuPlan, type ServerUnderTest, measureCpuSideBySide } from "./budgets-cpu";
 import { cpuTimeMs } from "./proc-stats";
 import { startUsageTable, type UpstreamPacing } from "./processes";
 import type { Distribution } from "./stats";
@@ -82,7 +82,7 @@ export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Prom
       sent += 1;
       return { [GATEWAY_API_KEY_ID_HEADER]: ids[index % ids.length] };
     };
-    const headers: Record<BudgetMode, CpuTarget["headers"]> = { on: keyed, exact: keyed, off: () => ({}), control: () => ({}) };
+    const headers: Record<BudgetMode, ServerUnderTest["headers"]> = { on: keyed, exact: keyed, off: () => ({}), control: () => ({}) };
     const env: Record<BudgetMode, NodeJS.ProcessEnv | undefined> = {
       on: envOn,
       exact: { ...envOn, [ENV.budgetReadMaxAgeMs]: "0" },
@@ -116,7 +116,7 @@ export async function measureBudgets(ctx: BenchContext, plan: BudgetsPlan): Prom
   }
 }
 
-type Servers = Record<BudgetMode, CpuTarget>;
+type Servers = Record<BudgetMode, ServerUnderTest>;
 
 async function measureFirstLine(plan: FirstLinePlan, upstreamUrl: string, servers: Servers): Promise<BudgetsFirstLine> {
   const bare = new BareConsumer(upstreamUrl);
