@@ -6,7 +6,7 @@ import type { UpstreamPacing } from "./processes";
 import { taskNodeOptions } from "../src/runtime-contract";
 
 /**
- * How much of everything one run measures. The full plan takes about twelve minutes on two cores (half of it the
+ * How much of everything one run measures. The full plan takes about nine minutes on two cores (half of it the
  * budgets phase); `--quick` is a smoke run (about two minutes) that exercises every phase with fewer, shorter
  * samples.
  */
