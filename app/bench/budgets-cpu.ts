@@ -1,6 +1,7 @@
 import type http from "node:http";
-import { closedLoop } from "./load";
-import { cpuTimeMs } from "./proc-stats";
+import { setTimeout as sleep } from "node:timers/promises";
+import { closedLoop, withClientDelay } from "./load";
+import { cpuTimeMs, listenOverflows } from "./proc-stats";
 import type { UpstreamPacing } from "./processes";
 import { round } from "./stats";
 import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./stream-client";
@@ -11,14 +12,21 @@ import { checkStream, expectedText, loadAgent, promptFor, streamOnce } from "./s
  *
  * Why not one server at a time: on this shared 2-core machine two identical budgets-off servers measured in turn
  * (ABBA over six rounds) differed by 0.84x–1.05x per round and 0.92x over the run, more than the few per cent
- * budgets cost. Loaded at once they differed by 0.97x–1.03x per round and 1.00x over the run. The order the loads
- * start in rotates every round, so no server always ramps first.
+ * budgets cost. Loaded at once they differed by 0.97x–1.03x per round and 1.00x over the run. Each load ramps over
+ * `rampMs`; which one takes the first arrival rotates every round.
+ *
+ * A round's CPU is read for every server from before the loads start until `settleMs` after the last one ends, so
+ * work a server does after its streams (a budgets-on server writes held charges up to half its staleness later)
+ * counts in the round it belongs to; an idle server adds nothing meanwhile.
  */
 
 export interface CpuPlan {
+  /** Streams on each server. */
   streams: number;
   rounds: number;
   rampMs: number;
+  /** Longer than anything a server still does for a round once its streams have ended. */
+  settleMs: number;
   pacing: UpstreamPacing;
 }
 
@@ -40,6 +48,10 @@ export interface CpuFigures<M extends string> {
   cpuPerTokenUs: Record<M, number>;
   /** Each round's CPU per token, µs: the spread the total's ratio stands on. */
   roundsCpuPerTokenUs: Record<M, number[]>;
+  /** Connections dropped machine-wide for a full accept queue during the rounds: none, or arrivals came too fast. */
+  listenOverflows: number;
+  /** p99 event-loop delay of the load generator during the rounds, ms: a busy client delays every server alike. */
+  clientDelayP99Ms: number;
 }
 
 export async function measureCpuSideBySide<M extends string>(plan: CpuPlan, targets: Record<M, ServerUnderTest>): Promise<CpuFigures<M>> {
@@ -61,25 +73,36 @@ export async function measureCpuSideBySide<M extends string>(plan: CpuPlan, targ
     cpuMs: perMode(() => 0),
     cpuPerTokenUs: perMode(() => 0),
     roundsCpuPerTokenUs: perMode((): number[] => []),
+    listenOverflows: 0,
+    clientDelayP99Ms: 0,
   };
-  const measured = async (mode: M) => {
-    const before = cpuTimeMs(targets[mode].pid);
-    const checks = await load(mode);
-    const cpuMs = cpuTimeMs(targets[mode].pid) - before;
-    const tokens = checks.reduce((sum, check) => sum + check.deltas, 0);
-    figures.cpuMs[mode] += cpuMs;
-    figures.tokens[mode] += tokens;
-    figures.roundsCpuPerTokenUs[mode].push(round((cpuMs * 1000) / Math.max(1, tokens), 2));
-    figures.completedExact[mode] += checks.filter((check) => check.exact).length;
-    figures.problems.push(...checks.flatMap((check) => (check.problem ? [`${mode}: ${check.problem}`] : [])));
+  const cpuNow = () => Object.fromEntries(modes.map((mode) => [mode, cpuTimeMs(targets[mode].pid)])) as Record<M, number>;
+  const oneRound = async (r: number) => {
+    const first = r % modes.length;
+    const before = cpuNow();
+    const checks = await Promise.all([...modes.slice(first), ...modes.slice(0, first)].map(async (mode) => ({ mode, checks: await load(mode) })));
+    await sleep(plan.settleMs);
+    const after = cpuNow();
+    for (const { mode, checks: done } of checks) {
+      const cpuMs = after[mode] - before[mode];
+      const tokens = done.reduce((sum, check) => sum + check.deltas, 0);
+      figures.cpuMs[mode] += cpuMs;
+      figures.tokens[mode] += tokens;
+      figures.roundsCpuPerTokenUs[mode].push(round((cpuMs * 1000) / Math.max(1, tokens), 2));
+      figures.completedExact[mode] += done.filter((check) => check.exact).length;
+      figures.problems.push(...done.flatMap((check) => (check.problem ? [`${mode}: ${check.problem}`] : [])));
+    }
   };
   try {
     // Warm-up: JIT, connections, and the budgets-on servers' first reads.
     await Promise.all(modes.map(load));
-    for (let r = 0; r < plan.rounds; r += 1) {
-      const first = r % modes.length;
-      await Promise.all([...modes.slice(first), ...modes.slice(0, first)].map(measured));
-    }
+    await sleep(plan.settleMs);
+    const overflowsBefore = listenOverflows();
+    const { clientDelayP99Ms } = await withClientDelay(async () => {
+      for (let r = 0; r < plan.rounds; r += 1) await oneRound(r);
+    });
+    figures.listenOverflows = listenOverflows() - overflowsBefore;
+    figures.clientDelayP99Ms = round(clientDelayP99Ms, 2);
   } finally {
     agent.destroy();
   }
