@@ -104,23 +104,25 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
       },
     };
   }
+  /** B checks alice (and sees her counters), then A charges her 100 tokens, her daily limit: B's view misses it. */
+  async function chargedAfterBLooked(budgetReadMaxAgeMs: number): Promise<Task> {
+    const [a, b] = [task(budgetReadMaxAgeMs), task(budgetReadMaxAgeMs)];
+    assert.equal(await b.admitted(), true);
+    a.charge(100);
+    await a.meter.idle();
+    return b;
+  }
   const at = (iso: string) => clock.set(iso);
   const after = (ms: number) => (clock.now = new Date(clock.now.getTime() + ms));
 
   it("0 (exact): B refuses right after A's charge crosses the limit", async () => {
-    const [a, b] = [task(0), task(0)];
-    assert.equal(await b.admitted(), true);
-    a.charge(100);
-    await a.meter.idle();
+    const b = await chargedAfterBLooked(0);
     assert.equal(await b.admitted(), false);
     assert.equal(b.reads(), 2, "every check reads");
   });
 
   it("N: B admits from its view until it is N ms old, then reads and refuses", async () => {
-    const [a, b] = [task(1000), task(1000)];
-    assert.equal(await b.admitted(), true);
-    a.charge(100);
-    await a.meter.idle();
+    const b = await chargedAfterBLooked(1000);
     after(499);
     assert.equal(await b.admitted(), true, "B has not seen A's charge yet");
     assert.equal(b.reads(), 1);
@@ -133,10 +135,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
   });
 
   it("past half its age, a check still answers from the view and has it read again behind it", async () => {
-    const [a, b] = [task(1000), task(1000)];
-    assert.equal(await b.admitted(), true);
-    a.charge(100);
-    await a.meter.idle();
+    const b = await chargedAfterBLooked(1000);
     after(499);
     assert.equal(await b.admitted(), true);
     assert.equal(b.reads(), 1, "under half its age: no read");
@@ -149,10 +148,7 @@ describe("budget reads with a maximum age (BUDGET_READ_MAX_AGE_MS)", () => {
   });
 
   it("N: a view answers for all of its N ms (the refresh behind the check does not hold it up)", async () => {
-    const [a, b] = [task(1000), task(1000)];
-    assert.equal(await b.admitted(), true);
-    a.charge(100);
-    await a.meter.idle();
+    const b = await chargedAfterBLooked(1000);
     after(999);
     assert.equal(await b.admitted(), true, "999 ms old: answered from the view");
     assert.equal(b.reads(), 2, "the refresh started behind it");
