@@ -62,7 +62,7 @@ export async function measureCpuSideBySide<M extends string>(plan: CpuPlan, targ
     closedLoop(plan.streams, 1, plan.rampMs, async (index) =>
       checkStream(await streamOnce(agent, targets[mode].url, promptFor(index), undefined, targets[mode].headers(index)), expected[index % 2]),
     );
-  const perMode = <T>(value: () => T) => Object.fromEntries(modes.map((mode) => [mode, value()])) as Record<M, T>;
+  const perMode = <T>(value: (mode: M) => T) => Object.fromEntries(modes.map((mode) => [mode, value(mode)])) as Record<M, T>;
   const figures: CpuFigures<M> = {
     streams: plan.streams,
     rounds: plan.rounds,
@@ -76,7 +76,7 @@ export async function measureCpuSideBySide<M extends string>(plan: CpuPlan, targ
     listenOverflows: 0,
     clientDelayP99Ms: 0,
   };
-  const cpuNow = () => Object.fromEntries(modes.map((mode) => [mode, cpuTimeMs(targets[mode].pid)])) as Record<M, number>;
+  const cpuNow = () => perMode((mode) => cpuTimeMs(targets[mode].pid));
   const oneRound = async (r: number) => {
     const first = r % modes.length;
     const before = cpuNow();
