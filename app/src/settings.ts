@@ -116,7 +116,7 @@ export const SETTINGS = {
   }),
   // N: a budget check may use the key's counters seen less than N ms ago (by a read or by a charge's write) plus
   // this task's own charges since; 0 reads the table before every request (exact). README "Enforcement" gives both
-  // bounds and why 500 is the default: an exact check costs ~1.2x CPU per token and a store round trip.
+  // bounds and why 500 is the default: exact checks cost ~1.1x CPU per token and a store round trip.
   budgetReadMaxAgeMs: setting({
     env: "BUDGET_READ_MAX_AGE_MS", rule: wholeNumber(0, 60_000), default: 500, stack: { key: "budgetReadMaxAgeMs" },
   }),
