@@ -80,6 +80,12 @@ function countTokens(res: AnyResponse, record: RecordedRequest, scenario: Scenar
     sendError(res, type, message ?? `${type} from the local Bedrock stand-in`, status);
     return "error";
   }
+  if (scenario.countTokensReply) {
+    const { status, body, contentType = "application/json" } = scenario.countTokensReply;
+    res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": randomUUID() });
+    res.end(body);
+    return status < 300 ? "completed" : "error";
+  }
   const converse = record.body?.input?.converse;
   const inputTokens = scenario.countTokens ?? estimateInputTokens(converse);
   res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": randomUUID() });
