@@ -6,8 +6,8 @@ import {
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
 } from "@aws-sdk/client-bedrock-runtime";
-import { type FakeBedrock, NO_PACING, type Scenario, startFakeBedrock } from "../local/fake-bedrock";
-import { TEST_ENV } from "./helpers/harness";
+import type { FakeBedrock, Scenario } from "../local/fake-bedrock";
+import { startStandIn } from "./helpers/stand-in";
 
 const MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
@@ -33,19 +33,9 @@ const encode = (body: unknown) => new TextEncoder().encode(JSON.stringify(body))
 describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream) with the real SDK", () => {
   let fake: FakeBedrock;
   let client: BedrockRuntimeClient;
-  before(async () => {
-    fake = await startFakeBedrock({ pacing: NO_PACING });
-    client = new BedrockRuntimeClient({
-      region: TEST_ENV.AWS_REGION,
-      endpoint: fake.url,
-      maxAttempts: 1,
-      credentials: { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY },
-    });
-  });
-  after(async () => {
-    client.destroy();
-    await fake.close();
-  });
+  let close: () => Promise<void>;
+  before(async () => ({ fake, client, close } = await startStandIn()));
+  after(() => close());
   beforeEach(() => fake.setScenario({}));
 
   /** Streams one native call; returns the decoded Anthropic events (and the error the loop threw, if any). */
