@@ -23,7 +23,7 @@ export interface FormatRoute {
 
 /** Every route of every wire format; a new format adds its routes here. */
 export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
-  const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens });
+  const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens, defaultModel: deps.config.modelId });
   return [
     { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
     { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },
