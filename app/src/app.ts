@@ -35,7 +35,8 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Koa<AppState> {
   const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
   const { config, bedrock, activeStreams, usage } = deps;
-  const router = createRouter({ config, bedrock, activeStreams, models, usage });
+  const embeddingModels = [...new Set(deps.config.embeddingModelIds)];
+  const router = createRouter({ config, bedrock, activeStreams, models, embeddingModels, usage });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(requestMetrics(deps.metrics));

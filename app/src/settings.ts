@@ -83,6 +83,14 @@ export const SETTINGS = {
     default: [] as string[],
     stack: { key: "allowedModelIds" },
   }),
+  // Embedding models `POST /embeddings` may name (Titan Text Embeddings V2, Cohere Embed); none: the route answers 404
+  // for any model. The task role may invoke each (InvokeModel), and nothing else with them.
+  embeddingModelIds: setting({
+    env: "EMBEDDING_MODEL_IDS",
+    rule: list(matching(MODEL_ID, "must list Bedrock model IDs or inference profile IDs (not ARNs)")),
+    default: [] as string[],
+    stack: { key: "embeddingModelIds" },
+  }),
   region: setting({
     env: "AWS_REGION",
     rule: matching(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS Region such as us-east-1"),

@@ -6,7 +6,7 @@ import { type ChatEvent, chatEvents, type StreamSummary } from "../bedrock/chat-
 import { type ChatRequest, converseInput, estimateInputTokens } from "../bedrock/chat-request";
 import { ReplyCollector } from "../bedrock/collect";
 import { converseBatches } from "../bedrock/event-stream-decoder";
-import { resolveModel } from "../bedrock/models";
+import { resolveChatModel } from "../bedrock/models";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import type { AppConfig } from "../config";
 import { internalError } from "../http/errors";
@@ -19,8 +19,10 @@ export interface ChatDependencies {
   config: AppConfig;
   bedrock: BedrockRuntimeClient;
   activeStreams: ActiveStreams;
-  /** Every model the deployment serves, the default first. */
+  /** Every chat model the deployment serves, the default first. */
   models: readonly string[];
+  /** The embedding models `POST /embeddings` serves (`EMBEDDING_MODEL_IDS`). */
+  embeddingModels: readonly string[];
   /** Who is calling, their token budgets, and what each request is charged. */
   usage: UsageMeter;
 }
@@ -38,7 +40,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     const caller = deps.usage.identify(ctx.headers, record);
     const request = format.parseRequest(ctx.request.body, ctx.headers);
     record.userTag = request.userTag;
-    const model = resolveModel(request.model, deps.models);
+    const model = resolveChatModel(request.model, deps.models, deps.embeddingModels);
     record.model = model;
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     const summary: StreamSummary = {};

@@ -3,7 +3,7 @@ import { CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
 import type { Middleware } from "koa";
 import type { ChatRequest } from "../bedrock/chat-request";
 import { parseModelId } from "../bedrock/model-ids";
-import { resolveModel } from "../bedrock/models";
+import { resolveChatModel } from "../bedrock/models";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import { ApiError } from "../http/errors";
 import type { AppState } from "../http/request-record";
@@ -28,7 +28,7 @@ const NOT_SUPPORTED = /support(s|ed)? (counting tokens|token counting)|count(ing
 export function countTokensHandler(format: TokenCountFormat, deps: ChatDependencies): Middleware<AppState> {
   return async (ctx) => {
     const request = format.parseRequest(ctx.request.body, ctx.headers);
-    const model = resolveModel(request.model, deps.models);
+    const model = resolveChatModel(request.model, deps.models, deps.embeddingModels);
     ctx.state.record.model = model;
     const { messages, system, toolConfig, additionalModelRequestFields } = request;
     const command = new CountTokensCommand({
