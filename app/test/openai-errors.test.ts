@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import OpenAI, { type APIError } from "openai";
 import { IN_STREAM_EXCEPTIONS, type InStreamExceptionName, PRE_STREAM_ERRORS, type PreStreamErrorName } from "../local/fake-bedrock";
 import { IGNORED_FIELDS, REFUSED_FIELDS } from "../src/formats/openai/field-policy";
@@ -155,6 +157,13 @@ describe("OpenAI errors: the openai SDK raises the right class before and after 
         assert.equal(h.fake.requests.length, before);
       });
     }
+
+    it("docs/openai.md names every refused and every ignored field", () => {
+      const docs = readFileSync(join(__dirname, "..", "..", "docs", "openai.md"), "utf8");
+      const section = (title: string) => docs.slice(docs.indexOf(`## ${title}`), docs.indexOf("\n## ", docs.indexOf(`## ${title}`) + 3));
+      for (const name of Object.keys(REFUSED_FIELDS)) assert.ok(section("Refused fields").includes(`\`${name}\``), name);
+      for (const name of Object.keys(IGNORED_FIELDS)) assert.ok(section("Ignored fields").includes(`\`${name}\``), name);
+    });
 
     it("every field docs/openai.md lists as refused has a case above", () => {
       const covered = new Set(cases.map(([, , param]) => param));
