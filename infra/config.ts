@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DISTINCT_KEY_NAMES, distinctKeyNames, keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
+import { keyLimitsAboveStage, limitsWithoutKeys } from "./key-limits";
 
 /**
  * Stack configuration: every `pulumi config` key this program reads, parsed and validated in one place.
@@ -74,6 +75,7 @@ const stackConfigSchema = z
         "must be empty (zones are then chosen once, where VPC link v2 and the endpoints work) or list at least two " +
         "distinct zones")
       .default([]),
+    allowAvailabilityZoneChange: z.stringbool().default(false),
     manageApiGatewayAccount: z.stringbool().default(true),
     playground: z.stringbool().default(false),
     keys: z.array(apiKeyConfigSchema)
@@ -106,6 +108,7 @@ const stackConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["keys", i, "burstLimit"], message: `must be at least the key's rate (${rate})` });
       }
     });
+    for (const issue of [...keyLimitsAboveStage(c), ...limitsWithoutKeys(c)]) ctx.addIssue({ code: "custom", ...issue });
     if (c.throttleBurstLimit < c.throttleRateLimit) {
       const message = `must be at least throttleRateLimit (${c.throttleRateLimit}), or steady traffic is throttled`;
       ctx.addIssue({ code: "custom", path: ["throttleBurstLimit"], message });
