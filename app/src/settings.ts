@@ -35,7 +35,10 @@ export const SHUTDOWN_GRACE_SECONDS = 30;
 export const DEFAULT_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 /** Default `maxTokens` when a request does not set one. */
 export const DEFAULT_MAX_TOKENS = 1024;
-/** Upper bound for any `maxTokens` (the request's or the default): Claude Haiku 4.5's maximum output. */
+/**
+ * Upper bound for the deployment's default `maxTokens`. A request's own value is not bound by it: the model catalog
+ * lowers every value to the answering model's limit (app/src/models).
+ */
 export const MAX_TOKENS_LIMIT = 64_000;
 /**
  * Request body limit in bytes: 5 MiB, so one image at Bedrock's per-image maximum (3.75 MB, 5 MB as base64 in a
