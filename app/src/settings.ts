@@ -128,7 +128,7 @@ export const SETTINGS = {
     stack: { key: "usageStoreFailurePolicy" },
   }),
   // N: a budget check may use the key's counters seen less than N ms ago (by a read or by a charge's write) plus
-  // this task's own charges since; 0 reads the table before every request (exact). README "Enforcement" gives both
+  // this task's own charges since; 0 reads the table before every request (exact). docs/keys-and-budgets.md "Enforcement" gives both
   // bounds and why 500 is the default: exact checks cost ~1.1x CPU per token and a store round trip.
   budgetReadMaxAgeMs: setting({
     env: "BUDGET_READ_MAX_AGE_MS", rule: wholeNumber(0, 60_000), default: 500, stack: { key: "budgetReadMaxAgeMs" },

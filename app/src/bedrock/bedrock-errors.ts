@@ -4,7 +4,7 @@ import { ApiError, type LogLevel } from "../http/errors";
  * How Bedrock's failures reach our clients. The same table serves both phases: before the stream starts the
  * `status` becomes the HTTP status; after it started only `code` and `message` go into the final error line.
  *
- * Choices (documented in the README):
+ * Choices (documented in docs/ndjson.md, Errors):
  * - 400 only for ValidationException: the one upstream error the caller can fix by changing its request.
  * - 429 + Retry-After for rate and quota limits; 503 + Retry-After for capacity the caller should wait out.
  * - 502 for everything that is the server's or the model's fault. Access denied, unknown model and rejected

@@ -65,7 +65,7 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number): Ope
 /**
  * Whether the request answers the model's tool calls (its last turns: assistant tool calls, then their results).
  * Claude then requires the round's signed thinking blocks back, which OpenAI's format cannot carry, so such a
- * request continues without extended thinking (README); the next user turn thinks again.
+ * request continues without extended thinking (docs/openai.md); the next user turn thinks again.
  */
 function continuesToolRound(messages: readonly Message[]): boolean {
   const [assistant, results] = messages.slice(-2);
