@@ -5,9 +5,9 @@ import {
   type ConverseStreamOutput,
   CountTokensCommand,
 } from "@aws-sdk/client-bedrock-runtime";
-import { type FakeBedrock, NO_PACING, startFakeBedrock } from "../local/fake-bedrock";
+import type { FakeBedrock } from "../local/fake-bedrock";
 import { parseScenarioJson } from "../local/scenario-schema";
-import { TEST_ENV } from "./helpers/harness";
+import { startStandIn } from "./helpers/stand-in";
 
 const MODEL_ID = "test.stand-in-model-v1:0";
 
@@ -18,19 +18,9 @@ const MODEL_ID = "test.stand-in-model-v1:0";
 describe("local Bedrock stand-in: tool use, reasoning, caching, images, CountTokens", () => {
   let fake: FakeBedrock;
   let client: BedrockRuntimeClient;
-  before(async () => {
-    fake = await startFakeBedrock({ pacing: NO_PACING });
-    client = new BedrockRuntimeClient({
-      region: TEST_ENV.AWS_REGION,
-      endpoint: fake.url,
-      maxAttempts: 1,
-      credentials: { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY },
-    });
-  });
-  after(async () => {
-    client.destroy();
-    await fake.close();
-  });
+  let close: () => Promise<void>;
+  before(async () => ({ fake, client, close } = await startStandIn()));
+  after(() => close());
 
   async function events(content: any[] = [{ text: "hi" }]): Promise<ConverseStreamOutput[]> {
     const out = await client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content }] }));
