@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { BedrockRuntimeClient, InvokeModelCommand, InvokeModelWithResponseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
-import type { FakeBedrock } from "../local/fake-bedrock";
-import { startStandIn } from "./helpers/stand-in";
+import { InvokeModelCommand, InvokeModelWithResponseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
+import { useStandIn } from "./helpers/stand-in";
 
 const TITAN = "amazon.titan-embed-text-v2:0";
 const COHERE_V4 = "cohere.embed-v4:0";
@@ -12,15 +11,11 @@ const norm = (v: number[]) => Math.hypot(...v);
 
 /** Embedding models on the stand-in's InvokeModel, through the real SDK. */
 describe("local Bedrock stand-in: embeddings (Titan Text V2, Cohere Embed v3/v4) with the real SDK", () => {
-  let fake: FakeBedrock;
-  let client: BedrockRuntimeClient;
-  let close: () => Promise<void>;
-  before(async () => ({ fake, client, close } = await startStandIn()));
-  after(() => close());
-  beforeEach(() => fake.setScenario({}));
+  const stand = useStandIn();
+  beforeEach(() => stand.fake.setScenario({}));
 
   async function invoke(modelId: string, body: unknown): Promise<any> {
-    const out = await client.send(new InvokeModelCommand({ modelId, body: JSON.stringify(body), contentType: "application/json" }));
+    const out = await stand.client.send(new InvokeModelCommand({ modelId, body: JSON.stringify(body), contentType: "application/json" }));
     return JSON.parse(new TextDecoder().decode(out.body));
   }
 
@@ -101,10 +96,10 @@ describe("local Bedrock stand-in: embeddings (Titan Text V2, Cohere Embed v3/v4)
 
   it("embeddings are not streamed, and a scripted error answers instead", async () => {
     await assert.rejects(
-      client.send(new InvokeModelWithResponseStreamCommand({ modelId: TITAN, body: JSON.stringify({ inputText: "x" }) })),
+      stand.client.send(new InvokeModelWithResponseStreamCommand({ modelId: TITAN, body: JSON.stringify({ inputText: "x" }) })),
       { name: "ValidationException", message: "The model is unsupported for streaming." },
     );
-    fake.setScenario({ error: { type: "ThrottlingException", message: "slow down" } });
+    stand.fake.setScenario({ error: { type: "ThrottlingException", message: "slow down" } });
     await assert.rejects(invoke(COHERE_V4, { texts: ["a"], input_type: "search_query" }), { name: "ThrottlingException", message: "slow down" });
   });
 });
