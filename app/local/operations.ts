@@ -53,6 +53,12 @@ function countTokens({ res, record, scenario }: OperationContext): Outcome {
     sendError(res, type, message ?? `${type} from the local Bedrock stand-in`, status);
     return "error";
   }
+  if (scenario.countTokensReply) {
+    const { status, body, contentType = "application/json" } = scenario.countTokensReply;
+    res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": randomUUID() });
+    res.end(body);
+    return status < 300 ? "completed" : "error";
+  }
   const body = record.body?.input?.converse ?? invokeModelBody(record.body);
   if (body === undefined) {
     sendError(res, "ValidationException", "The input must have exactly one of converse or invokeModel with a JSON body.");

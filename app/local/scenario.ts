@@ -52,6 +52,11 @@ export interface Scenario {
   usage?: { inputTokens: number; outputTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
   /** CountTokens answer (`inputTokens`); default: estimated from the request. */
   countTokens?: number;
+  /**
+   * CountTokens answers with this raw reply instead (e.g. a truncated 200, or a proxy's HTML error page): what a
+   * broken upstream path looks like to the SDK.
+   */
+  countTokensReply?: { status: number; body: string; contentType?: string };
   /** After `messageStop`: "metadata" (default) sends usage and ends; "silence" sends nothing more and holds the stream open. */
   afterStop?: "metadata" | "silence";
 }
