@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import * as z from "zod";
-import { THINKING_BUDGETS } from "../src/bedrock/reasoning-effort";
 import { JSON_OBJECT_INSTRUCTION } from "../src/formats/openai/response-format";
 import { type Harness, startHarness } from "./helpers/harness";
 
@@ -84,18 +83,21 @@ describe("OpenAI Chat Completions: structured output, reasoning_effort, parallel
     assert.equal(lastBedrockBody().system, undefined);
   });
 
-  it("reasoning_effort: every OpenAI level, none through xhigh (and max), has its thinking budget", async () => {
+  it("reasoning_effort: every OpenAI level, none through xhigh (and max), through the catalog's thinking form", async () => {
     h.fake.setScenario({ steps: [{ text: "ok" }] });
     await client.chat.completions.create({ model: CLAUDE, messages: hi, reasoning_effort: "none" });
     assert.equal(lastBedrockBody().additionalModelRequestFields, undefined);
-    const expected = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32768, max: 49152 };
-    assert.deepEqual(THINKING_BUDGETS, expected);
+    // Haiku 4.5 takes budgeted thinking; the budget comes on top of the answer's 100, within its 64,000 limit.
+    const expected = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32768, max: 63999 };
     for (const [effort, budget] of Object.entries(expected)) {
       await client.chat.completions.create({ model: CLAUDE, messages: hi, reasoning_effort: effort as OpenAI.ReasoningEffort, max_completion_tokens: 100 });
       const body = lastBedrockBody();
       assert.deepEqual(body.additionalModelRequestFields, { thinking: { type: "enabled", budget_tokens: budget } }, effort);
-      assert.equal(body.inferenceConfig.maxTokens, budget + 100, effort);
+      assert.equal(body.inferenceConfig.maxTokens, Math.min(64_000, budget + 100), effort);
     }
+    // A model without thinking (Nova Lite) gets none, whatever the level.
+    await client.chat.completions.create({ model: NOVA, messages: hi, reasoning_effort: "xhigh" });
+    assert.equal(lastBedrockBody().additionalModelRequestFields, undefined);
   });
 
   const tools: OpenAI.Chat.ChatCompletionTool[] = [

@@ -1,5 +1,5 @@
 import type { Middleware } from "koa";
-import { type ModelKind, notFound } from "../../bedrock/models";
+import { type ModelKind, modelNotFound } from "../model-kinds";
 import type { AppState } from "../../http/request-record";
 
 /** `global.anthropic.claude-...` -> `anthropic`: the provider part of a model or inference-profile id. */
@@ -50,7 +50,7 @@ export function retrieveModel(models: ServedModelLists): Middleware<AppState> {
   return (ctx) => {
     const id = String(ctx.params.id ?? "");
     const found = objects.get(id);
-    if (!found) notFound(id);
+    if (!found) modelNotFound(id);
     ctx.body = found;
   };
 }

@@ -1,7 +1,7 @@
 import type { Message } from "@aws-sdk/client-bedrock-runtime";
 import type { ChatRequest } from "../../bedrock/chat-request";
-import { reasoningFields } from "../../bedrock/reasoning-effort";
 import { ApiError } from "../../http/errors";
+import { modelInfo, reasoningFields } from "../../models";
 import { invalidRequest } from "../schema-errors";
 import { withoutUnmappedFields } from "./field-policy";
 import { toConverse } from "./messages";
@@ -38,7 +38,7 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number, defa
   // Checked either way, so a request is refused or accepted for what it says, not for where the conversation stands.
   checkThinkingCompatible(data);
   const effort = continuesToolRound(messages) ? undefined : (data.reasoning_effort ?? undefined);
-  const reasoning = effort && reasoningFields(model, effort, requestedMaxTokens ?? defaultMaxTokens);
+  const reasoning = effort && reasoningFields(modelInfo(model), effort, requestedMaxTokens ?? defaultMaxTokens);
   const tools = toolsOf(data, model, messages.some((turn) => turn.content?.some((block) => block.toolUse)));
   const output = structuredOutput(data.response_format);
   const system = [...(conversation.system ?? []), ...(output.system ?? [])];
@@ -56,7 +56,7 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number, defa
       },
       toolConfig: tools.toolConfig,
       additionalModelRequestFields: Object.keys(modelFields).length > 0 ? (modelFields as ChatRequest["additionalModelRequestFields"]) : undefined,
-      outputConfig: output.outputConfig,
+      outputConfig: reasoning?.outputConfig || output.outputConfig ? { ...reasoning?.outputConfig, ...output.outputConfig } : undefined,
       stream: data.stream === true,
       userTag: data.user ?? data.safety_identifier ?? undefined,
     },

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { REASONING_EFFORTS } from "../../bedrock/reasoning-effort";
-import { MAX_TOKENS_LIMIT } from "../../config";
+import { EFFORT_LEVELS } from "../../models";
+import { maxTokensField } from "../max-tokens";
 import { responseFormatSchema } from "./response-format";
 
 /**
@@ -99,7 +99,7 @@ const toolChoiceSchema = z.union(
 );
 export type OpenAiToolChoice = z.output<typeof toolChoiceSchema>;
 
-const maxTokens = z.number().int().min(1).max(MAX_TOKENS_LIMIT).nullish();
+const maxTokens = maxTokensField().nullish();
 
 export const chatCompletionSchema = z.strictObject(
   {
@@ -122,7 +122,7 @@ export const chatCompletionSchema = z.strictObject(
     tools: z.array(toolSchema).max(MAX_TOOLS).nullish(),
     tool_choice: toolChoiceSchema.nullish(),
     parallel_tool_calls: z.boolean().nullish(),
-    reasoning_effort: z.enum(REASONING_EFFORTS).nullish(),
+    reasoning_effort: z.enum(EFFORT_LEVELS).nullish(),
     response_format: responseFormatSchema.nullish(),
     user: callerTag,
     safety_identifier: callerTag,
