@@ -18,7 +18,7 @@ describe("first run of npm run local", () => {
   before(async function () {
     this.timeout(60_000);
     port = await freePort();
-    const env = { ...process.env, PORT: String(port), FAKE_BEDROCK_FIRST_TOKEN_MS: "0", FAKE_BEDROCK_TOKENS_PER_SECOND: "200" };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), FAKE_BEDROCK_FIRST_TOKEN_MS: "0", FAKE_BEDROCK_TOKENS_PER_SECOND: "200" };
     delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
     delete env.NODE_NO_WARNINGS;
     child = spawnTypeScript(path.join(REPO_ROOT, "app", "local", "run-local.ts"), [], { env, stdio: ["ignore", "pipe", "pipe"] });
