@@ -18,9 +18,10 @@ describe("stack configuration", () => {
     it("declares exactly the keys the program reads, each with a type, a description and a default", () => {
       assert.deepEqual(Object.keys(projectFile.config).sort(), [...CONFIG_KEYS].sort());
       for (const [key, schema] of Object.entries(projectFile.config)) {
-        // `keys` is a list of objects, which Pulumi's project schema cannot type (no object type; arrays need a
-        // simple item type): it has a default only, and infra/config.ts checks it.
-        const types: Array<string | undefined> = key === "keys" ? [undefined] : ["string", "integer", "boolean", "array"];
+        // `keys` is a list of objects and the model catalog's keys are maps, which Pulumi's project schema cannot type
+        // (no object type; arrays need a simple item type): they have a default only, and their rules check them.
+        const structured = ["keys", "modelCatalog", "modelAliases"].includes(key);
+        const types: Array<string | undefined> = structured ? [undefined] : ["string", "integer", "boolean", "array"];
         assert.ok(types.includes(schema.type), `${key}: type ${schema.type}`);
         assert.ok((schema.description ?? "").length > 20, `${key}: description`);
         assert.notEqual(schema.default, undefined, `${key}: default`);
@@ -69,6 +70,9 @@ describe("stack configuration", () => {
       ["a single availability zone", { availabilityZones: '["us-east-1a"]' }, "availabilityZones"],
       ["a budget read age above a minute", { budgetReadMaxAgeMs: "60001" }, "budgetReadMaxAgeMs"],
       ["a budget read age that is not whole milliseconds", { budgetReadMaxAgeMs: "0.5" }, "budgetReadMaxAgeMs"],
+      ["model aliases that are not a map of names", { modelAliases: '["opus"]' }, "modelAliases"],
+      ["a catalog entry with an unknown thinking form", { modelCatalog: '{"a.b*":{"thinking":"always"}}' }, "modelCatalog"],
+      ["a strictness that is not a boolean", { strictModels: "yes" }, "strictModels"],
     ];
     for (const [what, overrides, key] of invalid) {
       it(`rejects ${what}, naming ${PROJECT}:${key}`, async () => {

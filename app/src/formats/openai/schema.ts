@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { MAX_TOKENS_LIMIT } from "../../config";
+import { maxTokensField } from "../max-tokens";
 
 /**
  * The OpenAI Chat Completions request body as this gateway accepts it. Strict objects: a field nobody defines is a
@@ -94,7 +94,7 @@ const toolChoiceSchema = z.union(
 );
 export type OpenAiToolChoice = z.output<typeof toolChoiceSchema>;
 
-const maxTokens = z.number().int().min(1).max(MAX_TOKENS_LIMIT).nullish();
+const maxTokens = maxTokensField().nullish();
 
 export const chatCompletionSchema = z.strictObject(
   {
