@@ -64,7 +64,7 @@ describe("playground on a phone-sized screen (Chromium, playwright-core)", funct
     await page.locator(".turn.assistant .stats").waitFor();
     await page.locator(".turn.assistant details.reasoning summary").click();
 
-    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    const widths = await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
     assert.deepEqual(widths, [PHONE.width, PHONE.width], "the page is wider than the screen");
     for (const selector of [".turn.assistant .text", ".turn.assistant details.reasoning", ".turn.user .text", "#endpoint", ".turn.assistant .stats"]) {
       await wholeOnScreen(selector);
