@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import net from "node:net";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { REPO_ROOT, spawnTypeScript } from "../local/app-process";
 import { noteNodeSupportOnce, nodeSupportNote, SDK_NODE_MAJOR } from "../local/node-support";
+import { freePort } from "./helpers/free-port";
 
 /** `npm run local` as a newcomer first meets it: what it prints before "Press Ctrl-C to stop.", and nothing else. */
 describe("first run of npm run local", () => {
@@ -86,13 +86,6 @@ describe("the Node.js version note", () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
