@@ -2,9 +2,11 @@ import type {
   ConverseStreamCommandInput,
   InferenceConfiguration,
   Message,
+  OutputConfig,
   SystemContentBlock,
   ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
+import { clampMaxTokens, fitThinkingBudget, modelInfo } from "../models";
 
 /**
  * The one internal request every wire format's schema produces. It is Converse's own vocabulary (messages, system
@@ -20,22 +22,29 @@ export interface ChatRequest {
   toolConfig?: ToolConfiguration;
   /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
   additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
+  /** Structured output (`textFormat` with a JSON schema the reply must match). */
+  outputConfig?: OutputConfig;
   /** Whether the caller wants the reply streamed; the upstream call is always ConverseStream. */
   stream: boolean;
   /** An opaque caller-chosen tag (OpenAI `user`, Anthropic `metadata.user_id`): logged, never interpreted. */
   userTag?: string;
 }
 
-/** The ConverseStream input for a validated request addressed to `modelId` (already resolved and allowed). */
+/**
+ * The ConverseStream input for a validated request addressed to `modelId` (already resolved and allowed). Its
+ * `maxTokens` is lowered to the model's own limit (the catalog's), keeping a thinking budget below it.
+ */
 export function converseInput(request: ChatRequest, modelId: string, defaultMaxTokens: number): ConverseStreamCommandInput {
-  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields } = request;
+  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields, outputConfig } = request;
+  const maxTokens = clampMaxTokens(modelInfo(modelId), inferenceConfig?.maxTokens, defaultMaxTokens);
   return {
     modelId,
     messages,
     system,
-    inferenceConfig: { ...inferenceConfig, maxTokens: inferenceConfig?.maxTokens ?? defaultMaxTokens },
+    inferenceConfig: { ...inferenceConfig, maxTokens },
     toolConfig,
-    additionalModelRequestFields,
+    additionalModelRequestFields: fitThinkingBudget(additionalModelRequestFields, maxTokens),
+    outputConfig,
   };
 }
 

@@ -3,12 +3,13 @@ import { CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
 import type { Middleware } from "koa";
 import type { ChatRequest } from "../bedrock/chat-request";
 import { parseModelId } from "../bedrock/model-ids";
-import { resolveModel } from "../bedrock/models";
 import { fromStreamError, unreadableAnswer } from "../bedrock/bedrock-errors";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import { ApiError } from "../http/errors";
 import type { AppState } from "../http/request-record";
+import { resolutionContext, resolveModel } from "../models";
 import type { ChatDependencies } from "./chat-handler";
+import { refuseOtherKind } from "./model-kinds";
 
 /** A format's token-counting route: its request schema and how it states the count. */
 export interface TokenCountFormat {
@@ -29,7 +30,8 @@ const NOT_SUPPORTED = /support(s|ed)? (counting tokens|token counting)|count(ing
 export function countTokensHandler(format: TokenCountFormat, deps: ChatDependencies): Middleware<AppState> {
   return async (ctx) => {
     const request = format.parseRequest(ctx.request.body, ctx.headers);
-    const model = resolveModel(request.model, deps.models);
+    refuseOtherKind(request.model, deps.embeddingModels, "embedding");
+    const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     ctx.state.record.model = model;
     const { messages, system, toolConfig, additionalModelRequestFields } = request;
     const command = new CountTokensCommand({
