@@ -135,7 +135,8 @@ export const SETTINGS = {
   }),
   metricsNamespace: setting({
     env: "METRICS_NAMESPACE", rule: matching(/^[A-Za-z0-9_./#:-]{1,255}$/, "must be a CloudWatch namespace"),
-    default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace" },
+    // The stack's default is empty: infra/config.ts then gives each stack a namespace of its own.
+    default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace", default: "" },
   }),
 };
 
