@@ -6,6 +6,8 @@
  */
 export const CHAT_COMPLETIONS_PATH = "/chat/completions";
 export const MODELS_PATH = "/models";
+/** OpenAI Responses (Codex, the Agents SDK): beside `/chat/completions` under the same base URL. */
+export const RESPONSES_PATH = "/responses";
 /** Anthropic's SDKs append `/v1/messages` to their base URL, the stage URL. */
 export const MESSAGES_PATH = "/v1/messages";
 export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";

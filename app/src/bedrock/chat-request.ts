@@ -2,6 +2,7 @@ import type {
   ConverseStreamCommandInput,
   InferenceConfiguration,
   Message,
+  OutputConfig,
   SystemContentBlock,
   ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
@@ -20,6 +21,8 @@ export interface ChatRequest {
   toolConfig?: ToolConfiguration;
   /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
   additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
+  /** Structured output (`textFormat` with a JSON schema). */
+  outputConfig?: OutputConfig;
   /** Whether the caller wants the reply streamed; the upstream call is always ConverseStream. */
   stream: boolean;
   /** An opaque caller-chosen tag (OpenAI `user`, Anthropic `metadata.user_id`): logged, never interpreted. */
@@ -28,7 +31,7 @@ export interface ChatRequest {
 
 /** The ConverseStream input for a validated request addressed to `modelId` (already resolved and allowed). */
 export function converseInput(request: ChatRequest, modelId: string, defaultMaxTokens: number): ConverseStreamCommandInput {
-  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields } = request;
+  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields, outputConfig } = request;
   return {
     modelId,
     messages,
@@ -36,6 +39,7 @@ export function converseInput(request: ChatRequest, modelId: string, defaultMaxT
     inferenceConfig: { ...inferenceConfig, maxTokens: inferenceConfig?.maxTokens ?? defaultMaxTokens },
     toolConfig,
     additionalModelRequestFields,
+    outputConfig,
   };
 }
 
