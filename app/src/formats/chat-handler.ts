@@ -6,10 +6,10 @@ import { type ChatEvent, chatEvents, type StreamSummary } from "../bedrock/chat-
 import { type ChatRequest, converseInput, estimateInputTokens } from "../bedrock/chat-request";
 import { ReplyCollector } from "../bedrock/collect";
 import { converseBatches } from "../bedrock/event-stream-decoder";
-import { resolveModel } from "../bedrock/models";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import type { AppConfig } from "../config";
 import { internalError } from "../http/errors";
+import { resolutionContext, resolveModel } from "../models";
 import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
 import type { UsageMeter } from "../usage/meter";
@@ -38,7 +38,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     const caller = deps.usage.identify(ctx.headers, record);
     const request = format.parseRequest(ctx.request.body, ctx.headers);
     record.userTag = request.userTag;
-    const model = resolveModel(request.model, deps.models);
+    const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     record.model = model;
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     const summary: StreamSummary = {};
