@@ -128,4 +128,90 @@ describe("OpenAI Responses API with the openai SDK", () => {
     });
     assert.deepEqual(response.text?.format, { type: "json_schema", name: "person", schema, strict: true });
   });
+
+  it("reasoning.effort thinks through the catalog; with include encrypted_content the reasoning item comes back next turn as a signed block", async () => {
+    h.fake.setScenario({
+      steps: [{ reasoning: "Need the tool." }, { signature: "c2ln" }, { toolUse: { id: "tooluse_r", name: "add" } }, { toolInput: '{"a":1,"b":2}' }],
+      stopReason: "tool_use",
+    });
+    const tools: OpenAI.Responses.Tool[] = [{ type: "function", name: "add", parameters: { type: "object" }, strict: false }];
+    const first = await client.responses.create({
+      model: MODEL, input: "1+2?", tools, reasoning: { effort: "low", summary: "auto" }, include: ["reasoning.encrypted_content"], store: false,
+    });
+    assert.deepEqual(lastBedrockBody().additionalModelRequestFields, { thinking: { type: "enabled", budget_tokens: 2048 } });
+    const [reasoning, call] = first.output as [OpenAI.Responses.ResponseReasoningItem, OpenAI.Responses.ResponseFunctionToolCall];
+    assert.deepEqual(reasoning.summary, [{ type: "summary_text", text: "Need the tool." }]);
+    assert.equal(typeof reasoning.encrypted_content, "string");
+    assert.ok(first.usage!.output_tokens_details.reasoning_tokens > 0);
+
+    h.fake.setScenario({ steps: [{ text: "3" }] });
+    const toolRound: OpenAI.Responses.ResponseInputItem[] = [
+      { role: "user", content: "1+2?" }, reasoning, call, { type: "function_call_output", call_id: call.call_id, output: "3" },
+    ];
+    await client.responses.create({ model: MODEL, input: toolRound, tools, reasoning: { effort: "low" }, include: ["reasoning.encrypted_content"] });
+    const body = lastBedrockBody();
+    assert.deepEqual(body.messages[1].content[0], { reasoningContent: { reasoningText: { text: "Need the tool.", signature: "c2ln" } } });
+    assert.deepEqual(body.additionalModelRequestFields, { thinking: { type: "enabled", budget_tokens: 2048 } }, "thinking goes on through the tool round");
+
+    // Without the signed block Claude cannot think on through the round: that request continues without thinking.
+    await client.responses.create({ model: MODEL, input: toolRound.filter((item) => item !== reasoning), tools, reasoning: { effort: "low" } });
+    assert.equal(lastBedrockBody().additionalModelRequestFields, undefined);
+  });
+
+  it("without reasoning.summary the reasoning text is not shown; max_output_tokens bounds thinking and answer together", async () => {
+    h.fake.setScenario({ steps: [{ reasoning: "secret" }, { signature: "c2ln" }, { text: "ok" }] });
+    const seen = await events({ model: MODEL, input: "hi", reasoning: { effort: "medium" }, max_output_tokens: 3000, stream: true });
+    assert.ok(!seen.some((event) => event.type.startsWith("response.reasoning_summary")));
+    const done = seen.find((event) => event.type === "response.output_item.done") as OpenAI.Responses.ResponseOutputItemDoneEvent;
+    assert.deepEqual(done.item, { type: "reasoning", id: done.item.id, summary: [] });
+    assert.deepEqual(lastBedrockBody().additionalModelRequestFields, { thinking: { type: "enabled", budget_tokens: 2999 } });
+    assert.equal(lastBedrockBody().inferenceConfig.maxTokens, 3000);
+  });
+
+  it("a custom (free-form) tool is a one-string tool whose call comes back as custom_tool_call, and goes back as toolUse", async () => {
+    h.fake.setScenario({ steps: [{ toolUse: { id: "tooluse_p", name: "apply_patch" } }, { toolInput: '{"input":"*** Begin Patch\\n*** End Patch"}' }], stopReason: "tool_use" });
+    const tools: OpenAI.Responses.Tool[] = [{ type: "custom", name: "apply_patch", description: "Edit files", format: { type: "grammar", syntax: "lark", definition: "start: /.+/" } }];
+    const seen = await events({ model: MODEL, input: "patch it", tools, stream: true });
+    const done = seen.find((event) => event.type === "response.output_item.done") as OpenAI.Responses.ResponseOutputItemDoneEvent;
+    const call = done.item as OpenAI.Responses.ResponseCustomToolCall;
+    assert.deepEqual([call.type, call.call_id, call.name, call.input], ["custom_tool_call", "tooluse_p", "apply_patch", "*** Begin Patch\n*** End Patch"]);
+    const inputDone = seen.find((event) => event.type === "response.custom_tool_call_input.done") as OpenAI.Responses.ResponseCustomToolCallInputDoneEvent;
+    assert.equal(inputDone.input, call.input);
+    const spec = lastBedrockBody().toolConfig.tools[0].toolSpec;
+    assert.equal(spec.name, "apply_patch");
+    assert.deepEqual(spec.inputSchema.json.required, ["input"]);
+    assert.match(spec.inputSchema.json.properties.input.description, /lark grammar:\nstart: \/\.\+\//);
+
+    h.fake.setScenario({ steps: [{ text: "Done." }] });
+    await client.responses.create({
+      model: MODEL, tools,
+      input: [{ role: "user", content: "patch it" }, call, { type: "custom_tool_call_output", call_id: call.call_id, output: "Success" }],
+    });
+    assert.deepEqual(lastBedrockBody().messages.slice(1), [
+      { role: "assistant", content: [{ toolUse: { toolUseId: "tooluse_p", name: "apply_patch", input: { input: call.input } } }] },
+      { role: "user", content: [{ toolResult: { toolUseId: "tooluse_p", content: [{ text: "Success" }] } }] },
+    ]);
+  });
+
+  it("namespace tools are flattened for Bedrock and called back under the client's name and namespace; local_shell calls come back as local_shell_call", async () => {
+    h.fake.setScenario({ steps: [{ toolUse: { id: "tooluse_n", name: "crm__lookup" } }, { toolInput: '{"id":7}' }], stopReason: "tool_use" });
+    const tools = [
+      { type: "namespace", name: "crm", description: "CRM", tools: [{ type: "function", name: "lookup", parameters: { type: "object" } }] },
+      { type: "local_shell" },
+    ] as unknown as OpenAI.Responses.Tool[];
+    const response = await client.responses.create({ model: MODEL, input: "find 7", tools, parallel_tool_calls: false });
+    assert.deepEqual(lastBedrockBody().toolConfig.tools.map((tool: any) => tool.toolSpec.name), ["crm__lookup", "local_shell"]);
+    const call = response.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
+    assert.deepEqual([call.type, call.name, call.namespace, call.arguments], ["function_call", "lookup", "crm", '{"id":7}']);
+
+    h.fake.setScenario({
+      steps: [{ toolUse: { id: "tooluse_s", name: "local_shell" } }, { toolInput: '{"command":["echo","hello"]}' }, { toolUse: { id: "tooluse_t", name: "local_shell" } }, { toolInput: "{}" }],
+      stopReason: "tool_use",
+    });
+    const shell = await client.responses.create({ model: MODEL, tools, parallel_tool_calls: false, input: [{ role: "user", content: "find 7" }, call, { type: "function_call_output", call_id: call.call_id, output: "Ada" }] });
+    assert.deepEqual(lastBedrockBody().messages[1].content, [{ toolUse: { toolUseId: "tooluse_n", name: "crm__lookup", input: { id: 7 } } }]);
+    assert.equal(shell.output.length, 1, "parallel_tool_calls: false gives back the first call only");
+    const shellCall = shell.output[0] as OpenAI.Responses.ResponseOutputItem.LocalShellCall;
+    assert.deepEqual([shellCall.type, shellCall.call_id, shellCall.action], ["local_shell_call", "tooluse_s", { type: "exec", command: ["echo", "hello"], env: {} }]);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
+import { resolutionContext, resolveModel } from "../models";
 import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, MESSAGES_PATH, MODELS_PATH, RESPONSES_PATH } from "../runtime-contract";
 import { anthropicTokenCount } from "./anthropic/count-tokens";
 import { anthropicFormat } from "./anthropic/format";
@@ -25,7 +26,10 @@ export interface FormatRoute {
 /** Every route of every wire format; a new format adds its routes here. */
 export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
   const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens });
-  const responses = responsesFormat({ defaultMaxTokens: deps.config.defaultMaxTokens });
+  const responses = responsesFormat({
+    defaultMaxTokens: deps.config.defaultMaxTokens,
+    modelOf: (requested) => resolveModel(requested, resolutionContext(deps.config, deps.models)),
+  });
   return [
     { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
     { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },

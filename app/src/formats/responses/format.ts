@@ -7,13 +7,8 @@ import type { ReplyInfo, WireFormat } from "../wire-format";
 import {
   ending, ITEM_PREFIX, type Item, itemId, messageItem, presented, reasoningItem, responseJson, targetOf, toolCallItem, usageOf,
 } from "./reply";
-import { parseResponsesRequest, type ResponsesContext } from "./request";
+import { parseResponsesRequest, type ResponsesContext, type ResponsesOptions } from "./request";
 import { ResponsesStreamWriter } from "./stream-writer";
-
-export interface ResponsesFormatOptions {
-  /** The deployment's default `maxTokens`: with extended thinking the budget is added on top of it. */
-  defaultMaxTokens: number;
-}
 
 function outputItem(block: ResultBlock, reply: ReplyInfo, context: ResponsesContext, index: number): Item {
   if (block.type === "text") return messageItem(itemId(ITEM_PREFIX.text, reply, index), block.text, "completed");
@@ -28,14 +23,14 @@ function outputItem(block: ResultBlock, reply: ReplyInfo, context: ResponsesCont
  * OpenAI Responses (`POST /responses`): the `response.*` server-sent events when `stream` is true, else one
  * `response` object; errors in OpenAI's shape, and a failure after the stream began as `response.failed`.
  */
-export function responsesFormat(options: ResponsesFormatOptions): WireFormat {
+export function responsesFormat(options: ResponsesOptions): WireFormat {
   /** Each parsed request's presentation settings, for its writer: the internal request has no place for them. */
   const contexts = new WeakMap<ChatRequest, ResponsesContext>();
   const contextOf = (reply: ReplyInfo) => contexts.get(reply.request)!;
   const remember = ({ chat, context }: ReturnType<typeof parseResponsesRequest>) => contexts.set(chat, context) && chat;
   return {
     name: "responses",
-    parseRequest: (body) => remember(parseResponsesRequest(body, options.defaultMaxTokens)),
+    parseRequest: (body) => remember(parseResponsesRequest(body, options)),
     errorBody: openAiErrorBody,
     // Used only if a stream fails before its writer exists; the writer's own frame is numbered in its sequence.
     errorFrame: (error) => `event: error\ndata: ${JSON.stringify({ type: "error", sequence_number: 0, code: error.code, message: error.message, param: error.param ?? null })}\n\n`,

@@ -1,12 +1,12 @@
 import type { Message, OutputConfig } from "@aws-sdk/client-bedrock-runtime";
 import type { ChatRequest } from "../../bedrock/chat-request";
-import { MAX_TOKENS_LIMIT } from "../../config";
 import { ApiError } from "../../http/errors";
-import { THINKING_BUDGETS } from "../openai/request";
+import { type EffortLevel, type ModelInfo, modelInfo, type ReasoningFields, reasoningFields } from "../../models";
+import { MIN_THINKING_BUDGET } from "../../models/limits";
 import { invalidRequest } from "../schema-errors";
 import { toConversation } from "./input";
 import { refuseUnhonoured } from "./refused";
-import { type ReasoningEffort, type ResponsesBody, responsesSchema, type TextFormat } from "./schema";
+import { type ResponsesBody, responsesSchema, type TextFormat } from "./schema";
 import { offeredTools, type ToolTarget } from "./tools";
 
 /** What the Responses writer needs beyond the internal request: how to present the reply, and what to echo. */
@@ -32,27 +32,30 @@ const badParam = (param: string, rule: string) => new ApiError(400, "invalid_req
 const SAMPLING_RULE = "cannot be combined with reasoning.effort (extended thinking)";
 /** With thinking, Anthropic allows `top_p` only from here to 1 (and no temperature change). */
 const THINKING_MIN_TOP_P = 0.95;
-/** OpenAI's `xhigh` has no budget level on the chat route yet: twice `high`. */
-const XHIGH_BUDGET = 2 * THINKING_BUDGETS.high;
-/** Bedrock's smallest thinking budget. */
-const MIN_BUDGET = 1024;
 
-/**
- * `reasoning.effort` -> Claude's extended thinking, sized to fit `max_output_tokens` (which, as on OpenAI, counts the
- * reasoning too). Its incompatibilities are refused naming the parameter, rather than left to fail at Bedrock.
- */
-function thinkingOf(data: ResponsesBody, effort: ReasoningEffort | undefined, defaultMaxTokens: number) {
-  if (effort === undefined || effort === "none") return undefined;
+/** Extended thinking's incompatibilities are refused naming the parameter, rather than left to fail at Bedrock. */
+function checkThinkingCompatible(data: ResponsesBody): void {
   if (data.temperature != null && data.temperature !== 1) throw badParam("temperature", `${SAMPLING_RULE} unless it is 1`);
   if (data.top_p != null && data.top_p < THINKING_MIN_TOP_P) throw badParam("top_p", `${SAMPLING_RULE} unless it is at least ${THINKING_MIN_TOP_P}`);
   const choice = data.tool_choice;
   if (choice === "required" || (typeof choice === "object" && choice !== null && (choice.type !== "allowed_tools" || choice.mode === "required"))) {
     throw badParam("tool_choice", `${SAMPLING_RULE}: only "auto" or "none" are allowed with it`);
   }
-  const wanted = effort === "xhigh" ? XHIGH_BUDGET : THINKING_BUDGETS[effort];
-  const maxTokens = data.max_output_tokens ?? Math.min(MAX_TOKENS_LIMIT, wanted + defaultMaxTokens);
-  const budget = Math.min(wanted, maxTokens - 1);
-  return budget < MIN_BUDGET ? undefined : { maxTokens, thinking: { type: "enabled", budget_tokens: budget } };
+}
+
+/**
+ * `reasoning.effort` -> the model's thinking form, through the model catalog. OpenAI's `max_output_tokens` counts
+ * the reasoning too, so when it is set the whole reply stays within it (a budget that no longer fits leaves thinking
+ * off); without it the budget comes on top of the deployment's default, as on the other routes.
+ */
+function reasoningOf(info: ModelInfo, effort: EffortLevel, maxOutputTokens: number | undefined, defaultMaxTokens: number): ReasoningFields {
+  const fields = reasoningFields(info, effort, maxOutputTokens ?? defaultMaxTokens);
+  const thinking = fields.additionalModelRequestFields?.thinking;
+  if (maxOutputTokens === undefined) return fields;
+  if (thinking?.type !== "enabled") return { ...fields, maxTokens: Math.min(fields.maxTokens, maxOutputTokens) };
+  const budget = Math.min(thinking.budget_tokens, maxOutputTokens - 1);
+  if (budget < MIN_THINKING_BUDGET) return { maxTokens: maxOutputTokens };
+  return { additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: budget } }, maxTokens: maxOutputTokens };
 }
 
 /** Whether the input answers tool calls whose assistant turn holds no reasoning block (Claude needs it back to think on). */
@@ -75,8 +78,15 @@ function outputOf(format: TextFormat | null | undefined): { outputConfig?: Outpu
   return {};
 }
 
+export interface ResponsesOptions {
+  /** The deployment's default `maxTokens`. */
+  defaultMaxTokens: number;
+  /** The served model that answers a requested name (the catalog's resolution), for its thinking form. */
+  modelOf(requested: string | undefined): string;
+}
+
 /** Validates a Responses body into the internal request; every failure is a 400 naming the field. */
-export function parseResponsesRequest(body: unknown, defaultMaxTokens: number): ResponsesRequest {
+export function parseResponsesRequest(body: unknown, options: ResponsesOptions): ResponsesRequest {
   refuseUnhonoured(body);
   const parsed = responsesSchema.safeParse(body);
   if (!parsed.success) throw invalidRequest(parsed.error);
@@ -85,10 +95,13 @@ export function parseResponsesRequest(body: unknown, defaultMaxTokens: number): 
   const historyHasToolCalls = messages.some((turn) => turn.content?.some((block) => block.toolUse));
   const { toolConfig, targets } = offeredTools(data.tools ?? [], data.tool_choice ?? undefined, historyHasToolCalls);
   const effort = data.reasoning?.effort ?? undefined;
+  const requested = effort && reasoningOf(modelInfo(options.modelOf(data.model ?? undefined)), effort, data.max_output_tokens ?? undefined, options.defaultMaxTokens);
   // Checked either way, so a request is refused or accepted for what it says, not for where the conversation stands.
-  const requested = thinkingOf(data, effort, defaultMaxTokens);
-  const thinking = continuesWithoutReasoning(messages) ? undefined : requested;
-  const { outputConfig, instruction } = outputOf(data.text?.format);
+  if (requested?.additionalModelRequestFields) checkThinkingCompatible(data);
+  const reasoning = continuesWithoutReasoning(messages) ? undefined : requested;
+  const output = outputOf(data.text?.format);
+  const outputConfig = reasoning?.outputConfig || output.outputConfig ? { ...output.outputConfig, ...reasoning?.outputConfig } : undefined;
+  const instruction = output.instruction;
   const summary = data.reasoning?.summary;
   // Echoed as the client sent them (the schema strips what it does not map).
   const raw = body as { tools?: unknown; tool_choice?: unknown; text?: { format?: unknown } };
@@ -98,12 +111,12 @@ export function parseResponsesRequest(body: unknown, defaultMaxTokens: number): 
       messages,
       system: instruction ? [...(system ?? []), { text: instruction }] : system,
       inferenceConfig: {
-        maxTokens: thinking?.maxTokens ?? data.max_output_tokens ?? undefined,
+        maxTokens: reasoning?.maxTokens ?? data.max_output_tokens ?? undefined,
         temperature: data.temperature ?? undefined,
         topP: data.top_p ?? undefined,
       },
       toolConfig,
-      additionalModelRequestFields: thinking ? { thinking: thinking.thinking } : undefined,
+      additionalModelRequestFields: reasoning?.additionalModelRequestFields,
       outputConfig,
       stream: data.stream === true,
       userTag: data.user ?? data.safety_identifier ?? undefined,

@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { MAX_TOKENS_LIMIT } from "../../config";
+import { EFFORT_LEVELS } from "../../models";
+import { maxTokensField } from "../max-tokens";
 
 /**
  * The OpenAI Responses request body as this gateway accepts it. Objects are not strict: a field nobody maps here
@@ -14,8 +15,6 @@ export const MAX_TOOLS = 256;
 const toolName = z.string().regex(/^[a-zA-Z0-9_.:-]{1,128}$/, "must be 1-128 letters, digits, '_', '-', '.' or ':'");
 /** Bedrock's rule for `toolUseId`; OpenAI's `call_...` ids satisfy it. */
 const callId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '_' or '-'");
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
-export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
 const textPart = z.object({ type: z.enum(["input_text", "output_text"]), text: z.string() });
 const refusalPart = z.object({ type: z.literal("refusal"), refusal: z.string() });
@@ -161,7 +160,7 @@ export const responsesSchema = z.object(
     ),
     instructions: z.string().nullish(),
     stream: z.boolean().nullish(),
-    max_output_tokens: z.number().int().min(1).max(MAX_TOKENS_LIMIT).nullish(),
+    max_output_tokens: maxTokensField().nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().min(0).max(1).nullish(),
     tools: z.array(tool).max(MAX_TOOLS).nullish(),
@@ -169,7 +168,7 @@ export const responsesSchema = z.object(
     parallel_tool_calls: z.boolean().nullish(),
     reasoning: z
       .object({
-        effort: z.enum(REASONING_EFFORTS).nullish(),
+        effort: z.enum(EFFORT_LEVELS).nullish(),
         summary: z.enum(["auto", "concise", "detailed", "none"]).nullish(),
       })
       .nullish(),
