@@ -22,7 +22,7 @@ export interface ChatRequest {
   toolConfig?: ToolConfiguration;
   /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
   additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
-  /** Structured output (`textFormat` with a JSON schema). */
+  /** Structured output (`textFormat` with a JSON schema the reply must match). */
   outputConfig?: OutputConfig;
   /** Whether the caller wants the reply streamed; the upstream call is always ConverseStream. */
   stream: boolean;
