@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { servedModels } from "../app/src/bedrock/models";
+import { fallbackProblems } from "../app/src/resilience/fallback-rules";
 import { DISTINCT_KEY_NAMES, distinctKeyNames, keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
 
@@ -146,6 +148,11 @@ export function loadStackConfig(): StackConfig {
   });
   const deployed = readDeployedSettings(config.name);
   problems.push(...deployed.problems);
+  const { modelId, allowedModelIds, fallbacks } = deployed.values;
+  if (deployed.problems.length === 0) {
+    const served = servedModels(modelId, allowedModelIds);
+    problems.push(...fallbackProblems(served, fallbacks).map((problem) => `  ${config.name}:fallbacks ${problem}`));
+  }
   if (!parsed.success || problems.length > 0) {
     throw new pulumi.RunError(`Invalid stack configuration:\n${problems.join("\n")}`);
   }

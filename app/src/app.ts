@@ -10,6 +10,7 @@ import { unmatchedRoute } from "./http/unmatched-route";
 import type { AppState } from "./http/request-record";
 import { requestMetrics } from "./metrics/request-metrics";
 import type { ServiceMetrics } from "./metrics/service-metrics";
+import { createResilience } from "./resilience/setup";
 import { createRouter } from "./routes";
 import type { UsageMeter } from "./usage/meter";
 
@@ -35,7 +36,8 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Koa<AppState> {
   const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
   const { config, bedrock, activeStreams, usage } = deps;
-  const router = createRouter({ config, bedrock, activeStreams, models, usage });
+  const resilience = createResilience(config, deps.metrics);
+  const router = createRouter({ config, bedrock, activeStreams, models, usage, resilience });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(requestMetrics(deps.metrics));

@@ -34,6 +34,14 @@ describe("configuration from the environment", () => {
       usageStoreFailurePolicy: "serve",
       budgetReadMaxAgeMs: 500,
       metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+      upstreamMaxAttempts: 3,
+      upstreamRetryBudgetMs: 10_000,
+      modelFallbacks: {},
+      strictModels: false,
+      circuitThrottles: 5,
+      circuitWindowMs: 10_000,
+      circuitCoolOffMs: 30_000,
+      guardrail: {},
     });
   });
 

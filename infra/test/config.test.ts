@@ -20,7 +20,8 @@ describe("stack configuration", () => {
       for (const [key, schema] of Object.entries(projectFile.config)) {
         // `keys` is a list of objects, which Pulumi's project schema cannot type (no object type; arrays need a
         // simple item type): it has a default only, and infra/config.ts checks it.
-        const types: Array<string | undefined> = key === "keys" ? [undefined] : ["string", "integer", "boolean", "array"];
+        const structured = ["keys", "fallbacks", "guardrail"].includes(key);
+        const types: Array<string | undefined> = structured ? [undefined] : ["string", "integer", "boolean", "array"];
         assert.ok(types.includes(schema.type), `${key}: type ${schema.type}`);
         assert.ok((schema.description ?? "").length > 20, `${key}: description`);
         assert.notEqual(schema.default, undefined, `${key}: default`);
@@ -69,6 +70,9 @@ describe("stack configuration", () => {
       ["a single availability zone", { availabilityZones: '["us-east-1a"]' }, "availabilityZones"],
       ["a budget read age above a minute", { budgetReadMaxAgeMs: "60001" }, "budgetReadMaxAgeMs"],
       ["a budget read age that is not whole milliseconds", { budgetReadMaxAgeMs: "0.5" }, "budgetReadMaxAgeMs"],
+      ["a fallback the deployment does not serve", { fallbacks: '{"global.anthropic.claude-haiku-4-5-20251001-v1:0":["eu.amazon.nova-lite-v1:0"]}' }, "fallbacks"],
+      ["a guardrail without a version", { guardrail: '{"identifier":"abc123"}' }, "guardrail"],
+      ["an attempt count of 0", { upstreamMaxAttempts: "0" }, "upstreamMaxAttempts"],
     ];
     for (const [what, overrides, key] of invalid) {
       it(`rejects ${what}, naming ${PROJECT}:${key}`, async () => {

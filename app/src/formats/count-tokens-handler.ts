@@ -37,7 +37,9 @@ export function countTokensHandler(format: TokenCountFormat, deps: ChatDependenc
     });
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     try {
-      const counted = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
+      // Retried like a chat call's start (the SDK's own retries are off), never moved to another model.
+      const send = () => deps.bedrock.send(command, { abortSignal: call.signal });
+      const counted = (await deps.resilience.starter.start(call, model, [model], send, ctx.state.record)).value;
       ctx.body = format.countBody(counted.inputTokens ?? 0);
     } catch (err) {
       throw call.explain(unsupported(err, model) ?? err);
