@@ -29,7 +29,7 @@ export interface MonitoringArgs {
   readonly ttftP90Ms: number;
 }
 
-/** The alarms, by the suffix of their logical names (tests and the README refer to these). */
+/** The alarms, by the suffix of their logical names (tests and docs/operations.md refer to these). */
 export const ALARMS = {
   upstreamMisconfigured: "upstream-misconfigured",
   fiveXxRate: "5xx-rate",

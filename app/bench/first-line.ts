@@ -80,7 +80,7 @@ export async function servedFormats(agent: http.Agent, url: string): Promise<Ben
  * targets in a new random order: a round starts right after another's and meets its leftovers (the stand-in's
  * garbage, a server's last writes), and with a fixed order every target would always meet the same neighbour's. So
  * it went for a budgets-off server that always ran right after the exact-checks one: 0.3 ms above its identical
- * control at p50 at 1 stream (README: "What it adds, in cost and time").
+ * control at p50 at 1 stream (docs/performance.md: "Token budgets on vs off").
  */
 export async function interleaved<T extends string>(
   plan: FirstLinePlan,

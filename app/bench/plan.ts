@@ -103,7 +103,7 @@ export function planFor(quick: boolean): BenchPlan {
       // Every round loads all the servers at once (budgets-cpu.ts), which one takes the first arrival rotating: a
       // multiple of their number gives each every place equally often. Each server gets its streams at
       // `arrivalsPerSecond`, as in every other phase: 20 requests a second per key. The default's saving depends on
-      // that rate (README, "What it adds"): spread over 4 s (5 a second per key) it measured 1.10x instead of 1.03x.
+      // that rate (docs/performance.md, "Token budgets on vs off"): spread over 4 s (5 a second per key) it measured 1.10x instead of 1.03x.
       cpu: {
         streams: budgetStreams,
         rounds: (quick ? 1 : 2) * BUDGET_MODES.length,

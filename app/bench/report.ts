@@ -243,7 +243,7 @@ export function tableRows(m: Measurements): Row[] {
   ];
 }
 
-/** The rows as a Markdown table (what stdout and the README show). */
+/** The rows as a Markdown table (what stdout and docs/performance.md show). */
 export function formatTable(rows: Row[]): string {
   const cells = rows.map((r) => [
     `${r.figure} (${r.unit})`,

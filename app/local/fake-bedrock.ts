@@ -1,13 +1,12 @@
 import { EventEmitter, once } from "node:events";
-import { randomUUID } from "node:crypto";
-import { estimateInputTokens, play } from "./play";
+import { answer, sendError } from "./operations";
 import { REALISTIC_PACING, type Pacing } from "./reply";
 import type { Outcome, RecordedRequest, Scenario, ScenarioSource } from "./scenario";
 import { createDualProtocolServer, type AnyRequest, type AnyResponse, type Protocol, type TlsIdentity } from "./transport";
-import { preStreamError } from "./wire";
 
 /**
- * A local, scriptable stand-in for Amazon Bedrock's ConverseStream: the real `@aws-sdk/client-bedrock-runtime`
+ * A local, scriptable stand-in for Amazon Bedrock's runtime (ConverseStream, CountTokens, and InvokeModel /
+ * InvokeModelWithResponseStream with Claude's native body; see operations.ts): the real `@aws-sdk/client-bedrock-runtime`
  * talks to it unchanged (endpoint option or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`), over HTTP/2 cleartext (the SDK's
  * default handler) or HTTP/1.1. Tests script each request's fate with a {@link Scenario} and observe what the
  * client did (headers, body, when and how it closed the stream) through {@link RecordedRequest}s.
@@ -36,7 +35,7 @@ export interface FakeBedrock {
   /** e.g. `http://127.0.0.1:39123` (`https://` with `tls`): pass it as the SDK's `endpoint` or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`. */
   url: string;
   port: number;
-  /** Every ConverseStream request so far, in order of arrival (recorded once its body has been read). */
+  /** Every request so far, in order of arrival (recorded once its body has been read). */
   requests: RecordedRequest[];
   /** Scenario for the requests that arrive from now on; a function decides per request. */
   setScenario(scenario: ScenarioSource): void;
@@ -50,7 +49,7 @@ export interface FakeBedrock {
   close(): Promise<void>;
 }
 
-const OPERATION_PATH = /^\/model\/([^/?]+)\/(converse-stream|count-tokens)(?:\?.*)?$/;
+const OPERATION_PATH = /^\/model\/([^/?]+)\/(converse-stream|count-tokens|invoke|invoke-with-response-stream)(?:\?.*)?$/;
 const DEFAULT_WAIT_MS = 5000;
 
 async function readBody(req: AnyRequest): Promise<any> {
@@ -62,29 +61,6 @@ async function readBody(req: AnyRequest): Promise<any> {
   } catch {
     return text;
   }
-}
-
-function sendError(res: AnyResponse, ...args: Parameters<typeof preStreamError>): void {
-  const error = preStreamError(...args);
-  res.writeHead(error.status, error.headers);
-  res.end(error.body);
-}
-
-/**
- * CountTokens: `{"inputTokens": N}` from the scenario's `countTokens`, else estimated from the Converse input; the
- * scenario's `error` answers instead (e.g. a ValidationException for a model without token counting).
- */
-function countTokens(res: AnyResponse, record: RecordedRequest, scenario: Scenario): Outcome {
-  if (scenario.error) {
-    const { type, status, message } = scenario.error;
-    sendError(res, type, message ?? `${type} from the local Bedrock stand-in`, status);
-    return "error";
-  }
-  const converse = record.body?.input?.converse;
-  const inputTokens = scenario.countTokens ?? estimateInputTokens(converse);
-  res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": randomUUID() });
-  res.end(JSON.stringify({ inputTokens }));
-  return "completed";
 }
 
 export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promise<FakeBedrock> {
@@ -163,10 +139,9 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       return finish(record, "error");
     }
     const scenario: Scenario = typeof scenarioSource === "function" ? scenarioSource(record) : scenarioSource;
-    if (record.operation === "count-tokens") return finish(record, countTokens(res, record, scenario));
     const reset = (scope: "connection" | "stream") =>
       scope === "stream" ? server.resetStream(req) : server.resetConnection(req);
-    const outcome = await play({ res, record, scenario, pacing, closed: closed.signal, reset });
+    const outcome = await answer({ res, record, scenario, pacing, closed: closed.signal, reset });
     if (outcome) finish(record, outcome);
   }
 

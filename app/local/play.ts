@@ -1,15 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { defaultReply, lastUserText, type Pacing } from "./reply";
+import type { Output } from "./output";
+import type { Renderer, ReplyUsage } from "./render";
 import type { Outcome, RecordedRequest, Scenario, Step } from "./scenario";
 import type { AnyResponse } from "./transport";
-import { EVENT_STREAM_CONTENT_TYPE, eventFrame, exceptionFrame, preStreamError } from "./wire";
+import { preStreamError } from "./wire";
+import { estimateInputTokens } from "./prompt";
 
 /** Everything the player needs about one in-flight request. */
-export interface PlayContext {
+export interface PlayContext<Event> {
   res: AnyResponse;
   record: RecordedRequest;
   scenario: Scenario;
-  pacing: Pacing;
+  /** The reply when the scenario scripts no steps (see reply.ts). */
+  defaultSteps: () => { steps: Step[]; stopReason?: string };
+  renderer: Renderer<Event>;
+  output: Output<Event>;
   /** Aborted when the stream closes (client cancel, reset, or the fake shutting down). */
   closed: AbortSignal;
   reset(scope: "connection" | "stream"): void;
@@ -35,86 +40,15 @@ function wait(ms: number | undefined, closed: AbortSignal): Promise<boolean> {
   });
 }
 
-/** Writes with backpressure: 1,000 slow readers must not make the fake buffer without bound. */
-async function write(res: AnyResponse, bytes: Uint8Array, closed: AbortSignal): Promise<boolean> {
-  if (closed.aborted) return false;
-  if (!res.write(bytes)) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off("drain", done);
-        closed.removeEventListener("abort", done);
-        resolve();
-      };
-      res.once("drain", done);
-      closed.addEventListener("abort", done, { once: true });
-    });
-  }
-  return !closed.aborted;
-}
-
-type ContentStep = Exclude<Step, { hang: true } | { reset: true } | { exception: unknown }>;
+const untilClosed = (closed: AbortSignal) => new Promise((resolve) => closed.addEventListener("abort", resolve, { once: true }));
 
 /**
- * Numbers content into blocks the way Bedrock does: consecutive deltas of one kind share a block, a new kind or a
- * tool call opens the next index (closing the previous block with `contentBlockStop`). Only tool calls are
- * announced with `contentBlockStart`; text and reasoning blocks begin with their first delta.
+ * The reply engine: plays one scenario through a renderer (which names the events of the operation) onto an output
+ * (frames as they come, or one message at the end), and returns how it ended, or undefined if the stream closed
+ * under it (the caller then decides between client-aborted and shutdown).
  */
-class BlockNumbering {
-  private index = -1;
-  private kind: "text" | "reasoning" | "tool" | undefined;
-
-  frames(step: ContentStep): Uint8Array[] {
-    if ("toolUse" in step) {
-      const frames = this.close();
-      this.index += 1;
-      this.kind = "tool";
-      const start = { toolUse: { toolUseId: step.toolUse.id, name: step.toolUse.name } };
-      return [...frames, eventFrame("contentBlockStart", { contentBlockIndex: this.index, start })];
-    }
-    if ("toolInput" in step) return [this.delta({ toolUse: { input: step.toolInput } })];
-    if ("text" in step) return [...this.enter("text"), this.delta({ text: step.text })];
-    const reasoning =
-      "reasoning" in step ? { text: step.reasoning } : "signature" in step ? { signature: step.signature } : { redactedContent: step.redacted };
-    return [...this.enter("reasoning"), this.delta({ reasoningContent: reasoning })];
-  }
-
-  /** `contentBlockStop` for the open block, if any. */
-  close(): Uint8Array[] {
-    if (this.kind === undefined) return [];
-    this.kind = undefined;
-    return [eventFrame("contentBlockStop", { contentBlockIndex: this.index })];
-  }
-
-  private enter(kind: "text" | "reasoning"): Uint8Array[] {
-    if (this.kind === kind) return [];
-    const frames = this.close();
-    this.index += 1;
-    this.kind = kind;
-    return frames;
-  }
-
-  private delta(delta: Record<string, unknown>): Uint8Array {
-    return eventFrame("contentBlockDelta", { contentBlockIndex: Math.max(this.index, 0), delta });
-  }
-}
-
-/** Rough token estimate of the prompt (4 characters a token), for a plausible default `inputTokens`. */
-export function estimateInputTokens(body: unknown): number {
-  const system = (body as { system?: { text?: string }[] })?.system;
-  const systemText = Array.isArray(system) ? system.map((block) => block?.text ?? "").join("") : "";
-  return Math.max(1, Math.ceil((systemText.length + lastUserText(body).length) / 4));
-}
-
-function defaultSteps(ctx: PlayContext): Step[] {
-  return defaultReply(lastUserText(ctx.record.body), ctx.pacing);
-}
-
-/**
- * Plays one scenario onto the response and returns how it ended, or undefined if the stream closed under it
- * (the caller then decides between client-aborted and shutdown).
- */
-export async function play(ctx: PlayContext): Promise<Outcome | undefined> {
-  const { res, scenario, closed } = ctx;
+export async function play<Event>(ctx: PlayContext<Event>): Promise<Outcome | undefined> {
+  const { res, scenario, closed, renderer, output } = ctx;
   const requestId = randomUUID();
   ctx.record.responseRequestId = requestId;
   if (scenario.error) {
@@ -126,17 +60,16 @@ export async function play(ctx: PlayContext): Promise<Outcome | undefined> {
     return "error";
   }
   if (!(await wait(scenario.headersDelayMs, closed))) return undefined;
-  res.writeHead(200, { "content-type": EVENT_STREAM_CONTENT_TYPE, "x-amzn-requestid": requestId });
-  res.flushHeaders?.();
-  if (scenario.messageStart !== false) {
-    if (!(await write(res, eventFrame("messageStart", { role: "assistant" }), closed))) return undefined;
-  }
+  output.open(requestId);
+  const usage: ReplyUsage = { outputTokens: 0, ...scenario.usage, inputTokens: scenario.usage?.inputTokens ?? estimateInputTokens(ctx.record.body) };
+  if (scenario.messageStart !== false && !(await output.send(renderer.start(usage)))) return undefined;
 
-  const blocks = new BlockNumbering();
+  const planned = scenario.steps ? { steps: scenario.steps } : ctx.defaultSteps();
   let outputTokens = 0;
-  for (const step of scenario.steps ?? defaultSteps(ctx)) {
+  let firstByteMs: number | undefined;
+  for (const step of planned.steps) {
     if ("hang" in step) {
-      await new Promise((resolve) => closed.addEventListener("abort", resolve, { once: true }));
+      await untilClosed(closed);
       return undefined;
     }
     if (!(await wait(step.delayMs, closed))) return undefined;
@@ -145,34 +78,23 @@ export async function play(ctx: PlayContext): Promise<Outcome | undefined> {
       return "reset";
     }
     if ("exception" in step) {
-      const message = step.message ?? `${step.exception} from the local Bedrock stand-in`;
-      if (!(await write(res, exceptionFrame(step.exception, message), closed))) return undefined;
-      res.end();
-      return "error";
+      await output.fail(step.exception, step.message ?? `${step.exception} from the local Bedrock stand-in`);
+      return closed.aborted ? undefined : "error";
     }
     outputTokens += 1;
-    for (const frame of blocks.frames(step)) {
-      if (!(await write(res, frame, closed))) return undefined;
-    }
+    firstByteMs ??= Date.now() - ctx.record.receivedAt;
+    if (!(await output.send(renderer.content(step)))) return undefined;
   }
 
-  const usage = scenario.usage ?? { inputTokens: estimateInputTokens(ctx.record.body), outputTokens };
-  const trailer = [...blocks.close(), eventFrame("messageStop", { stopReason: scenario.stopReason ?? "end_turn" })];
-  if (scenario.afterStop !== "silence") {
-    trailer.push(
-      eventFrame("metadata", {
-        usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
-        metrics: { latencyMs: Date.now() - ctx.record.receivedAt },
-      }),
-    );
-  }
-  for (const frame of trailer) {
-    if (!(await write(res, frame, closed))) return undefined;
-  }
+  const stopReason = scenario.stopReason ?? planned.stopReason ?? "end_turn";
+  const total = { ...usage, outputTokens: scenario.usage?.outputTokens ?? outputTokens };
+  if (!(await output.send(renderer.stop(stopReason, total.outputTokens)))) return undefined;
   if (scenario.afterStop === "silence") {
-    await new Promise((resolve) => closed.addEventListener("abort", resolve, { once: true }));
+    await untilClosed(closed);
     return undefined;
   }
-  res.end();
+  const totalMs = Date.now() - ctx.record.receivedAt;
+  if (!(await output.send(renderer.end(total, { totalMs, firstByteMs: firstByteMs ?? totalMs })))) return undefined;
+  output.finish();
   return "completed";
 }

@@ -72,11 +72,3 @@ export function defaultReply(prompt: string, pacing: Pacing): TimedToken[] {
     delayMs: i === 0 ? pacing.firstTokenMs : gapMs(pacing),
   }));
 }
-
-/** The text of the last user turn of a ConverseStream request body (what the default reply responds to). */
-export function lastUserText(body: unknown): string {
-  const messages = (body as { messages?: { role?: string; content?: { text?: unknown }[] }[] })?.messages;
-  const lastUser = Array.isArray(messages) ? [...messages].reverse().find((m) => m?.role === "user") : undefined;
-  const blocks = Array.isArray(lastUser?.content) ? lastUser.content : [];
-  return blocks.map((block) => (typeof block?.text === "string" ? block.text : "")).join("");
-}

@@ -41,6 +41,9 @@ const scenarioSchema = z.strictObject({
     })
     .optional(),
   countTokens: z.number().int().min(0).optional(),
+  countTokensReply: z
+    .strictObject({ status: z.number().int().min(200).max(599), body: z.string(), contentType: z.string().optional() })
+    .optional(),
   afterStop: z.enum(["metadata", "silence"]).optional(),
 });
 

@@ -30,7 +30,10 @@ export type Step =
    */
   | { reset: true; scope?: "connection" | "stream"; delayMs?: number };
 
-/** What the fake does with one ConverseStream request. Every field is optional; `{}` is a normal reply. */
+/**
+ * What the fake does with one request. Every field is optional; `{}` is a normal reply. The same scenario scripts
+ * ConverseStream (Converse events) and, for Claude, InvokeModel / InvokeModelWithResponseStream (Anthropic's events).
+ */
 export interface Scenario {
   /** Answer with this error instead of a stream (restJson1: status + `x-amzn-errortype` + `{"message"}`). */
   error?: { type: PreStreamErrorName; status?: number; message?: string; delayMs?: number };
@@ -49,22 +52,29 @@ export interface Scenario {
   usage?: { inputTokens: number; outputTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
   /** CountTokens answer (`inputTokens`); default: estimated from the request. */
   countTokens?: number;
+  /**
+   * CountTokens answers with this raw reply instead (e.g. a truncated 200, or a proxy's HTML error page): what a
+   * broken upstream path looks like to the SDK.
+   */
+  countTokensReply?: { status: number; body: string; contentType?: string };
   /** After `messageStop`: "metadata" (default) sends usage and ends; "silence" sends nothing more and holds the stream open. */
   afterStop?: "metadata" | "silence";
 }
 
 export type ScenarioSource = Scenario | ((req: RecordedRequest) => Scenario);
 
+export type Operation = "converse-stream" | "count-tokens" | "invoke" | "invoke-with-response-stream";
+
 export type Outcome = "completed" | "client-aborted" | "reset" | "error";
 
-/** What the fake saw of one ConverseStream request, and how it ended. */
+/** What the fake saw of one request, and how it ended. */
 export interface RecordedRequest {
   /** 1-based, in order of arrival. */
   id: number;
-  /** URL-decoded `{modelId}` of `/model/{modelId}/converse-stream` (or `/count-tokens`). */
+  /** URL-decoded `{modelId}` of `/model/{modelId}/converse-stream` (or `/count-tokens`, `/invoke`, ...). */
   modelId: string;
-  /** Which Bedrock operation was called. */
-  operation: "converse-stream" | "count-tokens";
+  /** Which Bedrock operation was called (`invoke`: InvokeModel; `invoke-with-response-stream`: its streaming form). */
+  operation: Operation;
   /** The parsed JSON body (`messages`, `system`, `inferenceConfig`, ...); the raw text if it was not JSON. */
   body: any;
   /** Request headers as received (SigV4 `authorization`, `x-amz-date`, ... are recorded, never checked). */

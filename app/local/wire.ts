@@ -92,3 +92,8 @@ export function decodeFrame(bytes: Uint8Array): { headers: Record<string, string
   const headers = Object.fromEntries(Object.entries(message.headers).map(([k, v]) => [k, String(v.value)]));
   return { headers, body: JSON.parse(toUtf8(message.body)) };
 }
+
+/** InvokeModelWithResponseStream's `chunk` event: `{"bytes": <base64 of the model's own event JSON>}` (PayloadPart). */
+export function chunkFrame(json: string): Uint8Array {
+  return eventFrame("chunk", { bytes: Buffer.from(json, "utf8").toString("base64") });
+}

@@ -2,7 +2,6 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import Koa from "koa";
 import type { Logger } from "pino";
 import type { ActiveStreams } from "./bedrock/active-streams";
-import { servedModels } from "./bedrock/models";
 import type { AppConfig } from "./config";
 import { errorHandler, responseErrorLogger } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
@@ -10,6 +9,7 @@ import { unmatchedRoute } from "./http/unmatched-route";
 import type { AppState } from "./http/request-record";
 import { requestMetrics } from "./metrics/request-metrics";
 import type { ServiceMetrics } from "./metrics/service-metrics";
+import { servedModels, useCatalogOverrides } from "./models";
 import { createResilience } from "./resilience/setup";
 import { createRouter } from "./routes";
 import type { UsageMeter } from "./usage/meter";
@@ -35,6 +35,7 @@ export interface AppDependencies {
  */
 export function createApp(deps: AppDependencies): Koa<AppState> {
   const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
+  useCatalogOverrides(deps.config.modelCatalog);
   const { config, bedrock, activeStreams, usage } = deps;
   const resilience = createResilience(config, deps.metrics);
   const router = createRouter({ config, bedrock, activeStreams, models, usage, resilience });

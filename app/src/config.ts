@@ -1,4 +1,4 @@
-import { servedModels } from "./bedrock/models";
+import { servedModels } from "./models";
 import { fallbackProblems } from "./resilience/fallback-rules";
 import { parseSettings, SETTINGS, type Settings } from "./settings";
 

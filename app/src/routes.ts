@@ -3,6 +3,7 @@ import Router from "@koa/router";
 import type { Middleware } from "koa";
 import { type ChatDependencies, formatRoutes } from "./formats";
 import type { AppState, ErrorShape } from "./http/request-record";
+import { jsonDepthLimit } from "./http/json-depth";
 import { requireJson } from "./http/require-json";
 import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
 import { playgroundHandler } from "./playground/page";
@@ -27,6 +28,7 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   const readJson = [
     requireJson(),
     bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),
+    jsonDepthLimit(),
   ];
   const routes = formatRoutes(deps);
   for (const route of routes) {

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { catalogOverridesSchema, modelAliasesSchema } from "./models/catalog-schema";
 import { flag, json, list, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
 import { deploymentGuardrailSchema } from "./resilience/guardrail-schema";
 import { apiKeysSchema, DEFAULT_METRICS_NAMESPACE, FAILURE_POLICIES } from "./usage/key-schema";
@@ -24,7 +25,7 @@ export {
  *   in Pulumi.yaml with the same default (infra/test/config.test.ts compares them); the value the stack passes is
  *   the key's text (a JSON array/object for `type: array`/structured keys), checked by the same `rule`.
  * - `pinned: true` when the infrastructure relies on the default (the task definition then always sets it).
- * This module imports nothing but zod (and its rules): infra/ and the app bundle both load it.
+ * This module imports nothing but zod (and its rules and schemas): infra/ and the app bundle both load it.
  */
 
 /** Port the container listens on; the ALB target group and the task definition use the same. */
@@ -35,7 +36,10 @@ export const SHUTDOWN_GRACE_SECONDS = 30;
 export const DEFAULT_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 /** Default `maxTokens` when a request does not set one. */
 export const DEFAULT_MAX_TOKENS = 1024;
-/** Upper bound for any `maxTokens` (the request's or the default): Claude Haiku 4.5's maximum output. */
+/**
+ * Upper bound for the deployment's default `maxTokens`. A request's own value is not bound by it: the model catalog
+ * lowers every value to the answering model's limit (app/src/models).
+ */
 export const MAX_TOKENS_LIMIT = 64_000;
 /**
  * Request body limit in bytes: 5 MiB, so one image at Bedrock's per-image maximum (3.75 MB, 5 MB as base64 in a
@@ -84,6 +88,15 @@ export const SETTINGS = {
     default: [] as string[],
     stack: { key: "allowedModelIds" },
   }),
+  // The model catalog (app/src/models, docs/models.md): entries that add or override models' facts, name patterns
+  // that map to served models, and whether a name that maps to nothing is a 404 rather than the default model.
+  modelCatalog: setting({
+    env: "MODEL_CATALOG", rule: json(catalogOverridesSchema), default: {}, stack: { key: "modelCatalog" },
+  }),
+  modelAliases: setting({
+    env: "MODEL_ALIASES", rule: json(modelAliasesSchema), default: {}, stack: { key: "modelAliases" },
+  }),
+  strictModels: setting({ env: "STRICT_MODELS", rule: flag, default: false, stack: { key: "strictModels" } }),
   region: setting({
     env: "AWS_REGION",
     rule: matching(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS Region such as us-east-1"),
@@ -116,14 +129,15 @@ export const SETTINGS = {
     stack: { key: "usageStoreFailurePolicy" },
   }),
   // N: a budget check may use the key's counters seen less than N ms ago (by a read or by a charge's write) plus
-  // this task's own charges since; 0 reads the table before every request (exact). README "Enforcement" gives both
+  // this task's own charges since; 0 reads the table before every request (exact). docs/keys-and-budgets.md "Enforcement" gives both
   // bounds and why 500 is the default: exact checks cost ~1.1x CPU per token and a store round trip.
   budgetReadMaxAgeMs: setting({
     env: "BUDGET_READ_MAX_AGE_MS", rule: wholeNumber(0, 60_000), default: 500, stack: { key: "budgetReadMaxAgeMs" },
   }),
   metricsNamespace: setting({
     env: "METRICS_NAMESPACE", rule: matching(/^[A-Za-z0-9_./#:-]{1,255}$/, "must be a CloudWatch namespace"),
-    default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace" },
+    // The stack's default is empty: infra/config.ts then gives each stack a namespace of its own.
+    default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace", default: "" },
   }),
   // Resilience (docs/resilience.md). Attempts per model before a stream starts (the SDK's own retries are off),
   // and the time all of a request's attempts and waits may take.
@@ -141,7 +155,6 @@ export const SETTINGS = {
     default: {} as Record<string, string[]>,
     stack: { key: "fallbacks" },
   }),
-  strictModels: setting({ env: "STRICT_MODELS", rule: flag, default: false, stack: { key: "strictModels" } }),
   // A model's circuit opens after N throttles within the window (0: never) and stays open for the cool-off.
   circuitThrottles: setting({
     env: "CIRCUIT_THROTTLES", rule: wholeNumber(0, 10_000), default: 5, stack: { key: "circuitThrottles" },

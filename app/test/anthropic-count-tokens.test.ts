@@ -9,7 +9,8 @@ describe("Anthropic count_tokens", () => {
   let client: Anthropic;
   let model: string;
   before(async () => {
-    h = await startHarness({ STAGE_PREFIX: "v1" });
+    // Strict: a name no served model answers to is a 404 (docs/models.md).
+    h = await startHarness({ STAGE_PREFIX: "v1", STRICT_MODELS: "true" });
     client = new Anthropic({ baseURL: `${h.url}/v1`, apiKey: "test-key", maxRetries: 0 });
     model = h.config.modelId;
   });

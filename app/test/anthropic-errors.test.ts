@@ -51,7 +51,7 @@ describe("Anthropic Messages: errors before and after the stream starts", () => 
   let client: Anthropic;
   let model: string;
   before(async () => {
-    h = await startHarness({ STAGE_PREFIX: "v1", UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), BODY_LIMIT_BYTES: String(BODY_LIMIT) });
+    h = await startHarness({ STAGE_PREFIX: "v1", STRICT_MODELS: "true", UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), BODY_LIMIT_BYTES: String(BODY_LIMIT) });
     client = new Anthropic({ baseURL: `${h.url}/v1`, apiKey: "test-key", maxRetries: 0 });
     model = h.config.modelId;
   });
@@ -128,7 +128,7 @@ describe("Anthropic Messages: errors before and after the stream starts", () => 
     assert.deepEqual(events.at(-1)!.data.error, { type: "timeout_error", message: `The model service sent nothing for ${IDLE_TIMEOUT_MS} ms` });
   });
 
-  it("a model that is not served -> 404 not_found_error (NotFoundError), before any Bedrock call", async () => {
+  it("a model that is not served (strictModels) -> 404 not_found_error (NotFoundError), before any Bedrock call", async () => {
     const before = h.fake.requests.length;
     await assert.rejects(client.messages.create({ ...params(false), model: "claude-nonexistent" }), (err: unknown) => {
       assert.ok(err instanceof Anthropic.NotFoundError);

@@ -27,7 +27,7 @@ describe("terminal client (npm run chat / bedrock-chat), spawned with pipes agai
   let h: Harness;
   let env: Record<string, string>;
   before(async () => {
-    h = await startHarness({ MODEL_ID });
+    h = await startHarness({ MODEL_ID, STRICT_MODELS: "true" });
     env = { CHAT_API_URL: h.url };
   });
   after(() => h.close());

@@ -22,6 +22,9 @@ describe("configuration from the environment", () => {
       host: "0.0.0.0",
       modelId: DEFAULT_MODEL_ID,
       allowedModelIds: [],
+      modelCatalog: {},
+      modelAliases: {},
+      strictModels: false,
       region: "eu-central-1",
       defaultMaxTokens: DEFAULT_MAX_TOKENS,
       bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
@@ -37,7 +40,6 @@ describe("configuration from the environment", () => {
       upstreamMaxAttempts: 3,
       upstreamRetryBudgetMs: 10_000,
       modelFallbacks: {},
-      strictModels: false,
       circuitThrottles: 5,
       circuitWindowMs: 10_000,
       circuitCoolOffMs: 30_000,
@@ -102,6 +104,11 @@ describe("configuration from the environment", () => {
     [ENV.usageStoreFailurePolicy, "maybe", /USAGE_STORE_FAILURE_POLICY must be one of serve, refuse/],
     [ENV.budgetReadMaxAgeMs, "60001", /BUDGET_READ_MAX_AGE_MS must be at most 60000/],
     [ENV.budgetReadMaxAgeMs, "1s", /BUDGET_READ_MAX_AGE_MS must be a whole number/],
+    [ENV.modelCatalog, "[]", /MODEL_CATALOG /],
+    [ENV.modelCatalog, '{"x.y*":{"thinking":"sometimes"}}', /MODEL_CATALOG .*budget/],
+    [ENV.modelCatalog, '{"x.y*":{"maxTokens":5}}', /MODEL_CATALOG .*maxTokens/],
+    [ENV.modelAliases, '{"opus":7}', /MODEL_ALIASES /],
+    [ENV.strictModels, "yes", /STRICT_MODELS must be true or false/],
   ];
   for (const [name, value, message] of INVALID) {
     it(`rejects ${name}=${JSON.stringify(value)} with a message naming it`, () => {
@@ -123,6 +130,20 @@ describe("configuration from the environment", () => {
       { abc123: { name: "alice", tokensPerDay: 1000, tokensPerMonth: 20000 }, def456: { name: "bob" } },
       "refuse",
       1000,
+    ]);
+  });
+
+  it("reads the model catalog's settings: entries, aliases, strictness", () => {
+    const config = loadConfig({
+      ...region,
+      [ENV.modelCatalog]: '{"anthropic.claude-opus-5*":{"family":"claude-opus","maxOutputTokens":128000,"thinking":"adaptive-only"}}',
+      [ENV.modelAliases]: '{"claude-opus-*":"global.anthropic.claude-opus-4-8"}',
+      [ENV.strictModels]: "TRUE",
+    });
+    assert.deepEqual([config.modelCatalog, config.modelAliases, config.strictModels], [
+      { "anthropic.claude-opus-5*": { family: "claude-opus", maxOutputTokens: 128000, thinking: "adaptive-only" } },
+      { "claude-opus-*": "global.anthropic.claude-opus-4-8" },
+      true,
     ]);
   });
 

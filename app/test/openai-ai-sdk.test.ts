@@ -12,7 +12,7 @@ describe("OpenAI Chat Completions with the Vercel AI SDK", () => {
   let h: Harness;
   let gateway: OpenAICompatibleProvider;
   before(async () => {
-    h = await startHarness({ STAGE_PREFIX: "v1", MODEL_ID: MODEL });
+    h = await startHarness({ STAGE_PREFIX: "v1", MODEL_ID: MODEL, STRICT_MODELS: "true" });
     gateway = createOpenAICompatible({ name: "gateway", baseURL: `${h.url}/v1`, apiKey: "sk-local", includeUsage: true });
   });
   after(() => h.close());

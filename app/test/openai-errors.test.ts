@@ -7,7 +7,7 @@ import { request } from "./helpers/http-client";
 
 type ErrorClass = new (...args: any[]) => APIError;
 
-/** Bedrock's pre-stream errors -> our status and code (README's table) -> the class the openai SDK raises. */
+/** Bedrock's pre-stream errors -> our status and code (docs/ndjson.md's table) -> the class the openai SDK raises. */
 const PRE_STREAM: Record<PreStreamErrorName, { status: number; code: string; type: string; cls: ErrorClass; retryAfter?: string }> = {
   ValidationException: { status: 400, code: "invalid_request", type: "invalid_request_error", cls: OpenAI.BadRequestError },
   ThrottlingException: { status: 429, code: "throttled", type: "rate_limit_error", cls: OpenAI.RateLimitError, retryAfter: "5" },
@@ -161,7 +161,7 @@ describe("OpenAI errors: the openai SDK raises the right class before and after 
       });
     }
 
-    it("every parameter the README lists as refused has a case above", () => {
+    it("every parameter docs/openai.md lists as refused has a case above", () => {
       const covered = new Set(cases.map(([, , param]) => param));
       for (const name of Object.keys(UNSUPPORTED_PARAMETERS)) assert.ok(covered.has(name), name);
     });

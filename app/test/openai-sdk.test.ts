@@ -15,7 +15,7 @@ describe("OpenAI Chat Completions with the openai SDK", () => {
   let h: Harness;
   let client: OpenAI;
   before(async () => {
-    h = await startHarness({ STAGE_PREFIX: "v1", MODEL_ID: MODEL, ALLOWED_MODEL_IDS: OTHER_MODEL });
+    h = await startHarness({ STAGE_PREFIX: "v1", MODEL_ID: MODEL, ALLOWED_MODEL_IDS: OTHER_MODEL, STRICT_MODELS: "true" });
     client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: "sk-local", maxRetries: 0 });
   });
   after(() => h.close());
@@ -233,7 +233,7 @@ describe("OpenAI Chat Completions with the openai SDK", () => {
     ]);
   });
 
-  it("an unknown model is a 404 model_not_found naming it (NotFoundError)", async () => {
+  it("an unknown model is a 404 model_not_found naming it under strictModels (NotFoundError)", async () => {
     const before = h.fake.requests.length;
     const error = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }).catch((e) => e);
     assert.ok(error instanceof OpenAI.NotFoundError, String(error));

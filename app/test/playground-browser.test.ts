@@ -7,8 +7,8 @@ import { type Browser, launchBrowser } from "./helpers/browser";
 import { type Harness, startHarness } from "./helpers/harness";
 
 const MODEL_ID = "test.playground-model-v1:0";
-/** The README's picture; refreshed only on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
-const README_SCREENSHOT = path.resolve(__dirname, "../../docs/playground.png");
+/** docs/playground.md's picture; refreshed only on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
+const DOCS_SCREENSHOT = path.resolve(__dirname, "../../docs/playground.png");
 
 const pieces = (text: string, delayMs = 0) => text.split(/(?<= )/).map((piece) => ({ text: piece, delayMs }));
 const paced = (text: string) => pieces(text, 25).map((step, index) => (index === 0 ? { ...step, delayMs: 300 } : step));
@@ -249,7 +249,7 @@ describe("playground page in Chromium (playwright-core), against the service and
     assert.equal(await page.evaluate("document.activeElement.id"), "prompt", "focus stays where the user types");
   });
 
-  it("takes the README's screenshot of a conversation", async () => {
+  it("takes docs/playground.md's screenshot of a conversation", async () => {
     // Paced like the local mode (a first token after 300 ms, then a piece every 25 ms), so the figures look real.
     h.fake.setScenario((req) => ({
       steps: paced(
@@ -267,7 +267,7 @@ describe("playground page in Chromium (playwright-core), against the service and
     await page.locator("#prompt").fill("And with a real model?");
     const png = await page.screenshot({ fullPage: true });
     assert.equal(png.subarray(1, 4).toString(), "PNG");
-    const target = process.env.UPDATE_SCREENSHOTS ? README_SCREENSHOT : path.join(tmpdir(), "playground.png");
+    const target = process.env.UPDATE_SCREENSHOTS ? DOCS_SCREENSHOT : path.join(tmpdir(), "playground.png");
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, png);
   });

@@ -6,7 +6,7 @@ import { assertErrorBody } from "./helpers/assertions";
 import { type Harness, startHarness } from "./helpers/harness";
 import { parseLines, postStream } from "./helpers/http-client";
 
-/** The documented table (README): Bedrock's error before the stream -> our status, code, Retry-After, log level. */
+/** The documented table (docs/ndjson.md, Errors): Bedrock's error before the stream -> our status, code, Retry-After, log level. */
 const PRE_STREAM: Record<PreStreamErrorName, { status: number; code: string; retryAfter?: string; level: string }> = {
   ValidationException: { status: 400, code: "invalid_request", level: "warn" },
   ThrottlingException: { status: 429, code: "throttled", retryAfter: "5", level: "warn" },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_TOKENS_LIMIT } from "../src/config";
+import { MAX_TOKENS_ACCEPTED } from "../src/formats/max-tokens";
 import { type Harness, startHarness } from "./helpers/harness";
 import { request } from "./helpers/http-client";
 import { assertErrorBody } from "./helpers/assertions";
@@ -38,10 +38,10 @@ const INVALID_BODIES: Array<[string, string, RegExp]> = [
   ["two user turns in a row", JSON.stringify({ messages: [user("a"), user("b")] }), /messages\[1\]\.role: must be "assistant"/],
   ["a conversation ending with assistant", JSON.stringify({ messages: [user("a"), assistant("b")] }), /messages\[1\]\.role: the last message must come from "user"/],
   ["a blank system prompt", '{"message":"hi","system":" "}', /system: must not be empty/],
-  ["maxTokens 0", '{"message":"hi","maxTokens":0}', /maxTokens/],
+  ["maxTokens 0", '{"message":"hi","maxTokens":0}', /maxTokens: must be at least 1/],
   ["maxTokens negative", '{"message":"hi","maxTokens":-5}', /maxTokens/],
-  ["maxTokens fractional", '{"message":"hi","maxTokens":10.5}', /maxTokens/],
-  ["maxTokens above the limit", `{"message":"hi","maxTokens":${MAX_TOKENS_LIMIT + 1}}`, /maxTokens/],
+  ["maxTokens fractional", '{"message":"hi","maxTokens":10.5}', /maxTokens: must be an integer/],
+  ["maxTokens above the limit", `{"message":"hi","maxTokens":${MAX_TOKENS_ACCEPTED + 1}}`, new RegExp(`maxTokens: must be at most ${MAX_TOKENS_ACCEPTED}`)],
   ["maxTokens as a string", '{"message":"hi","maxTokens":"100"}', /maxTokens/],
   ["temperature above 1", '{"message":"hi","temperature":1.5}', /temperature/],
   ["temperature below 0", '{"message":"hi","temperature":-0.1}', /temperature/],
@@ -91,7 +91,7 @@ describe("POST /stream input validation (400 naming the field)", () => {
       body: {
         messages: [user("a"), assistant("b"), user("c")],
         system: "be brief",
-        maxTokens: MAX_TOKENS_LIMIT,
+        maxTokens: MAX_TOKENS_ACCEPTED,
         temperature: 0,
         topP: 1,
         stopSequences: Array.from({ length: 8 }, (_, i) => `${i}`.repeat(256)),

@@ -15,12 +15,20 @@ describe("stack configuration", () => {
       assert.ok(fs.existsSync(path.resolve(__dirname, "..", "..", project.main)));
     });
 
+    it("requires the oldest CLI the program runs on: transforms (3.115.0) and untyped structured config (issue 20, item 9)", () => {
+      const required = (projectFile as unknown as Record<string, unknown>).requiredPulumiVersion;
+      assert.equal(required, ">=3.115.0");
+      const installed = JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")).version as string;
+      const [major, minor] = installed.split(".").map(Number);
+      assert.ok(major > 3 || (major === 3 && minor >= 115), `the SDK in use (${installed}) is not older than the minimum`);
+    });
+
     it("declares exactly the keys the program reads, each with a type, a description and a default", () => {
       assert.deepEqual(Object.keys(projectFile.config).sort(), [...CONFIG_KEYS].sort());
       for (const [key, schema] of Object.entries(projectFile.config)) {
-        // `keys` is a list of objects, which Pulumi's project schema cannot type (no object type; arrays need a
-        // simple item type): it has a default only, and infra/config.ts checks it.
-        const structured = ["keys", "fallbacks", "guardrail"].includes(key);
+        // `keys` is a list of objects and the model catalog's keys are maps, which Pulumi's project schema cannot type
+        // (no object type; arrays need a simple item type): they have a default only, and their rules check them.
+        const structured = ["keys", "modelCatalog", "modelAliases", "fallbacks", "guardrail"].includes(key);
         const types: Array<string | undefined> = structured ? [undefined] : ["string", "integer", "boolean", "array"];
         assert.ok(types.includes(schema.type), `${key}: type ${schema.type}`);
         assert.ok((schema.description ?? "").length > 20, `${key}: description`);
@@ -73,6 +81,9 @@ describe("stack configuration", () => {
       ["a fallback the deployment does not serve", { fallbacks: '{"global.anthropic.claude-haiku-4-5-20251001-v1:0":["eu.amazon.nova-lite-v1:0"]}' }, "fallbacks"],
       ["a guardrail without a version", { guardrail: '{"identifier":"abc123"}' }, "guardrail"],
       ["an attempt count of 0", { upstreamMaxAttempts: "0" }, "upstreamMaxAttempts"],
+      ["model aliases that are not a map of names", { modelAliases: '["opus"]' }, "modelAliases"],
+      ["a catalog entry with an unknown thinking form", { modelCatalog: '{"a.b*":{"thinking":"always"}}' }, "modelCatalog"],
+      ["a strictness that is not a boolean", { strictModels: "yes" }, "strictModels"],
     ];
     for (const [what, overrides, key] of invalid) {
       it(`rejects ${what}, naming ${PROJECT}:${key}`, async () => {
@@ -98,6 +109,28 @@ describe("stack configuration", () => {
       } finally {
         for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
       }
+    });
+
+    it("refuses a key's rate or burst above the stage's, naming the key (issue 20, item 1)", async () => {
+      const keys = JSON.stringify([{ name: "default" }, { name: "alice", rateLimit: 50, burstLimit: 100 }]);
+      const error = await programError({ keys });
+      assert.ok(pulumi.RunError.isInstance(error));
+      assert.match(error.message, new RegExp(`${PROJECT}:keys\\[1\\]\\.rateLimit: key "alice" asks for 50, above the stage's throttleRateLimit \\(10\\)`));
+      assert.match(error.message, new RegExp(`${PROJECT}:keys\\[1\\]\\.burstLimit: key "alice" asks for 100, above the stage's throttleBurstLimit \\(20\\)`));
+      // The same key is accepted once the stage allows it: the stage is the ceiling for every caller together.
+      const raised = await runProgram({ keys, throttleRateLimit: "50", throttleBurstLimit: "100" });
+      assert.deepEqual(raised.one("aws:apigateway/usagePlan:UsagePlan", "chat-plans-alice").inputs.throttleSettings,
+        { rateLimit: 50, burstLimit: 100 });
+    });
+
+    it("refuses apiKeyRequired=false while a key sets limits, naming both keys (issue 20, item 8)", async () => {
+      const keys = JSON.stringify([{ name: "default" }, { name: "alice", tokensPerDay: 1000 }, { name: "bob", dailyQuota: 5 }]);
+      const error = await programError({ apiKeyRequired: "false", keys });
+      assert.ok(pulumi.RunError.isInstance(error));
+      assert.match(error.message, new RegExp(`${PROJECT}:apiKeyRequired = "false": .*limits set in keys would never apply: ` +
+        `keys\\[1\\] "alice" \\(tokensPerDay\\); keys\\[2\\] "bob" \\(dailyQuota\\)`));
+      // Keys without limits are fine (the default list has one).
+      await runProgram({ apiKeyRequired: "false", keys: JSON.stringify([{ name: "default" }, { name: "carol" }]) });
     });
 
     it("accepts other valid sizes and counts", async () => {

@@ -97,7 +97,12 @@ describe("settings the stack passes to the container", () => {
   });
 
   it("gives the container an environment the app reads back as the stack's values", () => {
-    const overrides = { maxTokens: "4096", stageName: "/prod/", modelId: "amazon.nova-pro-v1:0" };
+    const aliases = { "claude-opus-*": "amazon.nova-pro-v1:0" };
+    const catalog = { "amazon.nova-pro-v1*": { maxOutputTokens: 5000 } };
+    const overrides = {
+      maxTokens: "4096", stageName: "/prod/", modelId: "amazon.nova-pro-v1:0", strictModels: "true",
+      modelAliases: JSON.stringify(aliases), modelCatalog: JSON.stringify(catalog),
+    };
     pulumi.runtime.setAllConfig(stackConfig(overrides));
     const stack = loadStackConfig();
     assert.equal(stack.stageName, "prod", "the stage API Gateway gets is the prefix the app serves");
@@ -106,6 +111,7 @@ describe("settings the stack passes to the container", () => {
     assert.equal(app.defaultMaxTokens, 4096);
     assert.equal(app.stagePrefix, "prod");
     assert.equal(app.modelId, "amazon.nova-pro-v1:0");
+    assert.deepEqual([app.modelAliases, app.modelCatalog, app.strictModels], [aliases, catalog, true]);
     assert.equal(app.region, REGION);
     for (const [, setting] of SETTING_LIST.filter(([, s]) => s.pinned)) {
       assert.equal(env[setting.env], setting.format(setting.default), `${setting.env} pinned to its default`);

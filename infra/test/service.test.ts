@@ -106,7 +106,7 @@ describe("service", () => {
         [ENV.nodeOptions]: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=16",
         [ENV.usageStoreFailurePolicy]: "serve",
         [ENV.budgetReadMaxAgeMs]: "500",
-        [ENV.metricsNamespace]: "BedrockStreamApi",
+        [ENV.metricsNamespace]: "BedrockStreamApi/bedrock-stream-api-dev",
         [ENV.usageTableName]: "chat-usage-table",
         [ENV.apiKeys]: JSON.stringify({ "chat-key-default-id": { name: "default" } }),
       });

@@ -4,7 +4,7 @@ import { ApiError, type LogLevel } from "../http/errors";
  * How Bedrock's failures reach our clients. The same table serves both phases: before the stream starts the
  * `status` becomes the HTTP status; after it started only `code` and `message` go into the final error line.
  *
- * Choices (documented in the README):
+ * Choices (documented in docs/ndjson.md, Errors):
  * - 400 only for ValidationException: the one upstream error the caller can fix by changing its request.
  * - 429 + Retry-After for rate and quota limits; 503 + Retry-After for capacity the caller should wait out.
  * - 502 for everything that is the server's or the model's fault. Access denied, unknown model and rejected
@@ -111,6 +111,28 @@ const SDK_TIMEOUT: UpstreamRule = {
   logLevel: "warn",
 };
 
+/**
+ * An answer the SDK could not read: a truncated body, or a proxy's HTML error page instead of Bedrock's JSON (the
+ * SDK throws a SyntaxError "Deserialization error"; when several calls fail on one shared error it throws "Cannot
+ * redefine property: $response" instead). Its HTTP status still says what happened: 429, 503 and 504 mean what
+ * they always mean; anything else is the upstream's failure.
+ */
+const UNREADABLE_ANSWER = /Deserialization error|Cannot redefine property: \$response/;
+const UNREADABLE: UpstreamRule = {
+  status: 502,
+  code: "upstream_error",
+  message: "The model service sent an answer that could not be read",
+  logLevel: "warn",
+};
+
+function unreadableRule(err: Error & { $metadata?: { httpStatusCode?: unknown } }): UpstreamRule {
+  const status = err.$metadata?.httpStatusCode;
+  if (status === 429) return BEDROCK_ERROR_TABLE.ThrottlingException;
+  if (status === 503) return BEDROCK_ERROR_TABLE.ServiceUnavailableException;
+  if (status === 504) return SDK_TIMEOUT;
+  return UNREADABLE;
+}
+
 const TIMER_FIRED = /timed out/i;
 const TRANSPORT_CODE = /^(E[A-Z]+$|ERR_HTTP2_|ERR_STREAM_PREMATURE_CLOSE$)/;
 const TRANSPORT_MESSAGE = /Truncated event message|HTTP\/2 stream|socket hang up|did not get a response/i;
@@ -123,6 +145,7 @@ function isTransportError(err: Error & { code?: unknown }): boolean {
 function ruleFor(err: Error & { $fault?: unknown; code?: unknown }): UpstreamRule | undefined {
   if (err.name === "ValidationException" && MODEL_ID_REJECTED.test(err.message)) return MISCONFIGURED;
   if (err.name === "TimeoutError" && TIMER_FIRED.test(err.message)) return SDK_TIMEOUT;
+  if (UNREADABLE_ANSWER.test(err.message)) return unreadableRule(err);
   const known = BEDROCK_ERROR_TABLE[err.name];
   if (known) return known;
   if (err.$fault === "client" || err.$fault === "server") return UNKNOWN_UPSTREAM;
@@ -161,6 +184,11 @@ function apiErrorFor(rule: UpstreamRule, err: SdkError, upstreamRequestId?: stri
     cause: err,
     upstreamRequestId: ownRequestId(err) ?? upstreamRequestId,
   });
+}
+
+/** An answer Bedrock sent that says nothing usable (e.g. a CountTokens answer without a count). */
+export function unreadableAnswer(what: string): ApiError {
+  return apiErrorFor(UNREADABLE, new Error(what));
 }
 
 /**

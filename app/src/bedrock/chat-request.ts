@@ -5,6 +5,7 @@ import type {
   SystemContentBlock,
   ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
+import { clampMaxTokens, fitThinkingBudget, modelInfo } from "../models";
 
 /**
  * The one internal request every wire format's schema produces. It is Converse's own vocabulary (messages, system
@@ -26,16 +27,20 @@ export interface ChatRequest {
   userTag?: string;
 }
 
-/** The ConverseStream input for a validated request addressed to `modelId` (already resolved and allowed). */
+/**
+ * The ConverseStream input for a validated request addressed to `modelId` (already resolved and allowed). Its
+ * `maxTokens` is lowered to the model's own limit (the catalog's), keeping a thinking budget below it.
+ */
 export function converseInput(request: ChatRequest, modelId: string, defaultMaxTokens: number): ConverseStreamCommandInput {
   const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields } = request;
+  const maxTokens = clampMaxTokens(modelInfo(modelId), inferenceConfig?.maxTokens, defaultMaxTokens);
   return {
     modelId,
     messages,
     system,
-    inferenceConfig: { ...inferenceConfig, maxTokens: inferenceConfig?.maxTokens ?? defaultMaxTokens },
+    inferenceConfig: { ...inferenceConfig, maxTokens },
     toolConfig,
-    additionalModelRequestFields,
+    additionalModelRequestFields: fitThinkingBudget(additionalModelRequestFields, maxTokens),
   };
 }
 

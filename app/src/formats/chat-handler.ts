@@ -6,12 +6,13 @@ import { type ChatEvent, chatEvents, type StreamSummary } from "../bedrock/chat-
 import { type ChatRequest, converseInput, estimateInputTokens } from "../bedrock/chat-request";
 import { ReplyCollector } from "../bedrock/collect";
 import { converseBatches } from "../bedrock/event-stream-decoder";
-import { resolveModel } from "../bedrock/models";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import type { AppConfig } from "../config";
 import { internalError } from "../http/errors";
+import { resolutionContext, resolveModel } from "../models";
 import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
+import { adaptRequest, fitsModel } from "../resilience/adapt";
 import { GUARDRAIL_INTERVENED, namesModel, type Resilience, withGuardrail } from "../resilience/setup";
 import type { UsageMeter } from "../usage/meter";
 import type { ReplyInfo, WireFormat } from "./wire-format";
@@ -41,7 +42,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     const caller = deps.usage.identify(ctx.headers, record);
     const request = format.parseRequest(ctx.request.body, ctx.headers);
     record.userTag = request.userTag;
-    const model = resolveModel(request.model, deps.models);
+    const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     record.model = model;
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     const summary: StreamSummary = {};
@@ -54,8 +55,10 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       admitted = true;
       const { starter, guardrailFor } = deps.resilience;
       const guardrail = guardrailFor(caller);
-      const started = await starter.start(call, model, starter.chain(model, namesModel(request)), (modelId) => {
-        const input = withGuardrail(converseInput(request, modelId, deps.config.defaultMaxTokens), guardrail);
+      const chain = starter.chain(model, namesModel(request)).filter((m) => m === model || fitsModel(request, m));
+      const started = await starter.start(call, model, chain, (modelId) => {
+        const adapted = adaptRequest(request, model, modelId, deps.config.defaultMaxTokens);
+        const input = withGuardrail(converseInput(adapted, modelId, deps.config.defaultMaxTokens), guardrail);
         return deps.bedrock.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
       }, record);
       const response = started.value;

@@ -3,10 +3,11 @@ import { CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
 import type { Middleware } from "koa";
 import type { ChatRequest } from "../bedrock/chat-request";
 import { parseModelId } from "../bedrock/model-ids";
-import { resolveModel } from "../bedrock/models";
+import { fromStreamError, unreadableAnswer } from "../bedrock/bedrock-errors";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import { ApiError } from "../http/errors";
 import type { AppState } from "../http/request-record";
+import { resolutionContext, resolveModel } from "../models";
 import type { ChatDependencies } from "./chat-handler";
 
 /** A format's token-counting route: its request schema and how it states the count. */
@@ -28,7 +29,7 @@ const NOT_SUPPORTED = /support(s|ed)? (counting tokens|token counting)|count(ing
 export function countTokensHandler(format: TokenCountFormat, deps: ChatDependencies): Middleware<AppState> {
   return async (ctx) => {
     const request = format.parseRequest(ctx.request.body, ctx.headers);
-    const model = resolveModel(request.model, deps.models);
+    const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     ctx.state.record.model = model;
     const { messages, system, toolConfig, additionalModelRequestFields } = request;
     const command = new CountTokensCommand({
@@ -37,12 +38,17 @@ export function countTokensHandler(format: TokenCountFormat, deps: ChatDependenc
     });
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     try {
-      // Retried like a chat call's start (the SDK's own retries are off), never moved to another model.
-      const send = () => deps.bedrock.send(command, { abortSignal: call.signal });
+      // Whatever the SDK throws here is the upstream's failure (an unreadable answer, a transport error): mapped
+      // like every upstream failure, never a 500 of ours. Retried like a chat call's start (the SDK's own retries
+      // are off), never moved to another model.
+      const send = () => deps.bedrock.send(command, { abortSignal: call.signal })
+        .catch((err: unknown) => Promise.reject(unsupported(err, model) ?? fromStreamError(err)));
       const counted = (await deps.resilience.starter.start(call, model, [model], send, ctx.state.record)).value;
-      ctx.body = format.countBody(counted.inputTokens ?? 0);
+      // An answer without a count (an empty body reads as `{}`) is not a count of 0.
+      if (counted.inputTokens === undefined) throw unreadableAnswer("CountTokens answered without inputTokens");
+      ctx.body = format.countBody(counted.inputTokens);
     } catch (err) {
-      throw call.explain(unsupported(err, model) ?? err);
+      throw call.explain(err);
     } finally {
       call.dispose();
     }

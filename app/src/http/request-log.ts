@@ -3,6 +3,7 @@ import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import type { AppState, RequestRecord } from "./request-record";
 import { GATEWAY_REQUEST_ID_HEADER } from "../runtime-contract";
+import { looksLikeKey } from "./secret-shapes";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 /**
@@ -82,10 +83,11 @@ export function requestLog(logger: Logger): Middleware<AppState> {
 
 /**
  * A caller's tag as logged: kept when it looks like an identifier, else replaced by a hash of it, so free text a
- * client put there (it could be anything) never reaches the logs while equal tags still group together.
+ * client put there (it could be anything) never reaches the logs while equal tags still group together. A tag
+ * shaped like a key (a caller that pasted its secret there) is hashed too, though its characters are harmless.
  */
 function opaqueTag(tag: string): string {
-  return SAFE_REQUEST_ID.test(tag) ? tag : digest(tag);
+  return SAFE_REQUEST_ID.test(tag) && !looksLikeKey(tag) ? tag : digest(tag);
 }
 
 /**

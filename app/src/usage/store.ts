@@ -37,7 +37,7 @@ export const tokensOf = (c: Counters): number =>
  * check is one strongly consistent `GetItem` (it sees every charge that completed before it) and a charge is one
  * `UpdateItem ADD` of the month's and the day's counters together: atomic per item, so concurrent charges from any
  * number of tasks never lose an increment, and the day and the month can never disagree. A month item grows by about
- * 140 bytes per day used, to under 5 KB: a read is 1 unit (2 past 4 KB), a write 1 unit per KB (README: cost).
+ * 140 bytes per day used, to under 5 KB: a read is 1 unit (2 past 4 KB), a write 1 unit per KB (docs/keys-and-budgets.md: cost).
  */
 export class UsageStore {
   constructor(

@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { ContentBlock, Message, SystemContentBlock, Tool, ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
 import * as z from "zod";
 import type { ChatRequest } from "../../bedrock/chat-request";
-import { MAX_TOKENS_LIMIT } from "../../config";
 import { ApiError } from "../../http/errors";
+import { maxTokensField } from "../max-tokens";
 import { invalidRequest } from "../schema-errors";
 import { forwardedBetas } from "./betas";
 import { converseBlocks, DocumentCounter, messageBlock, textBlock, textOrBlocks, withCachePoint } from "./blocks";
@@ -67,7 +67,7 @@ const messagesBody = z
   .strictObject(
     {
       ...context,
-      max_tokens: z.number({ error: "is required (an integer, at least 1)" }).int().min(1).max(MAX_TOKENS_LIMIT),
+      max_tokens: maxTokensField("is required (an integer, at least 1)"),
       metadata: z.strictObject({ user_id: z.string().max(256).nullish() }).nullish(),
       stop_sequences: z.array(z.string().min(1)).optional(),
       stream: z.boolean().optional(),

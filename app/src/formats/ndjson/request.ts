@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { MAX_TOKENS_LIMIT } from "../../config";
+import { maxTokensField } from "../max-tokens";
 import type { ChatRequest } from "../../bedrock/chat-request";
 import { invalidRequest } from "../schema-errors";
 
@@ -26,7 +26,7 @@ const chatRequestSchema = z
       message: nonBlankText.optional(),
       messages: z.array(turnSchema).min(1, "must hold at least one message").max(MAX_MESSAGES).optional(),
       system: nonBlankText.optional(),
-      maxTokens: z.number().int().min(1).max(MAX_TOKENS_LIMIT).optional(),
+      maxTokens: maxTokensField().optional(),
       temperature: z.number().min(0).max(1).optional(),
       topP: z.number().min(0).max(1).optional(),
       stopSequences: z

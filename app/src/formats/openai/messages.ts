@@ -1,5 +1,6 @@
 import type { ContentBlock, ImageFormat, Message, SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { ApiError } from "../../http/errors";
+import { assertJsonDepth } from "../../http/json-depth";
 import { fieldName } from "../schema-errors";
 import type { OpenAiMessage } from "./schema";
 
@@ -66,6 +67,7 @@ function toolUseBlocks(message: Extract<OpenAiMessage, { role: "assistant" }>, p
       throw invalid(argumentsPath, "must be a JSON object text");
     }
     if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalid(argumentsPath, "must be a JSON object text");
+    assertJsonDepth(input, argumentsPath);
     return { toolUse: { toolUseId: call.id, name: call.function.name, input: input as Record<string, never> } };
   });
 }

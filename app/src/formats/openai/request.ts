@@ -1,6 +1,5 @@
 import type { Message, ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
 import type { ChatRequest } from "../../bedrock/chat-request";
-import { MAX_TOKENS_LIMIT } from "../../config";
 import { ApiError } from "../../http/errors";
 import { invalidRequest } from "../schema-errors";
 import { toConverse } from "./messages";
@@ -41,9 +40,8 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number): Ope
   // Checked either way, so a request is refused or accepted for what it says, not for where the conversation stands.
   const requestedThinking = thinkingOf(data);
   const thinking = continuesToolRound(messages) ? undefined : requestedThinking;
-  const maxTokens = thinking
-    ? Math.min(MAX_TOKENS_LIMIT, thinking.budget_tokens + (requestedMaxTokens ?? defaultMaxTokens))
-    : requestedMaxTokens;
+  // The answering model's limit caps the sum (chat-request.ts), keeping the budget below it.
+  const maxTokens = thinking ? thinking.budget_tokens + (requestedMaxTokens ?? defaultMaxTokens) : requestedMaxTokens;
   return {
     chat: {
       model: data.model ?? undefined,
@@ -67,7 +65,7 @@ export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number): Ope
 /**
  * Whether the request answers the model's tool calls (its last turns: assistant tool calls, then their results).
  * Claude then requires the round's signed thinking blocks back, which OpenAI's format cannot carry, so such a
- * request continues without extended thinking (README); the next user turn thinks again.
+ * request continues without extended thinking (docs/openai.md); the next user turn thinks again.
  */
 function continuesToolRound(messages: readonly Message[]): boolean {
   const [assistant, results] = messages.slice(-2);

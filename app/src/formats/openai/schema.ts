@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { MAX_TOKENS_LIMIT } from "../../config";
+import { maxTokensField } from "../max-tokens";
 
 /**
  * The OpenAI Chat Completions request body as this gateway accepts it. Strict objects: a field nobody defines is a
@@ -64,7 +64,7 @@ const messageSchema = z.discriminatedUnion(
       name: z.string().optional(),
       tool_calls: z.array(toolCallSchema).nullish(),
       refusal: z.string().nullish(),
-      // Clients echo the reasoning they were shown; without Bedrock's signature it cannot be sent back (see README).
+      // Clients echo the reasoning they were shown; without Bedrock's signature it cannot be sent back (see docs/openai.md).
       reasoning_content: z.string().nullish(),
     }),
     z.strictObject({ role: z.literal("tool"), tool_call_id: toolCallId, content: textContent }),
@@ -79,7 +79,7 @@ const toolSchema = z.strictObject({
     name: toolName,
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
-    // Accepted for compatibility; Bedrock does not enforce schemas strictly (README).
+    // Accepted for compatibility; Bedrock does not enforce schemas strictly (docs/openai.md).
     strict: z.boolean().nullish(),
   }),
 });
@@ -94,7 +94,7 @@ const toolChoiceSchema = z.union(
 );
 export type OpenAiToolChoice = z.output<typeof toolChoiceSchema>;
 
-const maxTokens = z.number().int().min(1).max(MAX_TOKENS_LIMIT).nullish();
+const maxTokens = maxTokensField().nullish();
 
 export const chatCompletionSchema = z.strictObject(
   {
@@ -119,7 +119,7 @@ export const chatCompletionSchema = z.strictObject(
     reasoning_effort: z.enum(REASONING_EFFORTS).nullish(),
     user: callerTag,
     safety_identifier: callerTag,
-    // Accepted and ignored: they change nothing a reply contains (README lists each).
+    // Accepted and ignored: they change nothing a reply contains (docs/openai.md lists each).
     metadata: z.record(z.string(), z.string()).nullish(),
     prompt_cache_key: z.string().nullish(),
   },

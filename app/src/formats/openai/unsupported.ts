@@ -4,7 +4,7 @@ import { ApiError } from "../../http/errors";
  * Parameters OpenAI defines that Bedrock cannot honour. Silently ignoring them would hand the caller a reply that
  * is not what it asked for (no log probabilities, not JSON, not reproducible), so each is a 400 naming it, unless
  * its value asks for nothing beyond the default (`n: 1`, `presence_penalty: 0`, `logprobs: false`, ...), which
- * clients and frameworks often send explicitly. The README lists this table.
+ * clients and frameworks often send explicitly. docs/openai.md lists this table.
  */
 interface Rule {
   /** True when the value asks for nothing Bedrock cannot do. */
