@@ -38,7 +38,8 @@ export function createApp(deps: AppDependencies): Koa<AppState> {
   useCatalogOverrides(deps.config.modelCatalog);
   const { config, bedrock, activeStreams, usage } = deps;
   const resilience = createResilience(config, deps.metrics);
-  const router = createRouter({ config, bedrock, activeStreams, models, usage, resilience });
+  const embeddingModels = [...new Set(deps.config.embeddingModelIds)];
+  const router = createRouter({ config, bedrock, activeStreams, models, embeddingModels, usage, resilience });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(requestMetrics(deps.metrics));
