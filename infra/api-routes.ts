@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
   CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, HEALTH_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH,
-  PLAYGROUND_PATH, STREAM_PATH, USAGE_PATH,
+  PLAYGROUND_PATH, RESPONSES_PATH, STREAM_PATH, USAGE_PATH,
 } from "../app/src/runtime-contract";
 import type { KeyHeader } from "./authorizer";
 import type { StackConfig } from "./config";
@@ -47,6 +47,7 @@ export const ROUTES: readonly Route[] = [
   buffered("GET", MODELS_PATH, "bearer"),
   buffered("GET", MODEL_PATH, "bearer"),
   buffered("POST", EMBEDDINGS_PATH, "bearer"),
+  streamed("POST", RESPONSES_PATH, "bearer"),
   streamed("POST", MESSAGES_PATH, "apiKey"),
   buffered("POST", COUNT_TOKENS_PATH, "apiKey"),
   buffered("GET", USAGE_PATH, "apiKey"),

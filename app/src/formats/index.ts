@@ -1,6 +1,7 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
-import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH } from "../runtime-contract";
+import { resolutionContext, resolveModel } from "../models";
+import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH } from "../runtime-contract";
 import { anthropicTokenCount } from "./anthropic/count-tokens";
 import { anthropicFormat } from "./anthropic/format";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
@@ -9,6 +10,7 @@ import { ndjsonFormat } from "./ndjson/format";
 import { embeddingsHandler } from "./openai/embeddings-handler";
 import { openaiFormat } from "./openai/format";
 import { listModels, retrieveModel } from "./openai/models";
+import { responsesFormat } from "./responses/format";
 import type { WireFormat } from "./wire-format";
 
 export type { ChatDependencies } from "./chat-handler";
@@ -25,6 +27,10 @@ export interface FormatRoute {
 /** Every route of every wire format; a new format adds its routes here. */
 export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
   const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens, defaultModel: deps.config.modelId });
+  const responses = responsesFormat({
+    defaultMaxTokens: deps.config.defaultMaxTokens,
+    modelOf: (requested) => resolveModel(requested, resolutionContext(deps.config, deps.models)),
+  });
   const models = { chat: deps.models, embedding: deps.embeddingModels };
   return [
     { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
@@ -32,6 +38,7 @@ export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
     { method: "get", path: MODELS_PATH, format: openai, handler: listModels(models) },
     { method: "get", path: MODEL_PATH.replace("{id}", ":id"), format: openai, handler: retrieveModel(models) },
     { method: "post", path: EMBEDDINGS_PATH, format: openai, handler: embeddingsHandler(deps) },
+    { method: "post", path: RESPONSES_PATH, format: responses, handler: chatHandler(responses, deps) },
     { method: "post", path: MESSAGES_PATH, format: anthropicFormat, handler: chatHandler(anthropicFormat, deps) },
     { method: "post", path: COUNT_TOKENS_PATH, format: anthropicFormat, handler: countTokensHandler(anthropicTokenCount, deps) },
   ];
