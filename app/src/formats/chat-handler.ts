@@ -52,6 +52,9 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     const summary: StreamSummary = {};
     let admitted = false;
     let accepted = false;
+    // A call sent and then cut by us (client gone, timeout, shutdown) before Bedrock's first frame: the prompt reached
+    // Bedrock, which may bill it, so it is charged like an accepted call cut early (the input estimate).
+    let sent = false;
     try {
       // Before Bedrock is called, a key over its token budget gets a 429 (in its format). Awaited as a step of the
       // call, so a client that leaves during the check never gets a Bedrock call started for it.
@@ -63,6 +66,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       const started = await starter.start(call, model, chain, (modelId) => {
         const adapted = adaptRequest(request, model, modelId, deps.config.defaultMaxTokens);
         const input = withGuardrail(converseInput(adapted, modelId, deps.config.defaultMaxTokens), guardrail);
+        sent = true;
         return deps.bedrock.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
       }, record);
       const response = started.value;
@@ -74,6 +78,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
       else await completeReply(ctx, format, reply, events, summary);
     } catch (err) {
+      accepted ||= sent && call.signal.aborted;
       throw call.explain(err);
     } finally {
       call.dispose();
