@@ -2,6 +2,7 @@ import type {
   ConverseStreamCommandInput,
   InferenceConfiguration,
   Message,
+  OutputConfig,
   SystemContentBlock,
   ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
@@ -21,6 +22,8 @@ export interface ChatRequest {
   toolConfig?: ToolConfiguration;
   /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
   additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
+  /** Structured output (`textFormat` with a JSON schema the reply must match). */
+  outputConfig?: OutputConfig;
   /** Whether the caller wants the reply streamed; the upstream call is always ConverseStream. */
   stream: boolean;
   /** An opaque caller-chosen tag (OpenAI `user`, Anthropic `metadata.user_id`): logged, never interpreted. */
@@ -32,7 +35,7 @@ export interface ChatRequest {
  * `maxTokens` is lowered to the model's own limit (the catalog's), keeping a thinking budget below it.
  */
 export function converseInput(request: ChatRequest, modelId: string, defaultMaxTokens: number): ConverseStreamCommandInput {
-  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields } = request;
+  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields, outputConfig } = request;
   const maxTokens = clampMaxTokens(modelInfo(modelId), inferenceConfig?.maxTokens, defaultMaxTokens);
   return {
     modelId,
@@ -41,6 +44,7 @@ export function converseInput(request: ChatRequest, modelId: string, defaultMaxT
     inferenceConfig: { ...inferenceConfig, maxTokens },
     toolConfig,
     additionalModelRequestFields: fitThinkingBudget(additionalModelRequestFields, maxTokens),
+    outputConfig,
   };
 }
 

@@ -9,6 +9,7 @@ import { ApiError } from "../http/errors";
 import type { AppState } from "../http/request-record";
 import { resolutionContext, resolveModel } from "../models";
 import type { ChatDependencies } from "./chat-handler";
+import { refuseOtherKind } from "./model-kinds";
 
 /** A format's token-counting route: its request schema and how it states the count. */
 export interface TokenCountFormat {
@@ -29,6 +30,7 @@ const NOT_SUPPORTED = /support(s|ed)? (counting tokens|token counting)|count(ing
 export function countTokensHandler(format: TokenCountFormat, deps: ChatDependencies): Middleware<AppState> {
   return async (ctx) => {
     const request = format.parseRequest(ctx.request.body, ctx.headers);
+    refuseOtherKind(request.model, deps.embeddingModels, "embedding");
     const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     ctx.state.record.model = model;
     const { messages, system, toolConfig, additionalModelRequestFields } = request;
