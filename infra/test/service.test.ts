@@ -113,9 +113,6 @@ describe("service", () => {
         [ENV.usageStoreFailurePolicy]: "serve",
         [ENV.budgetReadMaxAgeMs]: "500",
         [ENV.metricsNamespace]: "BedrockStreamApi/bedrock-stream-api-dev",
-        [ENV.modelCatalog]: "{}",
-        [ENV.modelAliases]: "{}",
-        [ENV.strictModels]: "false",
         [ENV.usageTableName]: "chat-usage-table",
         [ENV.apiKeys]: JSON.stringify({ "chat-key-default-id": { name: "default" } }),
       });
