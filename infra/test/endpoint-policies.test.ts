@@ -55,6 +55,7 @@ describe("VPC endpoint policies and the tasks' egress", () => {
     const many = await runProgram({
       modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
       allowedModelIds: JSON.stringify(["amazon.nova-lite-v1:0", "global.anthropic.claude-haiku-4-5-20251001-v1:0"]),
+      embeddingModelIds: JSON.stringify(["amazon.titan-embed-text-v2:0"]),
     });
     for (const r of [run, many]) {
       const policy = r.one(ENDPOINT_POLICY, "chat-roles-bedrock-endpoint-policy").inputs;
@@ -67,11 +68,12 @@ describe("VPC endpoint policies and the tasks' egress", () => {
       const bySid = (a: { Sid: string }, b: { Sid: string }) => a.Sid.localeCompare(b.Sid);
       assert.deepEqual(admitted.map(({ Principal: _, ...statement }) => statement).sort(bySid), taskRoleBedrockStatements(r).sort(bySid));
       const actions = new Set(admitted.flatMap((s) => s.Action));
-      assert.deepEqual([...actions].sort(), ["bedrock:CountTokens", "bedrock:InvokeModelWithResponseStream"]);
+      const embedding = r === many ? ["bedrock:InvokeModel"] : [];
+      assert.deepEqual([...actions].sort(), ["bedrock:CountTokens", ...embedding, "bedrock:InvokeModelWithResponseStream"]);
       assert.ok(admitted.every((s) => s.Resource.every((arn: string) => /^arn:aws:bedrock:[^:]*:\d*:(foundation-model|inference-profile)\//.test(arn))));
     }
     const resources = statementsOf(many.one(ENDPOINT_POLICY, "chat-roles-bedrock-endpoint-policy").inputs.policy).flatMap((s) => s.Resource);
-    for (const model of ["claude-sonnet-4-5-20250929", "nova-lite-v1:0", "claude-haiku-4-5-20251001"]) {
+    for (const model of ["claude-sonnet-4-5-20250929", "nova-lite-v1:0", "claude-haiku-4-5-20251001", "titan-embed-text-v2:0"]) {
       assert.ok(resources.some((arn: string) => arn.includes(model)), model);
     }
   });
