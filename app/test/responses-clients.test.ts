@@ -72,18 +72,24 @@ describe("Responses API clients: the OpenAI Agents SDK and the Vercel AI SDK", (
       assert.ok(result.usage.totalTokens! > 0);
     });
 
-    it("streamText: text deltas, finish reason and usage", async () => {
-      h.fake.setScenario({ steps: [{ text: "Hello" }, { text: " there" }], usage: { inputTokens: 7, outputTokens: 2, cacheReadInputTokens: 3 } });
-      const result = streamText({ model: openai(MODEL), system: "Be kind.", prompt: "Greet me", maxRetries: 0 });
-      const deltas: string[] = [];
-      for await (const delta of result.textStream) deltas.push(delta);
-      assert.deepEqual(deltas, ["Hello", " there"]);
+    it("streamText with reasoning: the summary streams as reasoning, the text after it, and finish and usage come at the end", async () => {
+      h.fake.setScenario({ steps: [{ reasoning: "Think" }, { reasoning: "ing." }, { signature: "c2ln" }, { text: "Hello" }, { text: " there" }] });
+      const result = streamText({
+        model: openai(MODEL),
+        prompt: "Greet me",
+        // forceReasoning: the SDK knows only OpenAI's model names as reasoning models.
+        providerOptions: { openai: { forceReasoning: true, reasoningEffort: "low", reasoningSummary: "auto", store: false, include: ["reasoning.encrypted_content"] } },
+        maxRetries: 0,
+      });
+      const parts: string[] = [];
+      for await (const part of result.fullStream) {
+        if (part.type === "reasoning-delta" || part.type === "text-delta") parts.push(`${part.type}:${part.text}`);
+      }
+      assert.deepEqual(parts, ["reasoning-delta:Think", "reasoning-delta:ing.", "text-delta:Hello", "text-delta: there"]);
       assert.equal(await result.finishReason, "stop");
-      const usage = await result.usage;
-      assert.equal(usage.inputTokens, 10);
-      assert.equal(usage.outputTokens, 2);
-      assert.equal(usage.inputTokenDetails.cacheReadTokens, 3);
-      assert.deepEqual(h.fake.requests.at(-1)!.body.system, [{ text: "Be kind." }]);
+      assert.equal(await result.reasoningText, "Thinking.");
+      assert.ok((await result.usage).totalTokens! > 0);
+      assert.deepEqual(h.fake.requests.at(-1)!.body.additionalModelRequestFields, { thinking: { type: "enabled", budget_tokens: 2048 } });
     });
   });
 });
