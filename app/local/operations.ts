@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { embed, EmbeddingInputError, embeddingFamily, type EmbeddingFamily } from "./embeddings";
 import type { Pacing } from "./reply";
+import { bedrockRefusal } from "./model-rules";
 import { modelReply } from "./respond";
 import { play } from "./play";
 import { estimateInputTokens, isNativeBody, promptView } from "./prompt";
@@ -127,6 +128,11 @@ async function invokeEmbedding(ctx: OperationContext, family: EmbeddingFamily): 
 
 /** Answers one request; undefined when the stream closed under it. */
 export function answer(ctx: OperationContext): Promise<Outcome | undefined> | Outcome {
+  const refusal = ctx.record.operation === "count-tokens" ? undefined : bedrockRefusal(ctx.record.modelId, promptView(ctx.record.body));
+  if (refusal) {
+    sendError(ctx.res, "ValidationException", refusal);
+    return "error";
+  }
   switch (ctx.record.operation) {
     case "count-tokens":
       return countTokens(ctx);

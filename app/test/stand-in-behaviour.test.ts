@@ -225,7 +225,7 @@ describe("local Bedrock stand-in: behaves like a model (language, max_tokens, to
   it("with thinking on, reasons first (with a signature), on both operations", async () => {
     const c = await converse({ ...say("hello"), additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 1024 } } });
     assert.ok(c.reasoning.length > 10);
-    const n = await native({ thinking: { type: "adaptive" }, messages: [{ role: "user", content: "hello" }] });
+    const n = await native({ thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "hello" }] });
     assert.ok(n.reasoning.length > 10);
     assert.equal((await native({ messages: [{ role: "user", content: "hello" }] })).reasoning, "");
   });
