@@ -12,6 +12,8 @@ import { internalError } from "../http/errors";
 import { resolutionContext, resolveModel } from "../models";
 import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
+import { adaptRequest, fitsModel } from "../resilience/adapt";
+import { GUARDRAIL_INTERVENED, namesModel, type Resilience, withGuardrail } from "../resilience/setup";
 import type { UsageMeter } from "../usage/meter";
 import type { ReplyInfo, WireFormat } from "./wire-format";
 import { refuseOtherKind } from "./model-kinds";
@@ -26,6 +28,8 @@ export interface ChatDependencies {
   embeddingModels: readonly string[];
   /** Who is calling, their token budgets, and what each request is charged. */
   usage: UsageMeter;
+  /** Retries, fallbacks, circuits, guardrails (app/src/resilience). */
+  resilience: Resilience;
 }
 
 /**
@@ -53,11 +57,19 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       // call, so a client that leaves during the check never gets a Bedrock call started for it.
       await call.upstream(deps.usage.admit(caller));
       admitted = true;
-      const command = new ConverseStreamCommand(converseInput(request, model, deps.config.defaultMaxTokens));
-      const response = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
+      const { starter, guardrailFor } = deps.resilience;
+      const guardrail = guardrailFor(caller);
+      const chain = starter.chain(model, namesModel(request)).filter((m) => m === model || fitsModel(request, m));
+      const started = await starter.start(call, model, chain, (modelId) => {
+        const adapted = adaptRequest(request, model, modelId, deps.config.defaultMaxTokens);
+        const input = withGuardrail(converseInput(adapted, modelId, deps.config.defaultMaxTokens), guardrail);
+        return deps.bedrock.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
+      }, record);
+      const response = started.value;
+      record.model = started.model;
       accepted = true;
       if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
-      const reply = replyInfo(request, model, response.$metadata.requestId, record.startedAt);
+      const reply = replyInfo(request, started.model, response.$metadata.requestId, record.startedAt);
       const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
       if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
       else await completeReply(ctx, format, reply, events, summary);
@@ -65,6 +77,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       throw call.explain(err);
     } finally {
       call.dispose();
+      if (summary.stopReason === GUARDRAIL_INTERVENED) deps.resilience.metrics.guardrailIntervention(caller.name);
       // Every ending (done, error, client gone, shutdown) is charged; the write does not hold up the response.
       if (admitted) deps.usage.settle(record, caller, { request, summary, accepted });
     }
