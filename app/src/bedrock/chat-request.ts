@@ -1,6 +1,7 @@
 import type {
   ConverseStreamCommandInput,
   InferenceConfiguration,
+  OutputConfig,
   Message,
   SystemContentBlock,
   ToolConfiguration,
@@ -21,7 +22,16 @@ export interface ChatRequest {
   toolConfig?: ToolConfiguration;
   /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
   additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
-  /** Whether the caller wants the reply streamed; the upstream call is always ConverseStream. */
+  /** Converse's output configuration (structured output). */
+  outputConfig?: OutputConfig;
+  /**
+   * The request as Claude's native Messages body (the Anthropic format sets it): Claude models are then called
+   * with InvokeModel(WithResponseStream) and this body instead of Converse (formats/anthropic/native.ts).
+   */
+  native?: { body: Readonly<Record<string, unknown>>; betas: readonly string[] };
+  /** Why the request cannot go to Converse (thrown only when it would). */
+  converseRefusal?: Error;
+  /** Whether the caller wants the reply streamed. */
   stream: boolean;
   /** An opaque caller-chosen tag (OpenAI `user`, Anthropic `metadata.user_id`): logged, never interpreted. */
   userTag?: string;
@@ -32,7 +42,8 @@ export interface ChatRequest {
  * `maxTokens` is lowered to the model's own limit (the catalog's), keeping a thinking budget below it.
  */
 export function converseInput(request: ChatRequest, modelId: string, defaultMaxTokens: number): ConverseStreamCommandInput {
-  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields } = request;
+  const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields, outputConfig } = request;
+  if (request.converseRefusal) throw request.converseRefusal;
   const maxTokens = clampMaxTokens(modelInfo(modelId), inferenceConfig?.maxTokens, defaultMaxTokens);
   return {
     modelId,
@@ -41,6 +52,7 @@ export function converseInput(request: ChatRequest, modelId: string, defaultMaxT
     inferenceConfig: { ...inferenceConfig, maxTokens },
     toolConfig,
     additionalModelRequestFields: fitThinkingBudget(additionalModelRequestFields, maxTokens),
+    ...(outputConfig ? { outputConfig } : {}),
   };
 }
 

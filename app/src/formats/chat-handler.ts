@@ -9,7 +9,9 @@ import { converseBatches } from "../bedrock/event-stream-decoder";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import type { AppConfig } from "../config";
 import { internalError } from "../http/errors";
-import { resolutionContext, resolveModel } from "../models";
+import { modelInfo, resolutionContext, resolveModel } from "../models";
+import { nativeUpstream, usesNativePath } from "./anthropic/native";
+import type { UpstreamRun } from "./upstream-run";
 import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
 import type { UsageMeter } from "../usage/meter";
@@ -26,9 +28,11 @@ export interface ChatDependencies {
 }
 
 /**
- * The one chat handler behind every wire format: validate (the format's schema), resolve the model, call
- * ConverseStream, then either stream the format's frames as each event arrives or collect the reply and answer
- * once. Headers go out as soon as Bedrock accepts the call, so failures before that are real HTTP statuses and
+ * The one chat handler behind every wire format: validate (the format's schema), resolve the model, admit against
+ * the budget, call upstream, then either stream the format's frames as each event arrives or collect the reply
+ * and answer once. Upstream is ConverseStream, or Claude's native Messages path when the Anthropic format asks for
+ * it and a Claude model answers (anthropic/native.ts): two kinds of upstream sharing this handler's abort, idle
+ * timeout, metering and error sink. Headers go out as soon as Bedrock accepts the call, so failures before that are real HTTP statuses and
  * failures after it are one final error frame; both come from the one error sink, which asks the request's format
  * for its error shape. This handler only throws (the abort reason, when the call was aborted).
  */
@@ -49,14 +53,8 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       // call, so a client that leaves during the check never gets a Bedrock call started for it.
       await call.upstream(deps.usage.admit(caller));
       admitted = true;
-      const command = new ConverseStreamCommand(converseInput(request, model, deps.config.defaultMaxTokens));
-      const response = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
-      accepted = true;
-      if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
-      const reply = replyInfo(request, model, response.$metadata.requestId, record.startedAt);
-      const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
-      if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
-      else await completeReply(ctx, format, reply, events, summary);
+      const run: UpstreamRun = { ctx, format, request, model, call, deps, summary, accepted: () => void (accepted = true) };
+      await (usesNativePath(request.native, modelInfo(model)) ? nativeUpstream(run) : converseUpstream(run));
     } catch (err) {
       throw call.explain(err);
     } finally {
@@ -65,6 +63,21 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       if (admitted) deps.usage.settle(record, caller, { request, summary, accepted });
     }
   };
+}
+
+/** The Converse kind of upstream: ConverseStream, its events turned into the format's frames. */
+async function converseUpstream(run: UpstreamRun): Promise<void> {
+  const { ctx, format, request, model, call, deps, summary } = run;
+  // Converse takes no anthropic-beta: every one the request named is dropped (and logged, names only).
+  if (request.native?.betas.length) ctx.state.record.betasDropped = [...request.native.betas];
+  const command = new ConverseStreamCommand(converseInput(request, model, deps.config.defaultMaxTokens));
+  const response = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
+  run.accepted();
+  if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
+  const reply = replyInfo(request, model, response.$metadata.requestId, ctx.state.record.startedAt);
+  const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
+  if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
+  else await completeReply(ctx, format, reply, events, summary);
 }
 
 function replyInfo(request: ChatRequest, model: string, upstreamRequestId: string | undefined, startedAt: number): ReplyInfo {
