@@ -158,23 +158,27 @@ export interface ApiGatewayAccountLoggingArgs {
 
 /**
  * The region-wide API Gateway setting naming the IAM role API Gateway uses to write access and execution logs.
- * Without it, a stage with access logging is rejected. It is a singleton per account and region: this stack sets
- * it, and `pulumi destroy` resets it (the provider resets the account settings on delete), leaving nothing behind.
+ * Without it, a stage with access logging is rejected. It is a singleton per account and region, shared by every
+ * stack and API there, so this stack sets it but never takes it away: the v7 provider resets the account's
+ * CloudWatch role when `aws.apigateway.Account` is deleted, which would stop every other API's logs in the region.
+ * So the setting, its role and the role's policy attachment are all kept on `pulumi destroy` (retainOnDelete): the
+ * setting keeps naming a role that exists. docs/deploy.md says so, and how to remove them when no API needs them.
  */
 export class ApiGatewayAccountLogging extends pulumi.ComponentResource {
   constructor(name: string, args: ApiGatewayAccountLoggingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bedrock-stream:api:ApiGatewayAccountLogging", name, {}, opts);
+    const kept = { parent: this, retainOnDelete: true };
     const role = new aws.iam.Role(`${name}-role`, {
       description: "Lets API Gateway write this region's API access and execution logs to CloudWatch",
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
-    }, { parent: this });
+    }, kept);
     const pushLogs = new aws.iam.RolePolicyAttachment(`${name}-push-logs`, {
       role: role.name,
       policyArn: `arn:${args.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
-    }, { parent: this });
+    }, kept);
     new aws.apigateway.Account(`${name}-account`, {
       cloudwatchRoleArn: role.arn,
-    }, { parent: this, dependsOn: [pushLogs] });
+    }, { ...kept, dependsOn: [pushLogs] });
     this.registerOutputs({});
   }
 }

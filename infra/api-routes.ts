@@ -56,9 +56,23 @@ export const ROUTES: readonly Route[] = [
  */
 export const PLAYGROUND_ROUTE = buffered("GET", PLAYGROUND_PATH, "none");
 
-/** The routes this stack exposes. */
-export function apiRoutes(settings: Pick<StackConfig, "playground">): readonly Route[] {
-  return settings.playground ? [...ROUTES, PLAYGROUND_ROUTE] : ROUTES;
+/** A route of the API and whether this stack serves it. */
+export interface RouteState {
+  readonly route: Route;
+  readonly enabled: boolean;
+}
+
+/**
+ * Every route the API has, and whether the stack serves it. A route the configuration can turn off keeps its method
+ * when off, answering a fixed 404 (route-integrations.ts): Pulumi deletes removed resources only at the end of an
+ * update, after the new deployment took its snapshot, so a removed method would stay served until some later
+ * redeployment. Switching the integration instead changes it before the deployment that the change re-creates.
+ */
+export function apiRoutes(settings: Pick<StackConfig, "playground">): readonly RouteState[] {
+  return [
+    ...ROUTES.map((route) => ({ route, enabled: true })),
+    { route: PLAYGROUND_ROUTE, enabled: settings.playground },
+  ];
 }
 
 /** `/v1/messages/count_tokens` -> `v1-messages-count_tokens`: the route's part of its resources' names. */
@@ -68,6 +82,8 @@ export interface RouteDefinition {
   readonly path: string;
   readonly methodArgs: aws.apigateway.MethodArgs;
   readonly integrationArgs: aws.apigateway.IntegrationArgs;
+  /** A turned-off route's fixed answer (its integration response). */
+  readonly responseArgs?: aws.apigateway.IntegrationResponseArgs;
   readonly resources: readonly pulumi.CustomResource[];
 }
 
@@ -86,6 +102,7 @@ export function routeFingerprint(
       path: route.path,
       method: route.methodArgs,
       integration: route.integrationArgs,
+      response: route.responseArgs,
       ids: route.resources.map((resource) => resource.id),
     })),
     authorizers,

@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER } from "../app/src/runtime-contract";
 import {
   ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, type LegacyKeyAliases, UsagePlans,
 } from "./api-access";
 import { apiRoutes, ROUTES, type RouteDefinition, routeFingerprint, slugOf } from "./api-routes";
 import { EdgeAuthorizers } from "./authorizer";
 import { edgeResponses } from "./edge-responses";
+import { notFoundIntegrationArgs, notFoundResponses, proxyIntegrationArgs } from "./route-integrations";
 import type { StackConfig } from "./config";
 
 /**
@@ -82,10 +82,12 @@ export class StreamingApi extends pulumi.ComponentResource {
       return resource;
     };
 
-    const definitions = apiRoutes(settings).map((route): RouteDefinition => {
+    const backend = { vpcLinkId: vpcLink.id, loadBalancerArn: args.loadBalancerArn, loadBalancerDnsName: args.loadBalancerDnsName };
+    const definitions = apiRoutes(settings).map(({ route, enabled }): RouteDefinition => {
       const slug = slugOf(route.path);
       const resource = resourceFor(route.path);
-      const authorizerId = authorizers && route.key !== "none" ? authorizers.ids[route.key] : undefined;
+      // A turned-off route answers its 404 to anyone: there is nothing behind it to protect.
+      const authorizerId = enabled && authorizers && route.key !== "none" ? authorizers.ids[route.key] : undefined;
       const methodArgs: aws.apigateway.MethodArgs = {
         restApi: restApi.id,
         resourceId: resource.id,
@@ -95,24 +97,17 @@ export class StreamingApi extends pulumi.ComponentResource {
         apiKeyRequired: authorizerId !== undefined,
       };
       const method = new aws.apigateway.Method(`${name}-${slug}-method`, methodArgs, { parent: this });
-      const integrationArgs: aws.apigateway.IntegrationArgs = {
-        restApi: restApi.id,
-        resourceId: resource.id,
-        httpMethod: method.httpMethod,
-        type: "HTTP_PROXY",
-        integrationHttpMethod: route.httpMethod,
-        connectionType: "VPC_LINK",
-        connectionId: vpcLink.id,
-        integrationTarget: args.loadBalancerArn,
-        uri: pulumi.interpolate`http://${args.loadBalancerDnsName}${route.path}`,
-        responseTransferMode: route.responseTransferMode,
-        timeoutMilliseconds: route.timeoutMilliseconds,
-        requestParameters: integrationHeaders,
-      };
+      const integrationArgs = enabled ? proxyIntegrationArgs(route, method, backend) : notFoundIntegrationArgs(method);
+      // Turning a route off or on changes the integration's type, which replaces it. API Gateway has one integration
+      // per method: created first, the new one would overwrite the old, whose deletion would then remove it.
       const integration = new aws.apigateway.Integration(`${name}-${slug}-integration`, integrationArgs, {
-        parent: this,
+        parent: this, deleteBeforeReplace: true,
       });
-      return { path: route.path, methodArgs, integrationArgs, resources: [resource, method, integration] };
+      const notFound = enabled ? undefined : notFoundResponses(`${name}-${slug}`, route, method, integration, { parent: this });
+      return {
+        path: route.path, methodArgs, integrationArgs, responseArgs: notFound?.args,
+        resources: [resource, method, integration, ...(notFound?.resources ?? [])],
+      };
     });
 
     // API Gateway's own answers (refused key, throttle, unknown path) in a body every client family reads.
@@ -171,12 +166,3 @@ export class StreamingApi extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url });
   }
 }
-
-/**
- * Headers every integration sets from API Gateway's context, overwriting any value a client sent: its request id (for
- * the app's log line) and the id of the API key it validated (the app maps it to the key's name and token limits).
- */
-export const integrationHeaders: Readonly<Record<string, string>> = {
-  [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
-  [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
-};

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { DEFAULT_METRICS_NAMESPACE } from "../app/src/usage/key-schema";
 import { DISTINCT_KEY_NAMES, distinctKeyNames, keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
+import { keyLimitsAboveStage, limitsWithoutKeys } from "./key-limits";
 
 /**
  * Stack configuration: every `pulumi config` key this program reads, parsed and validated in one place.
@@ -74,6 +76,7 @@ const stackConfigSchema = z
         "must be empty (zones are then chosen once, where VPC link v2 and the endpoints work) or list at least two " +
         "distinct zones")
       .default([]),
+    allowAvailabilityZoneChange: z.stringbool().default(false),
     manageApiGatewayAccount: z.stringbool().default(true),
     playground: z.stringbool().default(false),
     keys: z.array(apiKeyConfigSchema)
@@ -106,6 +109,7 @@ const stackConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["keys", i, "burstLimit"], message: `must be at least the key's rate (${rate})` });
       }
     });
+    for (const issue of [...keyLimitsAboveStage(c), ...limitsWithoutKeys(c)]) ctx.addIssue({ code: "custom", ...issue });
     if (c.throttleBurstLimit < c.throttleRateLimit) {
       const message = `must be at least throttleRateLimit (${c.throttleRateLimit}), or steady traffic is throttled`;
       ctx.addIssue({ code: "custom", path: ["throttleBurstLimit"], message });
@@ -149,7 +153,17 @@ export function loadStackConfig(): StackConfig {
   if (!parsed.success || problems.length > 0) {
     throw new pulumi.RunError(`Invalid stack configuration:\n${problems.join("\n")}`);
   }
-  return { ...parsed.data, ...deployed.values, partition: partitionOf(deployed.values.region) };
+  const metricsNamespace = config.get("metricsNamespace")?.trim() || stackMetricsNamespace(config.name, pulumi.getStack());
+  return { ...parsed.data, ...deployed.values, metricsNamespace, partition: partitionOf(deployed.values.region) };
+}
+
+/**
+ * The metrics namespace of a stack that sets none: one per project and stack. Several alarms read the service's
+ * metrics without dimensions (all tasks, all keys), so two stacks sharing a namespace in one account and region would
+ * alarm on each other's traffic; separate namespaces keep each stack's alarms and dashboard on its own tasks.
+ */
+export function stackMetricsNamespace(project: string, stack: string): string {
+  return `${DEFAULT_METRICS_NAMESPACE}/${`${project}-${stack}`.replace(/[^A-Za-z0-9_.-]/g, "-")}`.slice(0, 255);
 }
 
 /** The ARN partition a region belongs to; derived locally so ARNs are known at preview time. */

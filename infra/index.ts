@@ -28,6 +28,8 @@ export = async () => {
     deployedUnrecorded: previous.deployed && !previous.availabilityZones,
     endpointServices: interfaceEndpointServiceNames(settings.region),
     configKey: `${pulumi.getProject()}:availabilityZones`,
+    allowChange: settings.allowAvailabilityZoneChange,
+    changeKey: `${pulumi.getProject()}:allowAvailabilityZoneChange`,
   });
 
   const network = new Network("chat", {

@@ -34,6 +34,10 @@ export interface ZoneChoiceArgs {
   readonly endpointServices: readonly string[];
   /** The fully-qualified `availabilityZones` key, for messages. */
   readonly configKey: string;
+  /** The override (`allowAvailabilityZoneChange`): a configured list may differ from the recorded one. */
+  readonly allowChange?: boolean;
+  /** The override's fully-qualified key, for messages. */
+  readonly changeKey?: string;
 }
 
 interface Zone {
@@ -70,7 +74,10 @@ export async function chooseAvailabilityZones(args: ZoneChoiceArgs): Promise<str
     return [...names];
   };
 
-  if (args.configured.length > 0) return check(args.configured, `the configured zones (${args.configured.join(", ")})`);
+  if (args.configured.length > 0) {
+    if (args.recorded && args.recorded.length > 0 && !args.allowChange) refuseZoneChange(args, args.recorded);
+    return check(args.configured, `the configured zones (${args.configured.join(", ")})`);
+  }
   if (args.recorded && args.recorded.length > 0) {
     return check(args.recorded, `the zones this stack was deployed in (${args.recorded.join(", ")})`);
   }
@@ -97,6 +104,28 @@ export async function chooseAvailabilityZones(args: ZoneChoiceArgs): Promise<str
       `Pin the subnets' zones (most likely ${earlier.join(", ")}: check with \`aws ec2 describe-subnets\`): ${set}`);
   }
   return chosen;
+}
+
+/**
+ * Refuses a configured list that differs from the recorded one, in set or in order. awsx gives the subnets their
+ * CIDRs by position, so even a reordered list replaces the subnets, and with them everything placed in them.
+ */
+function refuseZoneChange(args: ZoneChoiceArgs, recorded: readonly string[]): void {
+  const configured = args.configured;
+  if (configured.join() === recorded.join()) return;
+  const moved = Array.from({ length: Math.max(configured.length, recorded.length) }, (_, i) => i)
+    .filter((i) => configured[i] !== recorded[i])
+    .map((i) => `subnet ${i + 1}: ${recorded[i] ?? "none"} -> ${configured[i] ?? "none"}`);
+  const how = [...configured].sort().join() === [...recorded].sort().join() ? "only in their order" : "in their zones";
+  const restore = recorded.map((name, i) => `pulumi config set --path 'availabilityZones[${i}]' ${name}`).join(" && ");
+  throw new pulumi.RunError(
+    `${args.configKey}: the configured zones (${configured.join(", ")}) differ ${how} from the ones this stack's ` +
+    `network is in (${recorded.join(", ")}). awsx gives subnets their CIDRs by position, so this up would replace ` +
+    `${moved.join("; ")}, and with them every resource placed in the subnets: the VPC link, the internal ALB, the ` +
+    `interface endpoints and the running tasks (the API stops answering until they are back; the new CIDRs may ` +
+    `overlap the old ones). To keep the network: ${restore}` +
+    ` (or \`pulumi config rm availabilityZones\`). To replace it on purpose, set ${args.changeKey ?? "the override key"} ` +
+    "to true for that one up.");
 }
 
 /** The region's availability zones (no Local or Wavelength zones), whatever their current state. */

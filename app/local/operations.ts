@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { embed, EmbeddingInputError, embeddingFamily, type EmbeddingFamily } from "./embeddings";
 import { defaultReply, type Pacing } from "./reply";
 import { play } from "./play";
 import { estimateInputTokens, isNativeBody, lastUserText, promptView } from "./prompt";
@@ -86,14 +87,53 @@ function invokeClaude(ctx: OperationContext): Promise<Outcome | undefined> | Out
   return play({ ...ctx, renderer, output, defaultSteps: defaultSteps(ctx) });
 }
 
+/**
+ * An embedding model on InvokeModel: the vectors at once. A scenario's `error` and `headersDelayMs` apply; its steps
+ * do not (an embedding has no stream to script). Bedrock serves embeddings on InvokeModel only.
+ */
+async function invokeEmbedding(ctx: OperationContext, family: EmbeddingFamily): Promise<Outcome | undefined> {
+  const { res, record, scenario } = ctx;
+  const requestId = randomUUID();
+  record.responseRequestId = requestId;
+  if (scenario.error) {
+    const { type, status, message } = scenario.error;
+    sendError(res, type, message ?? `${type} from the local Bedrock stand-in`, status);
+    return "error";
+  }
+  if (record.operation !== "invoke") {
+    sendError(res, "ValidationException", "The model is unsupported for streaming.");
+    return "error";
+  }
+  let answer: ReturnType<typeof embed>;
+  try {
+    answer = embed(family, record.body);
+  } catch (error) {
+    if (!(error instanceof EmbeddingInputError)) throw error;
+    sendError(res, "ValidationException", error.message);
+    return "error";
+  }
+  await new Promise((resolve) => setTimeout(resolve, scenario.headersDelayMs ?? 0));
+  if (ctx.closed.aborted) return undefined;
+  res.writeHead(200, {
+    "content-type": "application/json",
+    "x-amzn-requestid": requestId,
+    "x-amzn-bedrock-input-token-count": String(answer.inputTokens),
+    "x-amzn-bedrock-invocation-latency": String(Date.now() - record.receivedAt),
+  });
+  res.end(JSON.stringify(answer.reply));
+  return "completed";
+}
+
 /** Answers one request; undefined when the stream closed under it. */
 export function answer(ctx: OperationContext): Promise<Outcome | undefined> | Outcome {
   switch (ctx.record.operation) {
     case "count-tokens":
       return countTokens(ctx);
     case "invoke":
-    case "invoke-with-response-stream":
-      return invokeClaude(ctx);
+    case "invoke-with-response-stream": {
+      const family = embeddingFamily(ctx.record.modelId);
+      return family ? invokeEmbedding(ctx, family) : invokeClaude(ctx);
+    }
     default: {
       const output = streamOutput<Uint8Array>(ctx.res, ctx.closed, (frame) => frame);
       return play({ ...ctx, renderer: new ConverseRenderer(), output, defaultSteps: defaultSteps(ctx) });

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { localAppEnv, spawnApp, stopApp, waitForHealth } from "./app-process";
 import { parseFakeCliOptions, usage, UsageError } from "./cli-options";
 import { startFakeBedrock, type FakeBedrock } from "./fake-bedrock";
+import { noteNodeSupportOnce } from "./node-support";
 import {
   CHAT_COMPLETIONS_PATH, CONTAINER_PORT, ENV, HEALTH_PATH, MESSAGES_PATH, PLAYGROUND_PATH, STREAM_PATH, USAGE_PATH,
 } from "../src/runtime-contract";
@@ -31,24 +32,36 @@ const HEALTH_TIMEOUT_MS = 30_000;
 function instructions(appUrl: string, fakeUrl: string, stage: string, dynamoUrl: string): string {
   const host = appUrl.replace(/^http:\/\//, "");
   const json = "-H 'content-type: application/json'";
+  const chat = `npm run chat${appUrl.endsWith(`:${CONTAINER_PORT}`) ? "" : ` -- --url ${appUrl}`}`;
+  // One base URL per client family, each exactly what that client is given: the OpenAI SDKs append
+  // /chat/completions to theirs, the Anthropic SDKs /v1/messages to theirs (so theirs has no stage, or the path
+  // would read /v1/v1/messages).
+  const families: Array<[string, string]> = [
+    ["JSON lines (curl)", `base URL ${appUrl} (POST ${STREAM_PATH})`],
+    ["OpenAI clients", `base URL ${appUrl}/${stage} (the openai SDKs, LangChain, the Vercel AI SDK)`],
+    ["Anthropic clients and Claude Code", `base URL ${appUrl} (ANTHROPIC_BASE_URL)`],
+    ["Playground (in a browser)", `${appUrl}${PLAYGROUND_PATH}`],
+    ["Terminal chat", chat],
+  ];
   return [
     "",
     `Local mode is up: the app at ${appUrl}, talking to a local Bedrock stand-in at ${fakeUrl} (no AWS account used).`,
+    "No API key is checked here: clients that need one may send any value.",
+    "",
+    ...families.map(([name, where]) => `  ${name}: ${where}`),
+    "",
     "Try, in another terminal:",
     "",
     `  curl ${host}${HEALTH_PATH}`,
     `  curl --no-buffer -X POST ${host}${STREAM_PATH} ${json} -d '{"message":"こんにちは"}'`,
     `  curl --no-buffer -X POST ${host}${STREAM_PATH} ${json} \\`,
     `    -d '{"messages":[{"role":"user","content":"What is streaming?"}],"system":"Be brief.","maxTokens":200}'`,
-    "",
-    'Each reply arrives as JSON lines {"data":"..."} token by token, then a {"done":true,...} line.',
-    "",
-    `OpenAI clients: base URL ${appUrl}/${stage} (any API key), e.g.`,
     `  curl --no-buffer ${host}/${stage}${CHAT_COMPLETIONS_PATH} ${json} \\`,
     `    -d '{"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
-    `Anthropic clients and Claude Code: base URL ${appUrl}/${stage} (any API key), e.g.`,
-    `  curl --no-buffer ${host}/${stage}${MESSAGES_PATH} ${json} \\`,
+    `  curl --no-buffer ${host}${MESSAGES_PATH} ${json} \\`,
     `    -d '{"max_tokens":200,"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
+    "",
+    'On /stream each reply arrives as JSON lines {"data":"..."} token by token, then a {"done":true,...} line.',
     "",
     `Token budgets (usage table in a local DynamoDB-compatible server at ${dynamoUrl}): the key "${LOCAL_KEY.name}" may`,
     `use ${LOCAL_KEY.tokensPerDay} tokens a day. There is no API Gateway here, so send the key-id header it would add;`,
@@ -59,8 +72,6 @@ function instructions(appUrl: string, fakeUrl: string, stage: string, dynamoUrl:
     `  curl -i -X POST ${host}${STREAM_PATH} ${json} -H '${LOCAL_KEY_HEADER}' -d '{"message":"hello"}'`,
     `  curl -s ${host}${USAGE_PATH} -H '${LOCAL_KEY_HEADER}'`,
     "",
-    `Playground (in a browser): ${appUrl}${PLAYGROUND_PATH}`,
-    `Terminal chat:             npm run chat${appUrl.endsWith(`:${CONTAINER_PORT}`) ? "" : ` -- --url ${appUrl}`}`,
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -72,6 +83,7 @@ async function main(): Promise<void> {
     console.log(`${usage("npm run local --")}\n  PORT                 the app's port (${CONTAINER_PORT})`);
     return;
   }
+  noteNodeSupportOnce();
   const port = Number(process.env[ENV.port] || CONTAINER_PORT);
   const fake = await startFakeBedrock(options);
   const dynamo = await startLocalUsageTable();

@@ -36,7 +36,8 @@ export function createApp(deps: AppDependencies): Koa<AppState> {
   const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
   useCatalogOverrides(deps.config.modelCatalog);
   const { config, bedrock, activeStreams, usage } = deps;
-  const router = createRouter({ config, bedrock, activeStreams, models, usage });
+  const embeddingModels = [...new Set(deps.config.embeddingModelIds)];
+  const router = createRouter({ config, bedrock, activeStreams, models, embeddingModels, usage });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(requestMetrics(deps.metrics));

@@ -87,6 +87,14 @@ export const SETTINGS = {
     default: [] as string[],
     stack: { key: "allowedModelIds" },
   }),
+  // Embedding models `POST /embeddings` may name (Titan Text Embeddings V2, Cohere Embed); none: the route answers 404
+  // for any model. The task role may invoke each (InvokeModel), and nothing else with them.
+  embeddingModelIds: setting({
+    env: "EMBEDDING_MODEL_IDS",
+    rule: list(matching(MODEL_ID, "must list Bedrock model IDs or inference profile IDs (not ARNs)")),
+    default: [] as string[],
+    stack: { key: "embeddingModelIds" },
+  }),
   // The model catalog (app/src/models, docs/models.md): entries that add or override models' facts, name patterns
   // that map to served models, and whether a name that maps to nothing is a 404 rather than the default model.
   modelCatalog: setting({
@@ -135,7 +143,8 @@ export const SETTINGS = {
   }),
   metricsNamespace: setting({
     env: "METRICS_NAMESPACE", rule: matching(/^[A-Za-z0-9_./#:-]{1,255}$/, "must be a CloudWatch namespace"),
-    default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace" },
+    // The stack's default is empty: infra/config.ts then gives each stack a namespace of its own.
+    default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace", default: "" },
   }),
 };
 

@@ -22,6 +22,7 @@ describe("configuration from the environment", () => {
       host: "0.0.0.0",
       modelId: DEFAULT_MODEL_ID,
       allowedModelIds: [],
+      embeddingModelIds: [],
       modelCatalog: {},
       modelAliases: {},
       strictModels: false,
@@ -46,6 +47,13 @@ describe("configuration from the environment", () => {
     assert.deepEqual(loadConfig({ ...region, [ENV.allowedModelIds]: ` ${models.join(" , ")} ` }).allowedModelIds, models);
     const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/x";
     assert.throws(() => loadConfig({ ...region, [ENV.allowedModelIds]: arn }), /ALLOWED_MODEL_IDS must list Bedrock model IDs/);
+  });
+
+  it("reads the embedding models the same way", () => {
+    const models = ["amazon.titan-embed-text-v2:0", "cohere.embed-v4:0"];
+    assert.deepEqual(loadConfig({ ...region, [ENV.embeddingModelIds]: models.join(",") }).embeddingModelIds, models);
+    const arn = "arn:aws:bedrock:us-east-1::foundation-model/cohere.embed-v4:0";
+    assert.throws(() => loadConfig({ ...region, [ENV.embeddingModelIds]: arn }), /EMBEDDING_MODEL_IDS must list Bedrock model IDs/);
   });
 
   it("reads every variable the contract names, blank meaning unset", () => {

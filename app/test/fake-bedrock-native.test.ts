@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import {
-  BedrockRuntimeClient,
   ConverseStreamCommand,
   CountTokensCommand,
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
 } from "@aws-sdk/client-bedrock-runtime";
-import type { FakeBedrock, Scenario } from "../local/fake-bedrock";
-import { startStandIn } from "./helpers/stand-in";
+import type { Scenario } from "../local/fake-bedrock";
+import { useStandIn } from "./helpers/stand-in";
 
 const MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
@@ -31,16 +30,12 @@ const encode = (body: unknown) => new TextEncoder().encode(JSON.stringify(body))
  * native body. The same scenario scripts ConverseStream and the native events.
  */
 describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream) with the real SDK", () => {
-  let fake: FakeBedrock;
-  let client: BedrockRuntimeClient;
-  let close: () => Promise<void>;
-  before(async () => ({ fake, client, close } = await startStandIn()));
-  after(() => close());
-  beforeEach(() => fake.setScenario({}));
+  const stand = useStandIn();
+  beforeEach(() => stand.fake.setScenario({}));
 
   /** Streams one native call; returns the decoded Anthropic events (and the error the loop threw, if any). */
   async function stream(body = nativeBody(), abortSignal?: AbortSignal): Promise<{ events: any[]; error?: any }> {
-    const out = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL_ID, body: encode(body) }), { abortSignal });
+    const out = await stand.client.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL_ID, body: encode(body) }), { abortSignal });
     const events: any[] = [];
     try {
       for await (const part of out.body!) {
@@ -70,7 +65,7 @@ describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream
   };
 
   it("streams a scripted reply as Anthropic's events, numbered into blocks, with invocation metrics last", async () => {
-    fake.setScenario(SCRIPT);
+    stand.fake.setScenario(SCRIPT);
     const { events, error } = await stream();
     assert.equal(error, undefined);
     assert.deepEqual(
@@ -103,15 +98,15 @@ describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream
       { ...metrics, invocationLatency: typeof metrics.invocationLatency, firstByteLatency: typeof metrics.firstByteLatency },
       { inputTokenCount: 50, outputTokenCount: 9, invocationLatency: "number", firstByteLatency: "number", cacheReadInputTokenCount: 40, cacheWriteInputTokenCount: 3 },
     );
-    const [request] = fake.requests.slice(-1);
+    const [request] = stand.fake.requests.slice(-1);
     assert.equal(request.operation, "invoke-with-response-stream");
     assert.deepEqual(request.body.anthropic_beta, ["interleaved-thinking-2025-05-14", "some-future-beta-2099-01-01"]);
-    assert.equal((await fake.waitForClose(request)).outcome, "completed");
+    assert.equal((await stand.fake.waitForClose(request)).outcome, "completed");
   });
 
   it("the same scenario scripts ConverseStream: the same content in Converse's events", async () => {
-    fake.setScenario(SCRIPT);
-    const out = await client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content: [{ text: "hi" }] }] }));
+    stand.fake.setScenario(SCRIPT);
+    const out = await stand.client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content: [{ text: "hi" }] }] }));
     const deltas: any[] = [];
     for await (const event of out.stream!) if (event.contentBlockDelta) deltas.push(event.contentBlockDelta.delta);
     assert.deepEqual(
@@ -121,8 +116,8 @@ describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream
   });
 
   it("InvokeModel answers with the whole message the events add up to", async () => {
-    fake.setScenario(SCRIPT);
-    const out = await client.send(new InvokeModelCommand({ modelId: MODEL_ID, body: encode(nativeBody()), contentType: "application/json" }));
+    stand.fake.setScenario(SCRIPT);
+    const out = await stand.client.send(new InvokeModelCommand({ modelId: MODEL_ID, body: encode(nativeBody()), contentType: "application/json" }));
     const message = JSON.parse(new TextDecoder().decode(out.body));
     assert.equal(out.contentType, "application/json");
     assert.deepEqual(message.content, [
@@ -134,12 +129,12 @@ describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream
     assert.equal(message.stop_reason, "tool_use");
     assert.equal(message.usage.output_tokens, 9);
     assert.equal(message.role, "assistant");
-    assert.equal(fake.requests.at(-1)?.operation, "invoke");
+    assert.equal(stand.fake.requests.at(-1)?.operation, "invoke");
   });
 
   it("answers InvokeModel's token and latency headers", async () => {
-    fake.setScenario({ steps: [{ text: "a" }, { text: "b" }], usage: { inputTokens: 7, outputTokens: 2 } });
-    const response = await fetch(`${fake.url}/model/${encodeURIComponent(MODEL_ID)}/invoke`, { method: "POST", body: JSON.stringify(nativeBody()) });
+    stand.fake.setScenario({ steps: [{ text: "a" }, { text: "b" }], usage: { inputTokens: 7, outputTokens: 2 } });
+    const response = await fetch(`${stand.fake.url}/model/${encodeURIComponent(MODEL_ID)}/invoke`, { method: "POST", body: JSON.stringify(nativeBody()) });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("x-amzn-bedrock-input-token-count"), "7");
     assert.equal(response.headers.get("x-amzn-bedrock-output-token-count"), "2");
@@ -156,12 +151,12 @@ describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream
   });
 
   it("an in-stream exception is thrown from the loop after the events before it; InvokeModel gets it as its error", async () => {
-    fake.setScenario({ steps: [{ text: "partial" }, { exception: "throttlingException", message: "slow down" }] });
+    stand.fake.setScenario({ steps: [{ text: "partial" }, { exception: "throttlingException", message: "slow down" }] });
     const { events, error } = await stream();
     assert.deepEqual(events.map((e) => e.type), ["message_start", "content_block_start", "content_block_delta"]);
     assert.equal(error?.name, "ThrottlingException");
     assert.equal(error?.message, "slow down");
-    await assert.rejects(client.send(new InvokeModelCommand({ modelId: MODEL_ID, body: encode(nativeBody()) })), (e: any) => {
+    await assert.rejects(stand.client.send(new InvokeModelCommand({ modelId: MODEL_ID, body: encode(nativeBody()) })), (e: any) => {
       assert.equal(e.name, "ThrottlingException");
       assert.equal(e.$metadata.httpStatusCode, 429);
       return true;
@@ -169,28 +164,28 @@ describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream
   });
 
   it("pre-stream errors, hangs and resets apply to the native path too", async () => {
-    fake.setScenario({ error: { type: "AccessDeniedException", message: "no access" } });
+    stand.fake.setScenario({ error: { type: "AccessDeniedException", message: "no access" } });
     await assert.rejects(stream(), { name: "AccessDeniedException", message: "no access" });
 
-    fake.setScenario({ steps: [{ text: "a" }, { hang: true }] });
+    stand.fake.setScenario({ steps: [{ text: "a" }, { hang: true }] });
     const abort = new AbortController();
-    const seen = fake.requests.length;
+    const seen = stand.fake.requests.length;
     const pending = stream(nativeBody(), abort.signal).catch((error: Error) => ({ events: [], error }));
-    const request = (await fake.waitForRequests(seen + 1)).at(-1)!;
-    assert.equal(fake.openStreams(), 1);
+    const request = (await stand.fake.waitForRequests(seen + 1)).at(-1)!;
+    assert.equal(stand.fake.openStreams(), 1);
     abort.abort();
     await pending;
-    assert.equal((await fake.waitForClose(request)).outcome, "client-aborted");
+    assert.equal((await stand.fake.waitForClose(request)).outcome, "client-aborted");
 
-    fake.setScenario({ steps: [{ text: "a" }, { reset: true, scope: "stream", delayMs: 10 }] });
+    stand.fake.setScenario({ steps: [{ text: "a" }, { reset: true, scope: "stream", delayMs: 10 }] });
     const reset = await stream();
     assert.ok(reset.error, "a reset stream is not a finished message");
     assert.equal(reset.events.some((e) => e.type === "message_stop"), false);
   });
 
   it("afterStop silence: message_delta, then nothing (no message_stop) with the stream held open", async () => {
-    fake.setScenario({ steps: [{ text: "done" }], afterStop: "silence" });
-    const out = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL_ID, body: encode(nativeBody()) }));
+    stand.fake.setScenario({ steps: [{ text: "done" }], afterStop: "silence" });
+    const out = await stand.client.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL_ID, body: encode(nativeBody()) }));
     const iterator = out.body![Symbol.asyncIterator]();
     const types: string[] = [];
     while (types.at(-1) !== "message_delta") {
@@ -198,21 +193,21 @@ describe("local Bedrock stand-in: Claude's native InvokeModel(WithResponseStream
       types.push(JSON.parse(new TextDecoder().decode(next.value.chunk!.bytes)).type);
     }
     assert.deepEqual(types, ["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta"]);
-    assert.equal(fake.openStreams(), 1);
+    assert.equal(stand.fake.openStreams(), 1);
     await iterator.return?.();
   });
 
   it("CountTokens counts a native body given as input.invokeModel.body", async () => {
     const body = encode(nativeBody({ messages: [{ role: "user", content: [{ type: "text", text: "count these words please" }] }] }));
-    const counted = await client.send(new CountTokensCommand({ modelId: MODEL_ID, input: { invokeModel: { body } } }));
+    const counted = await stand.client.send(new CountTokensCommand({ modelId: MODEL_ID, input: { invokeModel: { body } } }));
     assert.equal(counted.inputTokens, Math.ceil(("Be brief.".length + "count these words please".length) / 4));
-    fake.setScenario({ countTokens: 99 });
-    assert.equal((await client.send(new CountTokensCommand({ modelId: MODEL_ID, input: { invokeModel: { body } } }))).inputTokens, 99);
+    stand.fake.setScenario({ countTokens: 99 });
+    assert.equal((await stand.client.send(new CountTokensCommand({ modelId: MODEL_ID, input: { invokeModel: { body } } }))).inputTokens, 99);
   });
 
   it("refuses a body that is not a native Messages body, as Bedrock does (ValidationException)", async () => {
     await assert.rejects(
-      client.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL_ID, body: encode({ messages: [] }) })),
+      stand.client.send(new InvokeModelWithResponseStreamCommand({ modelId: MODEL_ID, body: encode({ messages: [] }) })),
       (e: any) => e.name === "ValidationException" && /anthropic_version/.test(e.message),
     );
   });

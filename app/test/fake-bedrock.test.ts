@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 import {
@@ -22,6 +21,7 @@ import { REPO_ROOT, spawnTypeScript } from "../local/app-process";
 import { defaultReply, replyTokens, splitCodePoints } from "../local/reply";
 import { parseScenarioJson } from "../local/scenario-schema";
 import { decodeFrame } from "../local/wire";
+import { freePort } from "./helpers/free-port";
 
 const MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
@@ -363,13 +363,6 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function stopAndExitCode(child: ChildProcess): Promise<number | null> {
   const exited = once(child, "exit");

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import OpenAI, { type APIError } from "openai";
 import { IN_STREAM_EXCEPTIONS, type InStreamExceptionName, PRE_STREAM_ERRORS, type PreStreamErrorName } from "../local/fake-bedrock";
-import { UNSUPPORTED_PARAMETERS } from "../src/formats/openai/unsupported";
+import { IGNORED_FIELDS, REFUSED_FIELDS } from "../src/formats/openai/field-policy";
 import { type Harness, startHarness } from "./helpers/harness";
 import { request } from "./helpers/http-client";
 
@@ -113,24 +115,19 @@ describe("OpenAI errors: the openai SDK raises the right class before and after 
     assert.deepEqual(Object.keys(notJson.json().error).sort(), ["code", "message", "param", "type"]);
   });
 
-  describe("requests Bedrock cannot honour: 400 naming the parameter, Bedrock never called", () => {
+  describe("requests that would silently change the result: 400 naming the parameter, Bedrock never called", () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ["n: 2", { n: 2 }, "n"],
       ["logprobs: true", { logprobs: true }, "logprobs"],
       ["top_logprobs: 3", { top_logprobs: 3 }, "top_logprobs"],
-      ["presence_penalty: 0.5", { presence_penalty: 0.5 }, "presence_penalty"],
-      ["frequency_penalty: 1", { frequency_penalty: 1 }, "frequency_penalty"],
       ["logit_bias", { logit_bias: { "50256": -100 } }, "logit_bias"],
-      ["seed", { seed: 7 }, "seed"],
-      ["response_format json_object", { response_format: { type: "json_object" } }, "response_format"],
-      ["parallel_tool_calls: false", { parallel_tool_calls: false }, "parallel_tool_calls"],
-      ["store: true", { store: true }, "store"],
-      ["service_tier: flex", { service_tier: "flex" }, "service_tier"],
       ["audio", { audio: { voice: "alloy", format: "mp3" } }, "audio"],
       ["modalities with audio", { modalities: ["text", "audio"] }, "modalities"],
-      ["prediction", { prediction: { type: "content", content: "x" } }, "prediction"],
       ["web_search_options", { web_search_options: {} }, "web_search_options"],
-      ["verbosity", { verbosity: "low" }, "verbosity"],
+      ["moderation", { moderation: { model: "omni-moderation-latest" } }, "moderation"],
+      ["response_format of an unknown type", { response_format: { type: "xml" } }, "response_format.type"],
+      ["a json_schema without a valid name", { response_format: { type: "json_schema", json_schema: { name: "a b", schema: {} } } }, "response_format.json_schema.name"],
+      ["reasoning_effort beyond OpenAI's levels", { reasoning_effort: "extreme" }, "reasoning_effort"],
       ["functions", { functions: [{ name: "f" }] }, "functions"],
       ["function_call", { function_call: "auto" }, "function_call"],
       ["a field nobody defines", { top_k: 5 }, "top_k"],
@@ -161,17 +158,45 @@ describe("OpenAI errors: the openai SDK raises the right class before and after 
       });
     }
 
-    it("every parameter docs/openai.md lists as refused has a case above", () => {
+    it("docs/openai.md names every refused and every ignored field", () => {
+      const docs = readFileSync(join(__dirname, "..", "..", "docs", "openai.md"), "utf8");
+      const section = (title: string) => docs.slice(docs.indexOf(`## ${title}`), docs.indexOf("\n## ", docs.indexOf(`## ${title}`) + 3));
+      for (const name of Object.keys(REFUSED_FIELDS)) assert.ok(section("Refused fields").includes(`\`${name}\``), name);
+      for (const name of Object.keys(IGNORED_FIELDS)) assert.ok(section("Ignored fields").includes(`\`${name}\``), name);
+    });
+
+    it("every field docs/openai.md lists as refused has a case above", () => {
       const covered = new Set(cases.map(([, , param]) => param));
-      for (const name of Object.keys(UNSUPPORTED_PARAMETERS)) assert.ok(covered.has(name), name);
+      for (const name of Object.keys(REFUSED_FIELDS)) assert.ok(covered.has(name), name);
     });
 
     it("default values of those parameters are accepted (clients send them explicitly)", async () => {
       h.fake.setScenario({ steps: [{ text: "ok" }] });
-      const defaults = { n: 1, logprobs: false, presence_penalty: 0, frequency_penalty: 0, logit_bias: {}, seed: null, response_format: { type: "text" }, parallel_tool_calls: true, store: false, service_tier: "auto", modalities: ["text"] };
+      const defaults = { n: 1, logprobs: false, top_logprobs: 0, logit_bias: {}, audio: null, modalities: ["text"], functions: null };
       const body = { model: "", messages: hi, ...defaults } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
       const completion = await client.chat.completions.create(body);
       assert.equal(completion.choices[0].message.content, "ok");
     });
+  });
+
+  it("fields that mean nothing here are accepted with any value and never reach Bedrock", async () => {
+    h.fake.setScenario({ steps: [{ text: "ok" }] });
+    const ignored: Record<string, unknown> = {
+      store: true, metadata: { team: "a" }, seed: 7, prediction: { type: "content", content: "x" }, service_tier: "flex",
+      prompt_cache_key: "k", prompt_cache_retention: "24h", prompt_cache_options: { mode: "implicit" }, verbosity: "low",
+      presence_penalty: 0.5, frequency_penalty: 1, safety_identifier: "user-1", stream_options: { include_obfuscation: true },
+    };
+    assert.deepEqual(Object.keys(IGNORED_FIELDS).filter((name) => !(name in ignored)), [], "every ignored field is sent here");
+    const messages = [
+      { role: "system", content: "s", name: "boss" },
+      { role: "user", content: "hi", name: "alice" },
+      { role: "assistant", content: "hello", name: "bot", annotations: [], audio: null, function_call: null, refusal: null },
+      { role: "user", content: "again" },
+    ];
+    const body = { model: "", messages, ...ignored } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+    const completion = await client.chat.completions.create(body);
+    assert.equal(completion.choices[0].message.content, "ok");
+    const sent = JSON.stringify(h.fake.requests.at(-1)!.body);
+    for (const name of [...Object.keys(ignored), "alice", "annotations"]) assert.ok(!sent.includes(name), name);
   });
 });

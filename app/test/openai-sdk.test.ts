@@ -228,8 +228,8 @@ describe("OpenAI Chat Completions with the openai SDK", () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model);
     assert.deepEqual(models, [
-      { id: MODEL, object: "model", created: 0, owned_by: "anthropic" },
-      { id: OTHER_MODEL, object: "model", created: 0, owned_by: "amazon" },
+      { id: MODEL, object: "model", created: 0, owned_by: "anthropic", kind: "chat" },
+      { id: OTHER_MODEL, object: "model", created: 0, owned_by: "amazon", kind: "chat" },
     ]);
   });
 

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import {
-  BedrockRuntimeClient,
   ConverseStreamCommand,
   type ConverseStreamOutput,
   CountTokensCommand,
 } from "@aws-sdk/client-bedrock-runtime";
-import type { FakeBedrock } from "../local/fake-bedrock";
 import { parseScenarioJson } from "../local/scenario-schema";
-import { startStandIn } from "./helpers/stand-in";
+import { useStandIn } from "./helpers/stand-in";
 
 const MODEL_ID = "test.stand-in-model-v1:0";
 
@@ -16,21 +14,17 @@ const MODEL_ID = "test.stand-in-model-v1:0";
  * counting, images in the request) as the real SDK decodes them: what the wire-format tests script.
  */
 describe("local Bedrock stand-in: tool use, reasoning, caching, images, CountTokens", () => {
-  let fake: FakeBedrock;
-  let client: BedrockRuntimeClient;
-  let close: () => Promise<void>;
-  before(async () => ({ fake, client, close } = await startStandIn()));
-  after(() => close());
+  const stand = useStandIn();
 
   async function events(content: any[] = [{ text: "hi" }]): Promise<ConverseStreamOutput[]> {
-    const out = await client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content }] }));
+    const out = await stand.client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content }] }));
     const seen: ConverseStreamOutput[] = [];
     for await (const event of out.stream!) seen.push(event);
     return seen;
   }
 
   it("numbers reasoning, text and tool calls into blocks the way Bedrock does", async () => {
-    fake.setScenario({
+    stand.fake.setScenario({
       steps: [
         { reasoning: "Let me think" },
         { reasoning: " more." },
@@ -79,7 +73,7 @@ describe("local Bedrock stand-in: tool use, reasoning, caching, images, CountTok
 
   it("sends redacted reasoning as bytes the SDK decodes", async () => {
     const secret = Buffer.from("encrypted-thoughts");
-    fake.setScenario({ steps: [{ redacted: secret.toString("base64") }, { text: "ok" }] });
+    stand.fake.setScenario({ steps: [{ redacted: secret.toString("base64") }, { text: "ok" }] });
     const seen = await events();
     const redacted = seen[1].contentBlockDelta?.delta?.reasoningContent?.redactedContent;
     assert.ok(redacted instanceof Uint8Array);
@@ -87,17 +81,17 @@ describe("local Bedrock stand-in: tool use, reasoning, caching, images, CountTok
   });
 
   it("accepts image blocks and records them as the SDK sent them", async () => {
-    fake.setScenario({ steps: [{ text: "a red pixel" }] });
+    stand.fake.setScenario({ steps: [{ text: "a red pixel" }] });
     const png = Buffer.from("89504e470d0a1a0a", "hex");
     await events([{ text: "what is this?" }, { image: { format: "png", source: { bytes: png } } }]);
-    const image = fake.requests.at(-1)?.body.messages[0].content[1].image;
+    const image = stand.fake.requests.at(-1)?.body.messages[0].content[1].image;
     assert.equal(image.format, "png");
     assert.equal(Buffer.from(image.source.bytes, "base64").toString("hex"), "89504e470d0a1a0a");
   });
 
   it("can stop and then stay silent (no metadata), holding the stream open", async () => {
-    fake.setScenario({ steps: [{ text: "done" }], afterStop: "silence" });
-    const out = await client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content: [{ text: "x" }] }] }));
+    stand.fake.setScenario({ steps: [{ text: "done" }], afterStop: "silence" });
+    const out = await stand.client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: [{ role: "user", content: [{ text: "x" }] }] }));
     const iterator = out.stream![Symbol.asyncIterator]();
     const names: string[] = [];
     for (;;) {
@@ -106,20 +100,20 @@ describe("local Bedrock stand-in: tool use, reasoning, caching, images, CountTok
       if (next.value.messageStop) break;
     }
     assert.deepEqual(names, ["messageStart", "contentBlockDelta", "contentBlockStop", "messageStop"]);
-    assert.equal(fake.openStreams(), 1, "no metadata and no end of stream after messageStop");
+    assert.equal(stand.fake.openStreams(), 1, "no metadata and no end of stream after messageStop");
     await iterator.return?.();
   });
 
   it("answers CountTokens with the scripted count, or an estimate, or the scripted error", async () => {
     const input = { converse: { messages: [{ role: "user" as const, content: [{ text: "count these words please" }] }] } };
-    fake.setScenario({ countTokens: 42 });
-    assert.equal((await client.send(new CountTokensCommand({ modelId: MODEL_ID, input }))).inputTokens, 42);
-    fake.setScenario({});
-    const estimated = (await client.send(new CountTokensCommand({ modelId: MODEL_ID, input }))).inputTokens;
+    stand.fake.setScenario({ countTokens: 42 });
+    assert.equal((await stand.client.send(new CountTokensCommand({ modelId: MODEL_ID, input }))).inputTokens, 42);
+    stand.fake.setScenario({});
+    const estimated = (await stand.client.send(new CountTokensCommand({ modelId: MODEL_ID, input }))).inputTokens;
     assert.equal(estimated, Math.ceil("count these words please".length / 4));
-    assert.equal(fake.requests.at(-1)?.operation, "count-tokens");
-    fake.setScenario({ error: { type: "ValidationException", message: "The provided model doesn't support counting tokens." } });
-    await assert.rejects(client.send(new CountTokensCommand({ modelId: MODEL_ID, input })), { name: "ValidationException" });
+    assert.equal(stand.fake.requests.at(-1)?.operation, "count-tokens");
+    stand.fake.setScenario({ error: { type: "ValidationException", message: "The provided model doesn't support counting tokens." } });
+    await assert.rejects(stand.client.send(new CountTokensCommand({ modelId: MODEL_ID, input })), { name: "ValidationException" });
   });
 
   it("validates the new scenario steps given as JSON", () => {

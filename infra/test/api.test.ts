@@ -5,6 +5,7 @@ import {
   USAGE_PATH,
 } from "../../app/src/runtime-contract";
 import { RouteDefinition, ROUTES, routeFingerprint } from "../api-routes";
+import { REDACTED_KEY_VALUE } from "../route-integrations";
 import { ProgramRun, runProgram } from "./program-under-mocks";
 
 const METHOD = "aws:apigateway/method:Method";
@@ -13,6 +14,14 @@ const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
 const ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/chat-alb/50dc6c495c0c9188";
 const ALB_DNS = "internal-chat-alb-1234567890.us-east-1.elb.amazonaws.com";
 const ACCESS_TYPES = ["aws:apigateway/apiKey:ApiKey", "aws:apigateway/usagePlan:UsagePlan", "aws:apigateway/usagePlanKey:UsagePlanKey"];
+
+/** What every proxy integration maps: ids from API Gateway's context, and a constant over each raw key header. */
+const GATEWAY_HEADERS = {
+  [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
+  [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
+  "integration.request.header.x-api-key": `'${REDACTED_KEY_VALUE}'`,
+  "integration.request.header.Authorization": `'${REDACTED_KEY_VALUE}'`,
+};
 
 const trigger = (run: ProgramRun) => run.one(DEPLOYMENT, "chat-deployment").inputs.triggers.redeployment;
 
@@ -35,6 +44,8 @@ describe("API", () => {
       ["chat-chat-completions", "chat-chat-id", "completions"],
       ["chat-health", "root-resource-id", "health"],
       ["chat-models", "root-resource-id", "models"],
+      // Kept while the playground is off, answering 404 (playground.test.ts).
+      ["chat-playground", "root-resource-id", "playground"],
       ["chat-stream", "root-resource-id", "stream"],
       ["chat-usage", "root-resource-id", "usage"],
       ["chat-v1", "root-resource-id", "v1"],
@@ -51,6 +62,7 @@ describe("API", () => {
       ["chat-chat-completions-id", "POST", "CUSTOM", bearer, true],
       ["chat-health-id", "GET", "CUSTOM", apiKey, true],
       ["chat-models-id", "GET", "CUSTOM", bearer, true],
+      ["chat-playground-id", "GET", "NONE", undefined, false],
       ["chat-stream-id", "POST", "CUSTOM", apiKey, true],
       ["chat-usage-id", "GET", "CUSTOM", apiKey, true],
       ["chat-v1-messages-count_tokens-id", "POST", "CUSTOM", apiKey, true],
@@ -79,16 +91,26 @@ describe("API", () => {
         uri: `http://${ALB_DNS}${route.path}`,
         responseTransferMode: stream ? "STREAM" : "BUFFERED",
         timeoutMilliseconds: stream ? 900_000 : 29_000,
-        requestParameters: {
-          [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
-          [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
-        },
+        requestParameters: GATEWAY_HEADERS,
       }, route.path);
     }
     assert.deepEqual(ROUTES.map((r) => `${r.httpMethod} ${r.path}`), [
       `GET ${HEALTH_PATH}`, `POST ${STREAM_PATH}`, `POST ${CHAT_COMPLETIONS_PATH}`, `GET ${MODELS_PATH}`, `POST ${MESSAGES_PATH}`,
       `POST ${COUNT_TOKENS_PATH}`, `GET ${USAGE_PATH}`,
     ]);
+  });
+
+  it("overwrites the raw key headers (x-api-key, Authorization) on every proxy integration, so no key value reaches the tasks", () => {
+    const proxies = run.ofType(INTEGRATION).filter((i) => i.inputs.type === "HTTP_PROXY");
+    assert.equal(proxies.length, ROUTES.length);
+    for (const integration of proxies) {
+      const params = integration.inputs.requestParameters;
+      // Static values (single-quoted): the authorizers read the headers at the edge; past it they carry a constant.
+      assert.equal(params["integration.request.header.x-api-key"], `'${REDACTED_KEY_VALUE}'`, integration.name);
+      assert.equal(params["integration.request.header.Authorization"], `'${REDACTED_KEY_VALUE}'`, integration.name);
+      assert.ok(!Object.values(params).some((value) => /request\.header\.(x-api-key|authorization)/i.test(String(value))),
+        `${integration.name} maps no raw key header to another header`);
+    }
   });
 
   it("streams POST /stream through an HTTP_PROXY integration over the VPC link to the ALB for up to 15 minutes", () => {
@@ -104,10 +126,7 @@ describe("API", () => {
       uri: `http://${ALB_DNS}${STREAM_PATH}`,
       responseTransferMode: "STREAM",
       timeoutMilliseconds: 900_000,
-      requestParameters: {
-        [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
-        [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
-      },
+      requestParameters: GATEWAY_HEADERS,
     });
   });
 
@@ -129,7 +148,7 @@ describe("API", () => {
     it("opens the methods and creates no key, usage plan, plan key or authorizer", async () => {
       const open = await runProgram({ apiKeyRequired: "false" });
       const methods = open.ofType(METHOD).map((m) => m.inputs);
-      assert.equal(methods.length, ROUTES.length);
+      assert.equal(methods.length, ROUTES.length + 1, "every route, and the playground's (off, answering 404)");
       for (const method of methods) {
         assert.deepEqual([method.authorization, method.authorizerId, method.apiKeyRequired], ["NONE", undefined, false]);
       }
@@ -211,8 +230,16 @@ describe("API", () => {
       assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "apigateway.amazonaws.com");
       assert.equal(run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "chat-cloudwatch-push-logs").inputs.policyArn,
         "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
-      const account = run.one("aws:apigateway/account:Account", "chat-cloudwatch-account").inputs;
-      assert.equal(account.cloudwatchRoleArn, "arn:aws:iam::123456789012:role/chat-cloudwatch-role");
+      const account = run.one("aws:apigateway/account:Account", "chat-cloudwatch-account");
+      assert.equal(account.inputs.cloudwatchRoleArn, "arn:aws:iam::123456789012:role/chat-cloudwatch-role");
+      // Kept on destroy (issue 20, item 3): deleting the setting resets the region's role for every other API, and
+      // deleting the role would leave the setting naming a role that no longer exists.
+      const keptTypes = [["aws:apigateway/account:Account", "chat-cloudwatch-account"], ["aws:iam/role:Role", "chat-cloudwatch-role"],
+        ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "chat-cloudwatch-push-logs"]];
+      for (const [type, name] of keptTypes) assert.equal(run.one(type, name).options.retainOnDelete, true, name);
+      // Nothing else is kept: destroy removes the rest of the stack.
+      const kept = run.resources.filter((r) => r.options.retainOnDelete).map((r) => r.name).sort();
+      assert.deepEqual(kept, ["chat-cloudwatch-account", "chat-cloudwatch-push-logs", "chat-cloudwatch-role"]);
       const unmanaged = await runProgram({ manageApiGatewayAccount: "false" });
       assert.equal(unmanaged.ofType("aws:apigateway/account:Account").length, 0);
     });

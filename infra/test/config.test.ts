@@ -15,6 +15,14 @@ describe("stack configuration", () => {
       assert.ok(fs.existsSync(path.resolve(__dirname, "..", "..", project.main)));
     });
 
+    it("requires the oldest CLI the program runs on: transforms (3.115.0) and untyped structured config (issue 20, item 9)", () => {
+      const required = (projectFile as unknown as Record<string, unknown>).requiredPulumiVersion;
+      assert.equal(required, ">=3.115.0");
+      const installed = JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")).version as string;
+      const [major, minor] = installed.split(".").map(Number);
+      assert.ok(major > 3 || (major === 3 && minor >= 115), `the SDK in use (${installed}) is not older than the minimum`);
+    });
+
     it("declares exactly the keys the program reads, each with a type, a description and a default", () => {
       assert.deepEqual(Object.keys(projectFile.config).sort(), [...CONFIG_KEYS].sort());
       for (const [key, schema] of Object.entries(projectFile.config)) {
@@ -98,6 +106,28 @@ describe("stack configuration", () => {
       } finally {
         for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
       }
+    });
+
+    it("refuses a key's rate or burst above the stage's, naming the key (issue 20, item 1)", async () => {
+      const keys = JSON.stringify([{ name: "default" }, { name: "alice", rateLimit: 50, burstLimit: 100 }]);
+      const error = await programError({ keys });
+      assert.ok(pulumi.RunError.isInstance(error));
+      assert.match(error.message, new RegExp(`${PROJECT}:keys\\[1\\]\\.rateLimit: key "alice" asks for 50, above the stage's throttleRateLimit \\(10\\)`));
+      assert.match(error.message, new RegExp(`${PROJECT}:keys\\[1\\]\\.burstLimit: key "alice" asks for 100, above the stage's throttleBurstLimit \\(20\\)`));
+      // The same key is accepted once the stage allows it: the stage is the ceiling for every caller together.
+      const raised = await runProgram({ keys, throttleRateLimit: "50", throttleBurstLimit: "100" });
+      assert.deepEqual(raised.one("aws:apigateway/usagePlan:UsagePlan", "chat-plans-alice").inputs.throttleSettings,
+        { rateLimit: 50, burstLimit: 100 });
+    });
+
+    it("refuses apiKeyRequired=false while a key sets limits, naming both keys (issue 20, item 8)", async () => {
+      const keys = JSON.stringify([{ name: "default" }, { name: "alice", tokensPerDay: 1000 }, { name: "bob", dailyQuota: 5 }]);
+      const error = await programError({ apiKeyRequired: "false", keys });
+      assert.ok(pulumi.RunError.isInstance(error));
+      assert.match(error.message, new RegExp(`${PROJECT}:apiKeyRequired = "false": .*limits set in keys would never apply: ` +
+        `keys\\[1\\] "alice" \\(tokensPerDay\\); keys\\[2\\] "bob" \\(dailyQuota\\)`));
+      // Keys without limits are fine (the default list has one).
+      await runProgram({ apiKeyRequired: "false", keys: JSON.stringify([{ name: "default" }, { name: "carol" }]) });
     });
 
     it("accepts other valid sizes and counts", async () => {

@@ -6,6 +6,8 @@ const RESOURCE = "aws:apigateway/resource:Resource";
 const METHOD = "aws:apigateway/method:Method";
 const INTEGRATION = "aws:apigateway/integration:Integration";
 const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
+const METHOD_RESPONSE = "aws:apigateway/methodResponse:MethodResponse";
+const INTEGRATION_RESPONSE = "aws:apigateway/integrationResponse:IntegrationResponse";
 const ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/chat-alb/50dc6c495c0c9188";
 const ALB_DNS = "internal-chat-alb-1234567890.us-east-1.elb.amazonaws.com";
 const STAGE_URL = "https://chat-api-id.execute-api.us-east-1.amazonaws.com/v1";
@@ -19,11 +21,44 @@ describe("playground route (config key playground)", () => {
     [off, on] = await Promise.all([runProgram(), runProgram({ playground: "true" })]);
   });
 
-  it("does not exist by default: no resource, method, integration or output", () => {
-    assert.ok(!paths(off).includes("playground"));
-    assert.equal(off.ofType(METHOD).filter((m) => m.name.includes("playground")).length, 0);
-    assert.equal(off.ofType(INTEGRATION).filter((m) => m.name.includes("playground")).length, 0);
+  it("is off by default: its method answers a fixed 404 (a MOCK integration), nothing reaches the app, no output", () => {
+    assert.ok(paths(off).includes("playground"));
+    const method = off.one(METHOD, "chat-playground-method").inputs;
+    assert.deepEqual([method.httpMethod, method.authorization, method.apiKeyRequired], ["GET", "NONE", false]);
+    const integration = off.one(INTEGRATION, "chat-playground-integration").inputs;
+    assert.equal(integration.type, "MOCK");
+    assert.equal(integration.connectionId, undefined, "no VPC link: nothing behind it");
+    assert.deepEqual(JSON.parse(integration.requestTemplates["application/json"]), { statusCode: 404 });
+    assert.equal(integration.passthroughBehavior, "WHEN_NO_MATCH", "any content type gets the same 404");
+    assert.equal(off.one(METHOD_RESPONSE, "chat-playground-not-found").inputs.statusCode, "404");
+    const response = off.one(INTEGRATION_RESPONSE, "chat-playground-not-found-response").inputs;
+    assert.equal(response.statusCode, "404");
+    assert.equal(response.selectionPattern, undefined, "the default response: every outcome of the mock");
+    // The error body every client family reads (edge-responses.ts).
+    assert.deepEqual(JSON.parse(response.responseTemplates["application/json"]).error,
+      { type: "not_found_error", code: "not_found", param: null, message: `${PLAYGROUND_PATH} is not enabled on this stack` });
     assert.equal(off.outputs.playgroundUrl, undefined);
+  });
+
+  it("turned off by a later up stops answering in that up (issue 20, item 2)", () => {
+    // Pulumi deletes a removed resource only at the end of an update, after the new deployment took its snapshot. So
+    // turning the route off must remove nothing the snapshot would serve: the same method and integration exist
+    // either way (updated or replaced in place), only the integration differs.
+    const apiNames = (run: ProgramRun) => run.resources.filter((r) => r.type.startsWith("aws:apigateway/") &&
+      ![METHOD_RESPONSE, INTEGRATION_RESPONSE].includes(r.type)).map((r) => `${r.type}::${r.name}`).sort();
+    assert.deepEqual(apiNames(off), apiNames(on));
+    assert.equal(on.one(INTEGRATION, "chat-playground-integration").inputs.type, "HTTP_PROXY");
+    // The type change replaces the integration: deleted first, since API Gateway holds one per method and deleting
+    // the old one after creating the new would remove the new one.
+    assert.equal(off.one(INTEGRATION, "chat-playground-integration").options.deleteBeforeReplace, true);
+    assert.equal(on.one(INTEGRATION, "chat-playground-integration").options.deleteBeforeReplace, true);
+    // The change re-creates the deployment, and the new deployment waits for the 404 to be in place.
+    const deployment = (run: ProgramRun) => run.one(DEPLOYMENT, "chat-deployment");
+    assert.notEqual(deployment(off).inputs.triggers.redeployment, deployment(on).inputs.triggers.redeployment);
+    for (const name of ["chat-playground-method", "chat-playground-integration", "chat-playground-not-found",
+      "chat-playground-not-found-response"]) {
+      assert.ok(deployment(off).dependsOn.includes(name), `the deployment depends on ${name}`);
+    }
   });
 
   it("when enabled: GET /playground at the API root, without the API key, while the other methods still require it", () => {

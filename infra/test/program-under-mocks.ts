@@ -50,6 +50,8 @@ export interface World {
   readonly endpointZones?: Readonly<Record<string, readonly string[]>>;
   /** Outputs of the stack's last completed `pulumi up` (default: none, a new stack). */
   readonly previousOutputs?: Readonly<Record<string, unknown>>;
+  /** The stack's name (default `dev`; the configuration is the dev stack's either way). */
+  readonly stack?: string;
 }
 
 interface ProjectFile {
@@ -72,6 +74,13 @@ export interface RecordedResource {
   readonly transforms: readonly pulumi.ResourceTransform[];
   /** Logical names of the resources it depends on (`dependsOn` and inputs taken from other resources). */
   readonly dependsOn: readonly string[];
+  /** The resource options the engine sees that change what an update or `destroy` does to it. */
+  readonly options: RegistrationOptions;
+}
+
+export interface RegistrationOptions {
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
 }
 
 export interface RecordedInvoke {
@@ -150,15 +159,17 @@ export async function outsideProgram(): Promise<void> {
 async function execute(overrides: Overrides, world: World): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
-  const dependencies = new Map<string, string[]>();
+  const dependencies = new Map<string, Registration>();
   pulumi.runtime.setAllConfig(stackConfig(overrides));
   await pulumi.runtime.setMocks({
     newResource(args: pulumi.runtime.MockResourceArgs) {
       const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${args.name}` : `${args.name}-id`;
       const inputs = revealSecrets(args.inputs);
+      const registration = dependencies.get(`${args.type}::${args.name}`);
       resources.push({
         type: args.type, name: args.name, id, inputs, transforms: args.transforms ?? [],
-        dependsOn: dependencies.get(`${args.type}::${args.name}`) ?? [],
+        dependsOn: registration?.dependsOn ?? [],
+        options: registration?.options ?? { retainOnDelete: false, deleteBeforeReplace: false },
       });
       const state = args.type === "pulumi:pulumi:StackReference"
         ? { name: inputs.name, outputs: world.previousOutputs ?? {}, secretOutputNames: [] }
@@ -169,7 +180,7 @@ async function execute(overrides: Overrides, world: World): Promise<ProgramRun> 
       invokes.push({ token: args.token, inputs: args.inputs });
       return fakeInvoke(args.token, args.inputs, world);
     },
-  }, PROJECT, "dev", false, ORGANIZATION);
+  }, PROJECT, world.stack ?? "dev", false, ORGANIZATION);
   recordDependencies(dependencies);
 
   for (const cached of Object.keys(require.cache)) {
@@ -209,16 +220,24 @@ async function execute(overrides: Overrides, world: World): Promise<ProgramRun> 
   };
 }
 
+interface Registration {
+  readonly dependsOn: string[];
+  readonly options: RegistrationOptions;
+}
+
 /**
- * The mocks' `newResource` does not see a resource's dependencies; the registration request the SDK sends the mock
- * monitor does. Records them (as logical names) by type and name.
+ * The mocks' `newResource` does not see a resource's dependencies or options; the registration request the SDK sends
+ * the mock monitor does. Records them (dependencies as logical names) by type and name.
  */
-function recordDependencies(into: Map<string, string[]>): void {
+function recordDependencies(into: Map<string, Registration>): void {
   const monitor = pulumi.runtime.getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
     const urns: string[] = req.getDependenciesList();
-    into.set(`${req.getType()}::${req.getName()}`, urns.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)));
+    into.set(`${req.getType()}::${req.getName()}`, {
+      dependsOn: urns.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
+      options: { retainOnDelete: Boolean(req.getRetainondelete()), deleteBeforeReplace: Boolean(req.getDeletebeforereplace()) },
+    });
     return register(req, callback);
   };
 }

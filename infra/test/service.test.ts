@@ -91,14 +91,20 @@ describe("service", () => {
 
     it("passes the models, region, limits and stage prefix from the configuration", async () => {
       const allowed = ["us.amazon.nova-lite-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"];
+      const embedding = ["amazon.titan-embed-text-v2:0", "cohere.embed-v4:0"];
       const custom = await runProgram({
         modelId: "amazon.nova-pro-v1:0", allowedModelIds: JSON.stringify(allowed), maxTokens: "2048", stageName: "prod",
+        embeddingModelIds: JSON.stringify(embedding),
       });
       const env = (r: ProgramRun) => Object.fromEntries(container(r).environment.map((e: any) => [e.name, e.value]));
       assert.deepEqual(env(custom), {
         [ENV.port]: String(CONTAINER_PORT),
         [ENV.modelId]: "amazon.nova-pro-v1:0",
         [ENV.allowedModelIds]: JSON.stringify(allowed),
+        [ENV.embeddingModelIds]: JSON.stringify(embedding),
+        [ENV.modelCatalog]: "{}",
+        [ENV.modelAliases]: "{}",
+        [ENV.strictModels]: "false",
         [ENV.region]: REGION,
         [ENV.defaultMaxTokens]: "2048",
         [ENV.stagePrefix]: "prod",
@@ -106,13 +112,14 @@ describe("service", () => {
         [ENV.nodeOptions]: "--enable-source-maps --max-old-space-size=256 --max-semi-space-size=16",
         [ENV.usageStoreFailurePolicy]: "serve",
         [ENV.budgetReadMaxAgeMs]: "500",
-        [ENV.metricsNamespace]: "BedrockStreamApi",
+        [ENV.metricsNamespace]: "BedrockStreamApi/bedrock-stream-api-dev",
         [ENV.usageTableName]: "chat-usage-table",
         [ENV.apiKeys]: JSON.stringify({ "chat-key-default-id": { name: "default" } }),
       });
       assert.equal(env(run)[ENV.defaultMaxTokens], "1024");
       assert.equal(env(run)[ENV.stagePrefix], "v1");
       assert.equal(env(run)[ENV.allowedModelIds], "[]");
+      assert.equal(env(run)[ENV.embeddingModelIds], "[]");
     });
 
     it("logs to the service's log group, whose retention comes from logRetentionDays", async () => {

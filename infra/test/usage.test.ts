@@ -14,6 +14,8 @@ const PLAN_KEY = "aws:apigateway/usagePlanKey:UsagePlanKey";
 const API_KEY = "aws:apigateway/apiKey:ApiKey";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/chat-usage-table";
+/** The dev stack's own metrics namespace (a stack that sets none gets one of its own). */
+const NAMESPACE = "BedrockStreamApi/bedrock-stream-api-dev";
 
 const containerEnv = (run: ProgramRun): Record<string, string> => {
   const service = run.one("awsx:ecs:FargateService", "chat-service").inputs;
@@ -95,7 +97,8 @@ describe("usage store", () => {
 describe("the caller's identity", () => {
   it("reaches the app from every integration: the validated key's id in x-api-key-id, overwriting a client's", async () => {
     const run = await runProgram();
-    const integrations = run.ofType("aws:apigateway/integration:Integration");
+    // Every integration that reaches the app (a turned-off route's 404 reaches nothing).
+    const integrations = run.ofType("aws:apigateway/integration:Integration").filter((i) => i.inputs.type !== "MOCK");
     assert.ok(integrations.length >= 2);
     for (const integration of integrations) {
       assert.equal(
@@ -192,7 +195,7 @@ describe("monitoring", () => {
   it("alarms on any upstream misconfiguration", () => {
     const a = alarm(run, ALARMS.upstreamMisconfigured);
     assert.deepEqual([a.namespace, a.metricName, a.dimensions, a.statistic, a.threshold, a.comparisonOperator], [
-      "BedrockStreamApi", "Errors", { ErrorCode: "upstream_misconfigured" }, "Sum", 0, "GreaterThanThreshold",
+      NAMESPACE, "Errors", { ErrorCode: "upstream_misconfigured" }, "Sum", 0, "GreaterThanThreshold",
     ]);
   });
 
@@ -206,7 +209,7 @@ describe("monitoring", () => {
   it("alarms on p90 time to first token above the configured milliseconds", () => {
     const a = alarm(run, ALARMS.ttftP90);
     assert.deepEqual([a.namespace, a.metricName, a.extendedStatistic, a.threshold, a.evaluationPeriods], [
-      "BedrockStreamApi", "TimeToFirstToken", "p90", 2500, 2,
+      NAMESPACE, "TimeToFirstToken", "p90", 2500, 2,
     ]);
   });
 
@@ -220,7 +223,7 @@ describe("monitoring", () => {
 
   it("alarms on any usage-store failure", () => {
     const a = alarm(run, ALARMS.usageStoreFailures);
-    assert.deepEqual([a.namespace, a.metricName, a.statistic, a.threshold], ["BedrockStreamApi", "UsageStoreFailures", "Sum", 0]);
+    assert.deepEqual([a.namespace, a.metricName, a.statistic, a.threshold], [NAMESPACE, "UsageStoreFailures", "Sum", 0]);
   });
 
   it("creates a dashboard with the edge, the service's health and its own metrics", () => {
@@ -234,6 +237,27 @@ describe("monitoring", () => {
       assert.ok(text.includes(expected), expected);
     }
     assert.ok(body.widgets.every((w: any) => w.properties.region === "us-east-1"));
+  });
+
+  it("gives each stack its own metrics namespace, so no alarm reads another stack's metrics (issue 20, item 5)", async () => {
+    const prod = await runProgram({}, { stack: "prod" });
+    const namespaceOf = (r: ProgramRun) => containerEnv(r)[ENV.metricsNamespace];
+    assert.equal(namespaceOf(run), NAMESPACE);
+    assert.equal(namespaceOf(prod), "BedrockStreamApi/bedrock-stream-api-prod");
+    for (const [r, stack] of [[run, "dev"], [prod, "prod"]] as const) {
+      for (const { name, inputs: a } of r.ofType(ALARM)) {
+        // The service's own metrics: this stack's namespace. AWS's: dimensions naming this stack's own resources.
+        if (a.namespace.startsWith("AWS/") || a.namespace.startsWith("ECS/")) {
+          const own = [a.dimensions?.ApiName, a.dimensions?.ClusterName].filter(Boolean);
+          assert.equal(own.length, 1, `${stack} ${name}: dimensions name this stack's API or cluster`);
+        } else {
+          assert.equal(a.namespace, namespaceOf(r), `${stack} ${name}`);
+        }
+      }
+      assert.equal(r.one("aws:ecs/cluster:Cluster", "chat-cluster").inputs.name, `bedrock-stream-api-${stack}`);
+      const dashboard = r.one("aws:cloudwatch/dashboard:Dashboard", "chat-monitoring-dashboard").inputs.dashboardBody;
+      assert.ok(dashboard.includes(`"${namespaceOf(r)}"`), `${stack}: the dashboard reads its own namespace`);
+    }
   });
 
   it("uses the configured metrics namespace, which the tasks also get", async () => {

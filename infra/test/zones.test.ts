@@ -121,4 +121,33 @@ describe("availability zones", () => {
     assert.match(missing.message, new RegExp(`${ecr} is not offered in us-east-1b`));
     assert.match(missing.message, /Zones that can: us-east-1a, us-east-1d\./);
   });
+
+  describe("a configured list on a deployed stack (issue 20, item 4)", () => {
+    const recorded = deployed(["us-east-1c", "us-east-1d"]);
+    const CHANGE_KEY = `${PROJECT}:allowAvailabilityZoneChange`;
+
+    it("is refused when it reorders the recorded zones, naming the subnets it would replace", async () => {
+      const error = await programError({ availabilityZones: '["us-east-1d","us-east-1c"]' }, recorded);
+      assert.ok(pulumi.RunError.isInstance(error));
+      assert.match(error.message, new RegExp(`^${KEY}: the configured zones \\(us-east-1d, us-east-1c\\) differ only in their order`));
+      assert.match(error.message, /subnet 1: us-east-1c -> us-east-1d; subnet 2: us-east-1d -> us-east-1c/);
+      assert.match(error.message, /the VPC link, the internal ALB, the interface endpoints and the running tasks/);
+      assert.match(error.message, /pulumi config set --path 'availabilityZones\[0\]' us-east-1c && .*'availabilityZones\[1\]' us-east-1d/);
+      assert.match(error.message, new RegExp(`set ${CHANGE_KEY} to true`));
+    });
+
+    it("is refused when it names other zones, naming only the subnet that moves", async () => {
+      const error = await programError({ availabilityZones: '["us-east-1c","us-east-1a"]' }, recorded);
+      assert.match(error.message, /differ in their zones/);
+      assert.match(error.message, /replace subnet 2: us-east-1d -> us-east-1a, and with them/);
+    });
+
+    it("is accepted when it equals the recorded list, or with the override set", async () => {
+      const same = await runProgram({ availabilityZones: '["us-east-1c","us-east-1d"]' }, recorded);
+      assert.deepEqual(zonesOf(same), ["us-east-1c", "us-east-1d"]);
+      const moved = await runProgram({ availabilityZones: '["us-east-1d","us-east-1a"]', allowAvailabilityZoneChange: "true" }, recorded);
+      assert.deepEqual(zonesOf(moved), ["us-east-1d", "us-east-1a"]);
+      assert.deepEqual(moved.outputs[ZONES_OUTPUT], ["us-east-1d", "us-east-1a"], "the new choice is recorded");
+    });
+  });
 });

@@ -1,8 +1,8 @@
 import type {
   ConverseStreamCommandInput,
   InferenceConfiguration,
-  OutputConfig,
   Message,
+  OutputConfig,
   SystemContentBlock,
   ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
@@ -22,7 +22,7 @@ export interface ChatRequest {
   toolConfig?: ToolConfiguration;
   /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
   additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
-  /** Converse's output configuration (structured output). */
+  /** Structured output (`textFormat` with a JSON schema the reply must match). */
   outputConfig?: OutputConfig;
   /**
    * The request as Claude's native Messages body (the Anthropic format sets it): Claude models are then called
@@ -52,7 +52,7 @@ export function converseInput(request: ChatRequest, modelId: string, defaultMaxT
     inferenceConfig: { ...inferenceConfig, maxTokens },
     toolConfig,
     additionalModelRequestFields: fitThinkingBudget(additionalModelRequestFields, maxTokens),
-    ...(outputConfig ? { outputConfig } : {}),
+    outputConfig,
   };
 }
 

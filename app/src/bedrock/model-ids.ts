@@ -23,3 +23,8 @@ export function parseModelId(modelId: string): ParsedModelId {
   if (GEOGRAPHIC_PROFILE_PREFIXES.includes(prefix)) return { kind: "geographic-profile", foundationModelId: rest };
   return { kind: "foundation-model", foundationModelId: modelId };
 }
+
+/** Whether the model (or the profile's model) is one of Anthropic's Claude models. */
+export function isClaudeModel(modelId: string): boolean {
+  return parseModelId(modelId).foundationModelId.startsWith("anthropic.claude");
+}

@@ -16,13 +16,16 @@ import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
 import type { UsageMeter } from "../usage/meter";
 import type { ReplyInfo, WireFormat } from "./wire-format";
+import { refuseOtherKind } from "./model-kinds";
 
 export interface ChatDependencies {
   config: AppConfig;
   bedrock: BedrockRuntimeClient;
   activeStreams: ActiveStreams;
-  /** Every model the deployment serves, the default first. */
+  /** Every chat model the deployment serves, the default first. */
   models: readonly string[];
+  /** The embedding models `POST /embeddings` serves (`EMBEDDING_MODEL_IDS`). */
+  embeddingModels: readonly string[];
   /** Who is calling, their token budgets, and what each request is charged. */
   usage: UsageMeter;
 }
@@ -42,6 +45,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     const caller = deps.usage.identify(ctx.headers, record);
     const request = format.parseRequest(ctx.request.body, ctx.headers);
     record.userTag = request.userTag;
+    refuseOtherKind(request.model, deps.embeddingModels, "embedding");
     const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     record.model = model;
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);

@@ -11,6 +11,7 @@ import { modelInfo, resolutionContext, resolveModel } from "../models";
 import { usesNativePath } from "./anthropic/native";
 import { nativeBody } from "./anthropic/native-body";
 import type { ChatDependencies } from "./chat-handler";
+import { refuseOtherKind } from "./model-kinds";
 
 /** A format's token-counting route: its request schema and how it states the count. */
 export interface TokenCountFormat {
@@ -31,6 +32,7 @@ const NOT_SUPPORTED = /support(s|ed)? (counting tokens|token counting)|count(ing
 export function countTokensHandler(format: TokenCountFormat, deps: ChatDependencies): Middleware<AppState> {
   return async (ctx) => {
     const request = format.parseRequest(ctx.request.body, ctx.headers);
+    refuseOtherKind(request.model, deps.embeddingModels, "embedding");
     const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     ctx.state.record.model = model;
     const command = new CountTokensCommand({ modelId: parseModelId(model).foundationModelId, input: countInput(request, model) });

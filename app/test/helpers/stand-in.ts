@@ -27,3 +27,11 @@ export async function startStandIn(): Promise<StandIn> {
     },
   };
 }
+
+/** Starts a stand-in before the suite and closes it after; its fields are set once `before` has run. */
+export function useStandIn(): StandIn {
+  const standIn = {} as StandIn;
+  before(async () => Object.assign(standIn, await startStandIn()));
+  after(() => standIn.close());
+  return standIn;
+}

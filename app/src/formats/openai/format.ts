@@ -10,6 +10,8 @@ export const SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
 export interface OpenAiFormatOptions {
   /** The deployment's default `maxTokens`: with extended thinking the budget is added on top of it. */
   defaultMaxTokens: number;
+  /** The deployment's default model: what a request without `model` is shaped for. */
+  defaultModel: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export function openaiFormat(options: OpenAiFormatOptions): WireFormat {
   return {
     name: "openai",
     parseRequest(body) {
-      const parsed = parseOpenAiRequest(body, options.defaultMaxTokens);
+      const parsed = parseOpenAiRequest(body, options.defaultMaxTokens, options.defaultModel);
       includeUsage.set(parsed.chat, parsed.includeUsage);
       return parsed.chat;
     },

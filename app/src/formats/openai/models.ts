@@ -1,4 +1,5 @@
 import type { Middleware } from "koa";
+import { type ModelKind, modelNotFound } from "../model-kinds";
 import type { AppState } from "../../http/request-record";
 
 /** `global.anthropic.claude-...` -> `anthropic`: the provider part of a model or inference-profile id. */
@@ -9,15 +10,47 @@ export function ownerOf(modelId: string): string {
 }
 
 /**
- * `GET /models`: the models this deployment serves, default first, in OpenAI's list shape. `created` is 0: Bedrock
- * ids carry no creation time, and a made-up one would mislead clients that sort by it.
+ * OpenAI's model object, plus `kind` (`chat` or `embedding`: which routes take it; clients ignore fields they do not
+ * know). `created` is 0: Bedrock ids carry no creation time, and a made-up one would mislead clients that sort by it.
  */
-export function listModels(models: readonly string[]): Middleware<AppState> {
-  const body = {
-    object: "list",
-    data: models.map((id) => ({ id, object: "model", created: 0, owned_by: ownerOf(id) })),
-  };
+export interface ModelObject {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+  kind: ModelKind;
+}
+
+export interface ServedModelLists {
+  /** The chat models, the default first. */
+  chat: readonly string[];
+  embedding: readonly string[];
+}
+
+function modelObjects(models: ServedModelLists): Map<string, ModelObject> {
+  const entry = (kind: ModelKind) => (id: string): [string, ModelObject] =>
+    [id, { id, object: "model", created: 0, owned_by: ownerOf(id), kind }];
+  // A model listed as both is served as chat (the chat routes take it); it is shown once.
+  return new Map([...models.embedding.map(entry("embedding")), ...models.chat.map(entry("chat"))]);
+}
+
+/** `GET /models`: the models this deployment serves, chat models first (the default first), in OpenAI's list shape. */
+export function listModels(models: ServedModelLists): Middleware<AppState> {
+  const objects = modelObjects(models);
+  const ordered = [...new Set([...models.chat, ...models.embedding])].map((id) => objects.get(id)!);
+  const body = { object: "list", data: ordered };
   return (ctx) => {
     ctx.body = body;
+  };
+}
+
+/** `GET /models/{id}`: one model object, or a 404 `model_not_found` in OpenAI's error shape. */
+export function retrieveModel(models: ServedModelLists): Middleware<AppState> {
+  const objects = modelObjects(models);
+  return (ctx) => {
+    const id = String(ctx.params.id ?? "");
+    const found = objects.get(id);
+    if (!found) modelNotFound(id);
+    ctx.body = found;
   };
 }

@@ -1,10 +1,13 @@
-import type { Message, ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
+import type { Message } from "@aws-sdk/client-bedrock-runtime";
 import type { ChatRequest } from "../../bedrock/chat-request";
 import { ApiError } from "../../http/errors";
+import { modelInfo, reasoningFields } from "../../models";
 import { invalidRequest } from "../schema-errors";
+import { withoutUnmappedFields } from "./field-policy";
 import { toConverse } from "./messages";
-import { type ChatCompletionBody, chatCompletionSchema, type ReasoningEffort } from "./schema";
-import { withoutHonouredDefaults } from "./unsupported";
+import { structuredOutput } from "./response-format";
+import { type ChatCompletionBody, chatCompletionSchema } from "./schema";
+import { toolsOf } from "./tools";
 
 /** A parsed Chat Completions request: the internal request plus what only this format's writer needs. */
 export interface OpenAiRequest {
@@ -13,48 +16,47 @@ export interface OpenAiRequest {
   includeUsage: boolean;
 }
 
-/**
- * Extended-thinking budget (tokens) per `reasoning_effort`. Bedrock's minimum is 1,024; each level doubles or
- * quadruples the one before, and `high` leaves room under Haiku 4.5's 64,000 output tokens for the answer.
- */
-export const THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, "none">, number>> = {
-  minimal: 1024,
-  low: 2048,
-  medium: 8192,
-  high: 16384,
-};
 /** With thinking, Anthropic allows `top_p` only from here to 1 (and no temperature change). */
 const THINKING_MIN_TOP_P = 0.95;
 
 const badParam = (param: string, rule: string) =>
   new ApiError(400, "invalid_request", `${param}: ${rule}`, { param });
 
-/** Validates a Chat Completions body into the internal request; every failure is a 400 naming the parameter. */
-export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number): OpenAiRequest {
-  const parsed = chatCompletionSchema.safeParse(withoutHonouredDefaults(body));
+/**
+ * Validates a Chat Completions body into the internal request; every failure is a 400 naming the parameter.
+ * `defaultModel` stands for the model when the body names none (what is sent depends on the model).
+ */
+export function parseOpenAiRequest(body: unknown, defaultMaxTokens: number, defaultModel: string): OpenAiRequest {
+  const parsed = chatCompletionSchema.safeParse(withoutUnmappedFields(body));
   if (!parsed.success) throw invalidRequest(parsed.error);
   const data = parsed.data;
-  const { system, messages } = toConverse(data.messages);
+  const model = data.model || defaultModel;
+  const conversation = toConverse(data.messages);
+  const { messages } = conversation;
   const stopSequences = typeof data.stop === "string" ? [data.stop] : (data.stop ?? undefined);
   const requestedMaxTokens = maxTokensOf(data);
   // Checked either way, so a request is refused or accepted for what it says, not for where the conversation stands.
-  const requestedThinking = thinkingOf(data);
-  const thinking = continuesToolRound(messages) ? undefined : requestedThinking;
-  // The answering model's limit caps the sum (chat-request.ts), keeping the budget below it.
-  const maxTokens = thinking ? thinking.budget_tokens + (requestedMaxTokens ?? defaultMaxTokens) : requestedMaxTokens;
+  checkThinkingCompatible(data);
+  const effort = continuesToolRound(messages) ? undefined : (data.reasoning_effort ?? undefined);
+  const reasoning = effort && reasoningFields(modelInfo(model), effort, requestedMaxTokens ?? defaultMaxTokens);
+  const tools = toolsOf(data, model, messages.some((turn) => turn.content?.some((block) => block.toolUse)));
+  const output = structuredOutput(data.response_format);
+  const system = [...(conversation.system ?? []), ...(output.system ?? [])];
+  const modelFields = { ...reasoning?.additionalModelRequestFields, ...tools.modelFields };
   return {
     chat: {
       model: data.model ?? undefined,
       messages,
-      system,
+      system: system.length > 0 ? system : undefined,
       inferenceConfig: {
-        maxTokens,
+        maxTokens: reasoning?.maxTokens ?? requestedMaxTokens,
         temperature: data.temperature ?? undefined,
         topP: data.top_p ?? undefined,
         stopSequences,
       },
-      toolConfig: toolConfigOf(data, messages.some((turn) => turn.content?.some((block) => block.toolUse))),
-      additionalModelRequestFields: thinking ? { thinking } : undefined,
+      toolConfig: tools.toolConfig,
+      additionalModelRequestFields: Object.keys(modelFields).length > 0 ? (modelFields as ChatRequest["additionalModelRequestFields"]) : undefined,
+      outputConfig: reasoning?.outputConfig || output.outputConfig ? { ...reasoning?.outputConfig, ...output.outputConfig } : undefined,
       stream: data.stream === true,
       userTag: data.user ?? data.safety_identifier ?? undefined,
     },
@@ -82,12 +84,11 @@ function maxTokensOf(data: ChatCompletionBody): number | undefined {
 }
 
 /**
- * `reasoning_effort` -> Claude's extended thinking. Its incompatibilities (temperature or top_p changes, a forced
- * tool call) are refused here with the parameter named, rather than left to fail at Bedrock.
+ * Extended thinking's incompatibilities (temperature or top_p changes, a forced tool call) are refused here with the
+ * parameter named, rather than left to fail at Bedrock.
  */
-function thinkingOf(data: ChatCompletionBody): { type: "enabled"; budget_tokens: number } | undefined {
-  const effort = data.reasoning_effort;
-  if (effort == null || effort === "none") return undefined;
+function checkThinkingCompatible(data: ChatCompletionBody): void {
+  if (data.reasoning_effort == null || data.reasoning_effort === "none") return;
   const rule = "cannot be combined with reasoning_effort (extended thinking)";
   if (data.temperature != null && data.temperature !== 1) throw badParam("temperature", `${rule} unless it is 1`);
   if (data.top_p != null && data.top_p < THINKING_MIN_TOP_P) {
@@ -96,40 +97,4 @@ function thinkingOf(data: ChatCompletionBody): { type: "enabled"; budget_tokens:
   if (data.tool_choice === "required" || (typeof data.tool_choice === "object" && data.tool_choice !== null)) {
     throw badParam("tool_choice", `${rule}: only "auto" or "none" are allowed with it`);
   }
-  return { type: "enabled", budget_tokens: THINKING_BUDGETS[effort] };
-}
-
-/** `tools` + `tool_choice` -> Converse's tool configuration (undefined: no tools offered). */
-function toolConfigOf(data: ChatCompletionBody, historyHasToolCalls: boolean): ToolConfiguration | undefined {
-  const tools = data.tools ?? [];
-  const choice = data.tool_choice ?? undefined;
-  if (tools.length === 0) {
-    if (choice === "required" || typeof choice === "object") throw badParam("tool_choice", "requires tools");
-    if (historyHasToolCalls) throw badParam("tools", "are required when messages carry tool calls (Bedrock needs their definitions)");
-    return undefined;
-  }
-  if (choice === "none") {
-    // Converse has no "none": offering no tools is how to forbid calls, which Bedrock allows only without tool history.
-    if (historyHasToolCalls) throw badParam("tool_choice", '"none" is not supported once messages carry tool calls');
-    return undefined;
-  }
-  const names = new Set<string>();
-  tools.forEach((tool, index) => {
-    if (names.has(tool.function.name)) throw badParam(`tools[${index}].function.name`, "must be unique");
-    names.add(tool.function.name);
-  });
-  if (typeof choice === "object" && !names.has(choice.function.name)) {
-    throw badParam("tool_choice.function.name", "must name one of the tools");
-  }
-  return {
-    tools: tools.map((tool) => ({
-      toolSpec: {
-        name: tool.function.name,
-        description: tool.function.description,
-        inputSchema: { json: (tool.function.parameters ?? { type: "object", properties: {} }) as Record<string, never> },
-      },
-    })),
-    toolChoice:
-      choice === "required" ? { any: {} } : typeof choice === "object" ? { tool: { name: choice.function.name } } : { auto: {} },
-  };
 }

@@ -1,10 +1,12 @@
 import * as z from "zod";
+import { EFFORT_LEVELS } from "../../models";
 import { maxTokensField } from "../max-tokens";
+import { responseFormatSchema } from "./response-format";
 
 /**
  * The OpenAI Chat Completions request body as this gateway accepts it. Strict objects: a field nobody defines is a
- * 400 naming it. Fields OpenAI defines but Bedrock cannot honour are refused before this schema runs (see
- * `unsupported.ts`), so each gets a message that says why rather than "unknown field".
+ * 400 naming it. The fields OpenAI defines that are not mapped are refused or dropped before this schema runs (see
+ * `field-policy.ts`), so a refusal says why rather than "unknown field".
  */
 
 export const MAX_MESSAGES = 1000;
@@ -15,8 +17,6 @@ export const MAX_TOOLS = 128;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Bedrock's rule for `toolUseId`; OpenAI's `call_...` ids satisfy it. */
 const TOOL_CALL_ID = /^[a-zA-Z0-9_-]{1,64}$/;
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high"] as const;
-export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
 const toolName = z.string().regex(TOOL_NAME, "must be 1-64 letters, digits, '_' or '-'");
 const toolCallId = z.string().regex(TOOL_CALL_ID, "must be 1-64 letters, digits, '_' or '-'");
@@ -64,10 +64,15 @@ const messageSchema = z.discriminatedUnion(
       name: z.string().optional(),
       tool_calls: z.array(toolCallSchema).nullish(),
       refusal: z.string().nullish(),
-      // Clients echo the reasoning they were shown; without Bedrock's signature it cannot be sent back (see docs/openai.md).
+      // Clients echo the reasoning they were shown; without Bedrock's signature it cannot be sent back (docs).
       reasoning_content: z.string().nullish(),
+      // Echoed from an earlier reply; they say nothing the model needs (this gateway never answers with audio).
+      annotations: z.array(z.unknown()).nullish(),
+      audio: z.unknown().optional(),
+      function_call: z.null().optional(),
     }),
-    z.strictObject({ role: z.literal("tool"), tool_call_id: toolCallId, content: textContent }),
+    // `name` on any message is accepted and ignored: Converse has no field for it (LangChain's tool messages carry it).
+    z.strictObject({ role: z.literal("tool"), tool_call_id: toolCallId, content: textContent, name: z.string().optional() }),
   ],
   { error: 'must be "system", "developer", "user", "assistant" or "tool"' },
 );
@@ -79,7 +84,7 @@ const toolSchema = z.strictObject({
     name: toolName,
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
-    // Accepted for compatibility; Bedrock does not enforce schemas strictly (docs/openai.md).
+    // true: Bedrock's strict tool use (the call's input is constrained to the schema).
     strict: z.boolean().nullish(),
   }),
 });
@@ -116,12 +121,11 @@ export const chatCompletionSchema = z.strictObject(
       .nullish(),
     tools: z.array(toolSchema).max(MAX_TOOLS).nullish(),
     tool_choice: toolChoiceSchema.nullish(),
-    reasoning_effort: z.enum(REASONING_EFFORTS).nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
+    reasoning_effort: z.enum(EFFORT_LEVELS).nullish(),
+    response_format: responseFormatSchema.nullish(),
     user: callerTag,
     safety_identifier: callerTag,
-    // Accepted and ignored: they change nothing a reply contains (docs/openai.md lists each).
-    metadata: z.record(z.string(), z.string()).nullish(),
-    prompt_cache_key: z.string().nullish(),
   },
   { error: "must be a JSON object" },
 );

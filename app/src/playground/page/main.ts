@@ -15,6 +15,7 @@ const ui = {
   endpoint: $<HTMLElement>("endpoint"),
   apiKey: $<HTMLInputElement>("api-key"),
   model: $<HTMLSelectElement>("model"),
+  modelName: $<HTMLParagraphElement>("model-name"),
   system: $<HTMLTextAreaElement>("system"),
   maxTokens: $<HTMLInputElement>("max-tokens"),
   temperature: $<HTMLInputElement>("temperature"),
@@ -52,12 +53,21 @@ async function loadModels(): Promise<void> {
     const selected = ui.model.value;
     ui.model.replaceChildren(...models.map((id, index) => new Option(index === 0 ? `${id} (default)` : id, id)));
     if (models.includes(selected)) ui.model.value = selected;
+    showModelName();
     showError(undefined);
   } catch (error) {
     // A deployment asks for the key before it lists anything: that is the next step, not a failure.
     if (error instanceof ChatError && error.kind === "auth" && !apiKey()) ui.status.textContent = "Type the API key to start.";
     else showError(`Could not list the models: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The chosen model's whole name, wrapped under the picker: a closed `<select>` cuts Bedrock IDs such as
+ * `global.anthropic.claude-haiku-4-5-20251001-v1:0` to its width (on a phone, to half of one).
+ */
+function showModelName(): void {
+  ui.modelName.textContent = ui.model.selectedOptions[0]?.textContent ?? "";
 }
 
 /** One `<li>` of the transcript; returns the element the text goes into. */
@@ -145,6 +155,7 @@ ui.apiKey.addEventListener("input", () => {
   if (ui.apiKey.value) sessionStorage.setItem(KEY_STORAGE, ui.apiKey.value);
   else sessionStorage.removeItem(KEY_STORAGE);
 });
+ui.model.addEventListener("change", showModelName);
 // A new key may see other models (or be the first one that is accepted).
 ui.apiKey.addEventListener("change", () => void loadModels());
 ui.composer.addEventListener("submit", (event) => {

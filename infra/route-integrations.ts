@@ -1,0 +1,92 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER } from "../app/src/runtime-contract";
+import type { Route } from "./api-routes";
+import { edgeErrorTemplate } from "./edge-responses";
+
+/**
+ * What each route's method sends on: an HTTP_PROXY integration over the VPC link to the ALB when the route is
+ * enabled, or a fixed 404 (a MOCK integration) when the stack has turned it off.
+ */
+
+/**
+ * The headers that carry a caller's raw API key: `x-api-key` (curl, Anthropic clients) and `Authorization: Bearer`
+ * (OpenAI clients). The authorizers read them at the edge; past it the app needs only the key's id, so every
+ * integration overwrites both with {@link REDACTED_KEY_VALUE} and no key value crosses the VPC link to the ALB's
+ * plain-HTTP listener (or any log behind it). A REST integration cannot remove a header, only set it.
+ */
+export const RAW_KEY_HEADERS = ["x-api-key", "Authorization"] as const;
+export const REDACTED_KEY_VALUE = "redacted-at-the-edge";
+
+/**
+ * Header mappings every integration sets, overwriting anything a client sent: API Gateway's request id (for the app's
+ * log line), the id of the API key it validated (the app maps it to the key's name and token limits), and the raw
+ * key headers, replaced by a constant (single quotes make a static value).
+ */
+export const integrationHeaders: Readonly<Record<string, string>> = {
+  [`integration.request.header.${GATEWAY_REQUEST_ID_HEADER}`]: "context.requestId",
+  [`integration.request.header.${GATEWAY_API_KEY_ID_HEADER}`]: "context.identity.apiKeyId",
+  ...Object.fromEntries(RAW_KEY_HEADERS.map((header) => [`integration.request.header.${header}`, `'${REDACTED_KEY_VALUE}'`])),
+};
+
+export interface Backend {
+  readonly vpcLinkId: pulumi.Input<string>;
+  readonly loadBalancerArn: pulumi.Input<string>;
+  readonly loadBalancerDnsName: pulumi.Input<string>;
+}
+
+/** The integration of an enabled route: its path on the ALB, streamed or buffered as the route says. */
+export function proxyIntegrationArgs(
+  route: Route, method: aws.apigateway.Method, backend: Backend,
+): aws.apigateway.IntegrationArgs {
+  return {
+    restApi: method.restApi,
+    resourceId: method.resourceId,
+    httpMethod: method.httpMethod,
+    type: "HTTP_PROXY",
+    integrationHttpMethod: route.httpMethod,
+    connectionType: "VPC_LINK",
+    connectionId: backend.vpcLinkId,
+    integrationTarget: backend.loadBalancerArn,
+    uri: pulumi.interpolate`http://${backend.loadBalancerDnsName}${route.path}`,
+    responseTransferMode: route.responseTransferMode,
+    timeoutMilliseconds: route.timeoutMilliseconds,
+    requestParameters: integrationHeaders,
+  };
+}
+
+/** The 404 a turned-off route answers, in the body every client family reads (edge-responses.ts). */
+export const NOT_FOUND_STATUS = "404";
+export const notFoundBody = (path: string) => edgeErrorTemplate({
+  type: "not_found_error", code: "not_found", message: `${path} is not enabled on this stack`,
+});
+
+/** The integration of a turned-off route: a MOCK whose only (default) response is the 404. */
+export function notFoundIntegrationArgs(method: aws.apigateway.Method): aws.apigateway.IntegrationArgs {
+  return {
+    restApi: method.restApi,
+    resourceId: method.resourceId,
+    httpMethod: method.httpMethod,
+    type: "MOCK",
+    // Without a Content-Type API Gateway takes application/json; any other type passes through to the same answer.
+    requestTemplates: { "application/json": `{"statusCode": ${NOT_FOUND_STATUS}}` },
+    passthroughBehavior: "WHEN_NO_MATCH",
+  };
+}
+
+/** The method and integration responses the MOCK's 404 needs; returned for the deployment to depend on. */
+export function notFoundResponses(
+  name: string, route: Route, method: aws.apigateway.Method, integration: aws.apigateway.Integration,
+  opts: pulumi.CustomResourceOptions,
+): { resources: pulumi.CustomResource[]; args: aws.apigateway.IntegrationResponseArgs } {
+  const at = { restApi: method.restApi, resourceId: method.resourceId, httpMethod: method.httpMethod, statusCode: NOT_FOUND_STATUS };
+  const methodResponse = new aws.apigateway.MethodResponse(`${name}-not-found`, at, opts);
+  const args: aws.apigateway.IntegrationResponseArgs = {
+    ...at,
+    responseTemplates: { "application/json": notFoundBody(route.path) },
+  };
+  const integrationResponse = new aws.apigateway.IntegrationResponse(`${name}-not-found-response`, args, {
+    ...opts, dependsOn: [integration, methodResponse],
+  });
+  return { resources: [methodResponse, integrationResponse], args };
+}
