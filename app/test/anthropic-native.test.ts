@@ -138,7 +138,7 @@ describe("Anthropic Messages: Claude's native path", () => {
     h.fake.setScenario({ steps: [{ text: "ok" }] });
     await client.messages.create({
       model: OPUS, max_tokens: 4000, temperature: 0.2, top_p: 0.9, thinking: { type: "enabled", budget_tokens: 2000 }, messages: hi,
-    });
+    } as never);
     assert.deepEqual(last().body.thinking, { type: "adaptive" });
     assert.ok(!("temperature" in last().body) && !("top_p" in last().body));
     await client.messages.create({ model: OPUS, max_tokens: 4000, thinking: { type: "disabled" }, messages: hi });
@@ -149,8 +149,14 @@ describe("Anthropic Messages: Claude's native path", () => {
     } as never);
     assert.deepEqual([last().body.thinking, last().body.output_config], [{ type: "adaptive" }, { effort: "high" }]);
     // Budget models: temperature with top_p keeps the temperature (4.5 refuses both).
-    await client.messages.create({ model: HAIKU, max_tokens: 100, temperature: 0.5, top_p: 0.9, messages: hi });
+    await client.messages.create({ model: HAIKU, max_tokens: 100, temperature: 0.5, top_p: 0.9, messages: hi } as never);
     assert.deepEqual([last().body.temperature, last().body.top_p], [0.5, undefined]);
+  });
+
+  it("answers GET and HEAD on the stage root and /v1 with 200 (Claude Code probes its base URL)", async () => {
+    for (const path of ["/", "/v1", "/v1/v1"]) {
+      for (const method of ["GET", "HEAD"]) assert.equal((await request(h.url, { method, path })).status, 200, `${method} ${path}`);
+    }
   });
 
   it("an unknown beta from the SDK never fails a request", async () => {
