@@ -2,8 +2,8 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, PLAYGROUND_PATH, STREAM_PATH,
-  USAGE_PATH,
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, PLAYGROUND_PATH, RESPONSES_PATH,
+  STREAM_PATH, USAGE_PATH,
 } from "../app/src/runtime-contract";
 import type { KeyHeader } from "./authorizer";
 import type { StackConfig } from "./config";
@@ -45,6 +45,7 @@ export const ROUTES: readonly Route[] = [
   streamed("POST", STREAM_PATH, "apiKey"),
   streamed("POST", CHAT_COMPLETIONS_PATH, "bearer"),
   buffered("GET", MODELS_PATH, "bearer"),
+  streamed("POST", RESPONSES_PATH, "bearer"),
   streamed("POST", MESSAGES_PATH, "apiKey"),
   buffered("POST", COUNT_TOKENS_PATH, "apiKey"),
   buffered("GET", USAGE_PATH, "apiKey"),

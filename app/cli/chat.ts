@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { resolveEndpoint } from "./endpoint";
 import { parseCliOptions, USAGE, UsageError } from "./options";
+import { tidyNpmBanner } from "./npm-banner";
 import { ChatSession } from "./session";
 import { Terminal } from "./terminal";
 
@@ -13,6 +14,7 @@ import { Terminal } from "./terminal";
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 async function main(): Promise<number> {
+  tidyNpmBanner(process.stdout, process.stderr, process.env, process.argv.slice(2));
   const options = parseCliOptions(process.argv.slice(2), process.env);
   if (options.help) {
     console.log(USAGE);

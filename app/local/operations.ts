@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { embed, EmbeddingInputError, embeddingFamily, type EmbeddingFamily } from "./embeddings";
-import { defaultReply, type Pacing } from "./reply";
+import type { Pacing } from "./reply";
+import { bedrockRefusal } from "./model-rules";
+import { modelReply } from "./respond";
 import { play } from "./play";
-import { estimateInputTokens, isNativeBody, lastUserText, promptView } from "./prompt";
+import { estimateInputTokens, isNativeBody, promptView } from "./prompt";
 import { encodeChunk, messageOutput, streamOutput } from "./output";
 import { AnthropicRenderer, anthropicModelName } from "./render-anthropic";
 import { ConverseRenderer } from "./render-converse";
@@ -71,7 +73,7 @@ function countTokens({ res, record, scenario }: OperationContext): Outcome {
 }
 
 function defaultSteps(ctx: OperationContext) {
-  return () => ({ steps: defaultReply(lastUserText(promptView(ctx.record.body)), ctx.pacing) });
+  return () => modelReply(promptView(ctx.record.body), ctx.pacing, ctx.scenario);
 }
 
 /** Claude's native body on InvokeModel(WithResponseStream): Anthropic's events, streamed as chunks or as one message. */
@@ -126,6 +128,11 @@ async function invokeEmbedding(ctx: OperationContext, family: EmbeddingFamily): 
 
 /** Answers one request; undefined when the stream closed under it. */
 export function answer(ctx: OperationContext): Promise<Outcome | undefined> | Outcome {
+  const refusal = ctx.record.operation === "count-tokens" ? undefined : bedrockRefusal(ctx.record.modelId, promptView(ctx.record.body));
+  if (refusal) {
+    sendError(ctx.res, "ValidationException", refusal);
+    return "error";
+  }
   switch (ctx.record.operation) {
     case "count-tokens":
       return countTokens(ctx);

@@ -1,3 +1,5 @@
+import { detectLanguage, type Language, PHRASES } from "./language";
+
 /**
  * The local stand-in's default answer: a plausible multi-sentence reply cut into token-sized pieces with model-like
  * pacing, so `npm run local` looks and feels like a real model streaming (first token after a pause, then a steady
@@ -25,18 +27,6 @@ export interface TimedToken {
   delayMs: number;
 }
 
-const ENGLISH_REPLY =
-  "Hello! This reply comes from the local Bedrock stand-in, not from a real model. " +
-  "It streams over the same ConverseStream wire protocol that Amazon Bedrock uses, one small piece at a time, " +
-  "so you can watch each JSON line arrive as soon as it is produced. " +
-  "Every request gets the same kind of answer, with realistic pauses between tokens. " +
-  "When you deploy the stack, the same service talks to the real model instead.";
-
-const JAPANESE_REPLY =
-  "こんにちは！これは本物のモデルではなく、ローカルのBedrock互換サーバーからの返信です。" +
-  "Amazon Bedrockと同じConverseStreamのプロトコルで、少しずつストリーミングしています。" +
-  "各行がJSONとして届く様子をご覧ください。🙂 デプロイすると、同じサービスが本物のモデルに接続します。";
-
 /** Splits English into word-like tokens that carry their leading space, as model tokenizers do. */
 function splitWords(text: string): string[] {
   return text.match(/\s*\S+/g) ?? [];
@@ -52,10 +42,15 @@ export function splitCodePoints(text: string): string[] {
   return pieces;
 }
 
-/** Replies in Japanese when the prompt has any non-ASCII text, so multi-byte UTF-8 is exercised end to end. */
+/** Cuts text into token-sized pieces: words where the language spaces them, 1–3 code points where it does not. */
+export function tokenize(text: string, language: Language): string[] {
+  return language === "ja" || language === "zh" ? splitCodePoints(text) : splitWords(text);
+}
+
+/** The plain reply to `prompt`, in the prompt's language (see language.ts), as tokens. */
 export function replyTokens(prompt: string): string[] {
-  // eslint-disable-next-line no-control-regex
-  return /[^\x00-\x7f]/.test(prompt) ? splitCodePoints(JAPANESE_REPLY) : splitWords(ENGLISH_REPLY);
+  const language = detectLanguage(prompt);
+  return tokenize(PHRASES[language].reply, language);
 }
 
 function gapMs(pacing: Pacing): number {
@@ -67,8 +62,10 @@ function gapMs(pacing: Pacing): number {
 export function defaultReply(prompt: string, pacing: Pacing): TimedToken[] {
   const natural = replyTokens(prompt);
   const count = pacing.tokenCount ?? natural.length;
-  return Array.from({ length: count }, (_, i) => ({
-    text: natural[i % natural.length],
-    delayMs: i === 0 ? pacing.firstTokenMs : gapMs(pacing),
-  }));
+  return Array.from({ length: count }, (_, i) => ({ text: natural[i % natural.length], delayMs: delayBefore(i, pacing) }));
+}
+
+/** The wait before the `index`th token of a reply at this pacing. */
+export function delayBefore(index: number, pacing: Pacing): number {
+  return index === 0 ? pacing.firstTokenMs : gapMs(pacing);
 }

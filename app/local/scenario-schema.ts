@@ -45,6 +45,7 @@ const scenarioSchema = z.strictObject({
     .strictObject({ status: z.number().int().min(200).max(599), body: z.string(), contentType: z.string().optional() })
     .optional(),
   afterStop: z.enum(["metadata", "silence"]).optional(),
+  toolCall: z.strictObject({ name: z.string().min(1), input: z.record(z.string(), z.unknown()).optional() }).optional(),
 });
 
 /** Parses scenario JSON text; throws an Error whose message names the offending field. */

@@ -59,6 +59,12 @@ export interface Scenario {
   countTokensReply?: { status: number; body: string; contentType?: string };
   /** After `messageStop`: "metadata" (default) sends usage and ends; "silence" sends nothing more and holds the stream open. */
   afterStop?: "metadata" | "silence";
+  /**
+   * Scripts one tool round without `steps`: a request that offers a tool of this name, and whose last turn is not a
+   * tool result, gets a call of it with `input` (default: an instance of the tool's schema); the request that brings
+   * the result back gets the usual final answer quoting it. E.g. `{"toolCall":{"name":"Read","input":{"file_path":"/tmp/a.txt"}}}`.
+   */
+  toolCall?: { name: string; input?: Record<string, unknown> };
 }
 
 export type ScenarioSource = Scenario | ((req: RecordedRequest) => Scenario);

@@ -9,6 +9,8 @@ export const MODELS_PATH = "/models";
 /** One model (`models.retrieve`); `{id}` is the path parameter, in API Gateway's syntax (the app's router says `:id`). */
 export const MODEL_PATH = `${MODELS_PATH}/{id}`;
 export const EMBEDDINGS_PATH = "/embeddings";
+/** OpenAI Responses (Codex, the Agents SDK): beside `/chat/completions` under the same base URL. */
+export const RESPONSES_PATH = "/responses";
 /** Anthropic's SDKs append `/v1/messages` to their base URL, the stage URL. */
 export const MESSAGES_PATH = "/v1/messages";
 export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";

@@ -53,6 +53,23 @@ describe("token budgets in every wire format", () => {
   }
 
   for (const stream of [true, false]) {
+    it(`OpenAI /responses (stream: ${stream}): charged like the others; over budget the openai SDK raises RateLimitError`, async () => {
+      const client = new OpenAI({
+        baseURL: h.url, apiKey: "sk-local", maxRetries: 0, defaultHeaders: { [GATEWAY_API_KEY_ID_HEADER]: "key-id-alice" },
+      });
+      await client.responses.create({ model: h.config.modelId, input: "hi" });
+      await client.responses.create({ model: h.config.modelId, input: "hi" });
+      await h.charged();
+      const before = h.fake.requests.length;
+      const err = await client.responses.create({ model: h.config.modelId, input: "hi", stream }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof OpenAI.RateLimitError, String(err));
+      assert.equal(err.code, "token_budget_exceeded");
+      assert.equal(h.fake.requests.length, before, "Bedrock was not called");
+      assert.equal((await h.usageOf("key-id-alice")).day.totalTokens, 120);
+    });
+  }
+
+  for (const stream of [true, false]) {
     it(`Anthropic /v1/messages (stream: ${stream}): the Anthropic SDK raises RateLimitError (rate_limit_error)`, async () => {
       const client = new Anthropic({
         baseURL: h.url, apiKey: "test-key", maxRetries: 0, defaultHeaders: { [GATEWAY_API_KEY_ID_HEADER]: "key-id-alice" },

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import type { Scenario } from "../local/fake-bedrock";
 import { type Harness, startHarness } from "./helpers/harness";
-import { CHAT_COMPLETIONS_PATH, MESSAGES_PATH } from "../src/runtime-contract";
+import { CHAT_COMPLETIONS_PATH, MESSAGES_PATH, RESPONSES_PATH } from "../src/runtime-contract";
 import { request } from "./helpers/http-client";
 
 /**
  * One scripted Bedrock stream (thinking with a signature, text whose emoji is split across two deltas, a tool call
- * in two input pieces, cache usage) rendered by every wire format (NDJSON, OpenAI SSE, Anthropic SSE), compared with golden output byte for byte.
+ * in two input pieces, cache usage) rendered by every wire format (NDJSON, OpenAI Chat Completions SSE, OpenAI Responses SSE, Anthropic SSE), compared with golden output byte for byte.
  * Only what is random per reply is normalised: the message id and Bedrock's latency.
  */
 const SCRIPT: Scenario = {
@@ -106,6 +106,75 @@ data: {"type":"message_stop"}
 
 `;
 
+/** With the reasoning summary and its encrypted content asked for, as Codex does. */
+const RESPONSES_GOLDEN = `event: response.created
+data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_<id>","object":"response","created_at":<created>,"status":"in_progress","background":false,"error":null,"incomplete_details":null,"model":"<model>","previous_response_id":null,"store":false,"truncation":"disabled","instructions":null,"max_output_tokens":null,"parallel_tool_calls":true,"reasoning":{"effort":null,"summary":"auto"},"temperature":null,"text":{"format":{"type":"text"},"verbosity":"medium"},"tool_choice":"auto","tools":[{"type":"function","name":"get_weather"}],"top_p":null,"usage":null,"metadata":{},"output":[]}}
+
+event: response.in_progress
+data: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_<id>","object":"response","created_at":<created>,"status":"in_progress","background":false,"error":null,"incomplete_details":null,"model":"<model>","previous_response_id":null,"store":false,"truncation":"disabled","instructions":null,"max_output_tokens":null,"parallel_tool_calls":true,"reasoning":{"effort":null,"summary":"auto"},"temperature":null,"text":{"format":{"type":"text"},"verbosity":"medium"},"tool_choice":"auto","tools":[{"type":"function","name":"get_weather"}],"top_p":null,"usage":null,"metadata":{},"output":[]}}
+
+event: response.output_item.added
+data: {"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"type":"reasoning","id":"rs_<id>_0","summary":[]}}
+
+event: response.reasoning_summary_part.added
+data: {"type":"response.reasoning_summary_part.added","sequence_number":3,"item_id":"rs_<id>_0","output_index":0,"summary_index":0,"part":{"type":"summary_text","text":""}}
+
+event: response.reasoning_summary_text.delta
+data: {"type":"response.reasoning_summary_text.delta","sequence_number":4,"item_id":"rs_<id>_0","output_index":0,"summary_index":0,"delta":"Weather needs"}
+
+event: response.reasoning_summary_text.delta
+data: {"type":"response.reasoning_summary_text.delta","sequence_number":5,"item_id":"rs_<id>_0","output_index":0,"summary_index":0,"delta":" a tool."}
+
+event: response.reasoning_summary_text.done
+data: {"type":"response.reasoning_summary_text.done","sequence_number":6,"item_id":"rs_<id>_0","output_index":0,"summary_index":0,"text":"Weather needs a tool."}
+
+event: response.reasoning_summary_part.done
+data: {"type":"response.reasoning_summary_part.done","sequence_number":7,"item_id":"rs_<id>_0","output_index":0,"summary_index":0,"part":{"type":"summary_text","text":"Weather needs a tool."}}
+
+event: response.output_item.done
+data: {"type":"response.output_item.done","sequence_number":8,"output_index":0,"item":{"type":"reasoning","id":"rs_<id>_0","summary":[{"type":"summary_text","text":"Weather needs a tool."}],"encrypted_content":"bedrock-reasoning.v1.eyJ0ZXh0IjoiV2VhdGhlciBuZWVkcyBhIHRvb2wuIiwic2lnbmF0dXJlIjoiYzJsbmJtRjBkWEpsIn0"}}
+
+event: response.output_item.added
+data: {"type":"response.output_item.added","sequence_number":9,"output_index":1,"item":{"type":"message","id":"msg_<id>_1","status":"in_progress","role":"assistant","content":[]}}
+
+event: response.content_part.added
+data: {"type":"response.content_part.added","sequence_number":10,"item_id":"msg_<id>_1","output_index":1,"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}}
+
+event: response.output_text.delta
+data: {"type":"response.output_text.delta","sequence_number":11,"item_id":"msg_<id>_1","output_index":1,"content_index":0,"logprobs":[],"delta":"Checking "}
+
+event: response.output_text.delta
+data: {"type":"response.output_text.delta","sequence_number":12,"item_id":"msg_<id>_1","output_index":1,"content_index":0,"logprobs":[],"delta":"🙂 now."}
+
+event: response.output_text.done
+data: {"type":"response.output_text.done","sequence_number":13,"item_id":"msg_<id>_1","output_index":1,"content_index":0,"logprobs":[],"text":"Checking 🙂 now."}
+
+event: response.content_part.done
+data: {"type":"response.content_part.done","sequence_number":14,"item_id":"msg_<id>_1","output_index":1,"content_index":0,"part":{"type":"output_text","text":"Checking 🙂 now.","annotations":[],"logprobs":[]}}
+
+event: response.output_item.done
+data: {"type":"response.output_item.done","sequence_number":15,"output_index":1,"item":{"type":"message","id":"msg_<id>_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Checking 🙂 now.","annotations":[],"logprobs":[]}]}}
+
+event: response.output_item.added
+data: {"type":"response.output_item.added","sequence_number":16,"output_index":2,"item":{"type":"function_call","id":"fc_<id>_2","call_id":"tooluse_golden","name":"get_weather","arguments":"","status":"in_progress"}}
+
+event: response.function_call_arguments.delta
+data: {"type":"response.function_call_arguments.delta","sequence_number":17,"item_id":"fc_<id>_2","output_index":2,"delta":"{\\"city\\":"}
+
+event: response.function_call_arguments.delta
+data: {"type":"response.function_call_arguments.delta","sequence_number":18,"item_id":"fc_<id>_2","output_index":2,"delta":"\\"Paris\\"}"}
+
+event: response.function_call_arguments.done
+data: {"type":"response.function_call_arguments.done","sequence_number":19,"item_id":"fc_<id>_2","output_index":2,"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}
+
+event: response.output_item.done
+data: {"type":"response.output_item.done","sequence_number":20,"output_index":2,"item":{"type":"function_call","id":"fc_<id>_2","call_id":"tooluse_golden","name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}","status":"completed"}}
+
+event: response.completed
+data: {"type":"response.completed","sequence_number":21,"response":{"id":"resp_<id>","object":"response","created_at":<created>,"status":"completed","background":false,"error":null,"incomplete_details":null,"model":"<model>","previous_response_id":null,"store":false,"truncation":"disabled","instructions":null,"max_output_tokens":null,"parallel_tool_calls":true,"reasoning":{"effort":null,"summary":"auto"},"temperature":null,"text":{"format":{"type":"text"},"verbosity":"medium"},"tool_choice":"auto","tools":[{"type":"function","name":"get_weather"}],"top_p":null,"usage":{"input_tokens":150,"input_tokens_details":{"cached_tokens":100},"output_tokens":8,"output_tokens_details":{"reasoning_tokens":6},"total_tokens":158},"metadata":{},"output":[{"type":"reasoning","id":"rs_<id>_0","summary":[{"type":"summary_text","text":"Weather needs a tool."}],"encrypted_content":"bedrock-reasoning.v1.eyJ0ZXh0IjoiV2VhdGhlciBuZWVkcyBhIHRvb2wuIiwic2lnbmF0dXJlIjoiYzJsbmJtRjBkWEpsIn0"},{"type":"message","id":"msg_<id>_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Checking 🙂 now.","annotations":[],"logprobs":[]}]},{"type":"function_call","id":"fc_<id>_2","call_id":"tooluse_golden","name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}","status":"completed"}]}}
+
+`;
+
 describe("golden output: one Bedrock stream in every wire format", () => {
   let h: Harness;
   before(async () => {
@@ -142,5 +211,19 @@ describe("golden output: one Bedrock stream in every wire format", () => {
     assert.equal(reply.status, 200);
     const normalised = reply.text.replace(/"msg_[0-9a-f]{32}"/, '"msg_<id>"').replace(`"model":"${h.config.modelId}"`, '"model":"<model>"');
     assert.equal(normalised, ANTHROPIC_GOLDEN);
+  });
+
+  it("OpenAI Responses SSE (POST /responses, with the reasoning summary and encrypted content)", async () => {
+    const body = {
+      stream: true, input: PROMPT, reasoning: { summary: "auto" }, include: ["reasoning.encrypted_content"],
+      tools: [{ type: "function", name: "get_weather" }],
+    };
+    const reply = await request(h.url, { method: "POST", path: RESPONSES_PATH, body });
+    assert.equal(reply.status, 200);
+    const normalised = reply.text
+      .replace(/_[0-9a-f]{32}/g, "_<id>")
+      .replace(/"created_at":\d+/g, '"created_at":<created>')
+      .replaceAll(`"model":"${h.config.modelId}"`, '"model":"<model>"');
+    assert.equal(normalised, RESPONSES_GOLDEN);
   });
 });

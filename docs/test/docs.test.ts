@@ -61,6 +61,14 @@ describe("docs", () => {
     });
   });
 
+  it("the README states the Node.js versions package.json's engines allows", () => {
+    const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node;
+    const minimum = /^>=(\d+\.\d+)$/.exec(engines)?.[1];
+    assert.ok(minimum, `engines.node is "${engines}": state it in the README's Requirements too`);
+    const requirements = read("README.md").split("## Requirements")[1]?.split("\n## ")[0] ?? "";
+    assert.match(requirements, new RegExp(`Node\\.js ${minimum.replace(".", "\\.")} or newer`));
+  });
+
   it("the README stays a first page: at most about 300 lines", () => {
     const lines = read("README.md").split("\n").length;
     assert.ok(lines <= 310, `README.md has ${lines} lines`);

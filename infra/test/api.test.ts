@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, STREAM_PATH,
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, RESPONSES_PATH, STREAM_PATH,
   USAGE_PATH,
 } from "../../app/src/runtime-contract";
 import { RouteDefinition, ROUTES, routeFingerprint } from "../api-routes";
@@ -46,6 +46,7 @@ describe("API", () => {
       ["chat-models", "root-resource-id", "models"],
       // Kept while the playground is off, answering 404 (playground.test.ts).
       ["chat-playground", "root-resource-id", "playground"],
+      ["chat-responses", "root-resource-id", "responses"],
       ["chat-stream", "root-resource-id", "stream"],
       ["chat-usage", "root-resource-id", "usage"],
       ["chat-v1", "root-resource-id", "v1"],
@@ -63,6 +64,7 @@ describe("API", () => {
       ["chat-health-id", "GET", "CUSTOM", apiKey, true],
       ["chat-models-id", "GET", "CUSTOM", bearer, true],
       ["chat-playground-id", "GET", "NONE", undefined, false],
+      ["chat-responses-id", "POST", "CUSTOM", bearer, true],
       ["chat-stream-id", "POST", "CUSTOM", apiKey, true],
       ["chat-usage-id", "GET", "CUSTOM", apiKey, true],
       ["chat-v1-messages-count_tokens-id", "POST", "CUSTOM", apiKey, true],
@@ -73,7 +75,7 @@ describe("API", () => {
   });
 
   it("streams every route the app may stream over the VPC link like /stream; the others stay buffered", () => {
-    const streamedPaths = [STREAM_PATH, CHAT_COMPLETIONS_PATH, MESSAGES_PATH];
+    const streamedPaths = [STREAM_PATH, CHAT_COMPLETIONS_PATH, RESPONSES_PATH, MESSAGES_PATH];
     assert.deepEqual(ROUTES.filter((r) => r.responseTransferMode === "STREAM").map((r) => r.path), streamedPaths);
     for (const route of ROUTES) {
       const slug = route.path.slice(1).replace(/\//g, "-");
@@ -95,7 +97,8 @@ describe("API", () => {
       }, route.path);
     }
     assert.deepEqual(ROUTES.map((r) => `${r.httpMethod} ${r.path}`), [
-      `GET ${HEALTH_PATH}`, `POST ${STREAM_PATH}`, `POST ${CHAT_COMPLETIONS_PATH}`, `GET ${MODELS_PATH}`, `POST ${MESSAGES_PATH}`,
+      `GET ${HEALTH_PATH}`, `POST ${STREAM_PATH}`, `POST ${CHAT_COMPLETIONS_PATH}`, `GET ${MODELS_PATH}`,
+      `POST ${RESPONSES_PATH}`, `POST ${MESSAGES_PATH}`,
       `POST ${COUNT_TOKENS_PATH}`, `GET ${USAGE_PATH}`,
     ]);
   });

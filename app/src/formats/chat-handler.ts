@@ -114,6 +114,7 @@ async function streamReply(
 ): Promise<void> {
   const record = ctx.state.record;
   const writer = format.streamWriter(reply);
+  if (writer.errorFrame) ctx.state.errorShape = { errorBody: format.errorBody, errorFrame: writer.errorFrame.bind(writer) };
   const sink = new FrameSink(openStream(ctx, format.streamContentType), signal, writer.ping?.bind(writer));
   try {
     await sink.write(writer.open());

@@ -1,6 +1,7 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
-import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH } from "../runtime-contract";
+import { resolutionContext, resolveModel } from "../models";
+import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH } from "../runtime-contract";
 import { anthropicTokenCount } from "./anthropic/count-tokens";
 import { anthropicFormat } from "./anthropic/format";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
@@ -8,6 +9,7 @@ import { countTokensHandler } from "./count-tokens-handler";
 import { ndjsonFormat } from "./ndjson/format";
 import { openaiFormat } from "./openai/format";
 import { listModels, retrieveModel } from "./openai/models";
+import { responsesFormat } from "./responses/format";
 import type { WireFormat } from "./wire-format";
 
 export type { ChatDependencies } from "./chat-handler";
@@ -24,12 +26,17 @@ export interface FormatRoute {
 /** Every route of every wire format; a new format adds its routes here. */
 export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
   const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens, defaultModel: deps.config.modelId });
+  const responses = responsesFormat({
+    defaultMaxTokens: deps.config.defaultMaxTokens,
+    modelOf: (requested) => resolveModel(requested, resolutionContext(deps.config, deps.models)),
+  });
   const models = { chat: deps.models, embedding: deps.embeddingModels };
   return [
     { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
     { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },
     { method: "get", path: MODELS_PATH, format: openai, handler: listModels(models) },
     { method: "get", path: MODEL_PATH.replace("{id}", ":id"), format: openai, handler: retrieveModel(models) },
+    { method: "post", path: RESPONSES_PATH, format: responses, handler: chatHandler(responses, deps) },
     { method: "post", path: MESSAGES_PATH, format: anthropicFormat, handler: chatHandler(anthropicFormat, deps) },
     { method: "post", path: COUNT_TOKENS_PATH, format: anthropicFormat, handler: countTokensHandler(anthropicTokenCount, deps) },
   ];

@@ -54,4 +54,9 @@ export interface StreamWriter {
   end(summary: StreamSummary): string;
   /** A keep-alive frame for long silences (idle proxies cut quiet streams); formats without one omit it. */
   ping?(): string;
+  /**
+   * The last frame when the stream fails after it began, where it depends on what was sent (Responses numbers
+   * every event); replaces the format's {@link WireFormat.errorFrame} once the stream is open.
+   */
+  errorFrame?(error: ApiError): string;
 }

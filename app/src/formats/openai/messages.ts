@@ -29,12 +29,12 @@ export interface ConverseConversation {
   messages: Message[];
 }
 
-const invalid = (path: readonly PropertyKey[], rule: string) => {
+export const invalid = (path: readonly PropertyKey[], rule: string) => {
   const field = fieldName(path);
   return new ApiError(400, "invalid_request", `${field}: ${rule}`, { param: field });
 };
 
-const isBlank = (text: string) => text.trim().length === 0;
+export const isBlank = (text: string) => text.trim().length === 0;
 
 /** The non-blank texts of a message's content (a refusal the assistant gave counts as its text). */
 function texts(content: ReadonlyArray<{ text?: string; refusal?: string }>): string[] {
