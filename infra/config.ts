@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { servedModels } from "../app/src/models";
+import { fallbackProblems } from "../app/src/resilience/fallback-rules";
 import { DEFAULT_METRICS_NAMESPACE } from "../app/src/usage/key-schema";
 import { DISTINCT_KEY_NAMES, distinctKeyNames, keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
@@ -150,6 +152,11 @@ export function loadStackConfig(): StackConfig {
   });
   const deployed = readDeployedSettings(config.name);
   problems.push(...deployed.problems);
+  const { modelId, allowedModelIds, fallbacks } = deployed.values;
+  if (deployed.problems.length === 0) {
+    const served = servedModels(modelId, allowedModelIds);
+    problems.push(...fallbackProblems(served, fallbacks).map((problem) => `  ${config.name}:fallbacks ${problem}`));
+  }
   if (!parsed.success || problems.length > 0) {
     throw new pulumi.RunError(`Invalid stack configuration:\n${problems.join("\n")}`);
   }

@@ -7,7 +7,7 @@ import {
 import type { StackConfig } from "./config";
 import { type ContainerSettings, containerDefinition, type UsageEnvironment } from "./container";
 import { ServiceAutoscaling } from "./autoscaling";
-import { ServiceRoles } from "./iam";
+import { invokedModels, ServiceRoles } from "./iam";
 import { ALB_LISTENER_PORT } from "./network";
 
 /**
@@ -59,7 +59,7 @@ export class ChatService extends pulumi.ComponentResource {
       retentionInDays: settings.logRetentionDays,
     }, { parent: this });
     const roles = new ServiceRoles(`${name}-roles`, {
-      modelIds: [settings.modelId, ...settings.allowedModelIds],
+      models: invokedModels(settings),
       region: settings.region,
       partition: settings.partition,
       repositoryArn: args.repositoryArn,

@@ -10,6 +10,7 @@ import type { AppState } from "./http/request-record";
 import { requestMetrics } from "./metrics/request-metrics";
 import type { ServiceMetrics } from "./metrics/service-metrics";
 import { servedModels, useCatalogOverrides } from "./models";
+import { createResilience } from "./resilience/setup";
 import { createRouter } from "./routes";
 import type { UsageMeter } from "./usage/meter";
 
@@ -36,8 +37,9 @@ export function createApp(deps: AppDependencies): Koa<AppState> {
   const models = servedModels(deps.config.modelId, deps.config.allowedModelIds);
   useCatalogOverrides(deps.config.modelCatalog);
   const { config, bedrock, activeStreams, usage } = deps;
+  const resilience = createResilience(config, deps.metrics);
   const embeddingModels = [...new Set(deps.config.embeddingModelIds)];
-  const router = createRouter({ config, bedrock, activeStreams, models, embeddingModels, usage });
+  const router = createRouter({ config, bedrock, activeStreams, models, embeddingModels, usage, resilience });
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(requestMetrics(deps.metrics));

@@ -1,3 +1,5 @@
+import { servedModels } from "./models";
+import { fallbackProblems } from "./resilience/fallback-rules";
 import { parseSettings, SETTINGS, type Settings } from "./settings";
 
 /**
@@ -29,5 +31,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  return values as AppConfig;
+  const config = values as AppConfig;
+  const fallbacks = fallbackProblems(servedModels(config.modelId, config.allowedModelIds), config.modelFallbacks);
+  if (fallbacks.length > 0) {
+    const lines = fallbacks.map((problem) => `  - ${SETTINGS.modelFallbacks.env} ${problem}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return config;
 }

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { catalogOverridesSchema, modelAliasesSchema } from "./models/catalog-schema";
 import { flag, json, list, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
+import { deploymentGuardrailSchema } from "./resilience/guardrail-schema";
 import { apiKeysSchema, DEFAULT_METRICS_NAMESPACE, FAILURE_POLICIES } from "./usage/key-schema";
 
 export {
@@ -145,6 +146,36 @@ export const SETTINGS = {
     env: "METRICS_NAMESPACE", rule: matching(/^[A-Za-z0-9_./#:-]{1,255}$/, "must be a CloudWatch namespace"),
     // The stack's default is empty: infra/config.ts then gives each stack a namespace of its own.
     default: DEFAULT_METRICS_NAMESPACE, stack: { key: "metricsNamespace", default: "" },
+  }),
+  // Resilience (docs/resilience.md). Attempts per model before a stream starts (the SDK's own retries are off),
+  // and the time all of a request's attempts and waits may take.
+  upstreamMaxAttempts: setting({
+    env: "UPSTREAM_MAX_ATTEMPTS", rule: wholeNumber(1, 10), default: 3, stack: { key: "upstreamMaxAttempts" },
+  }),
+  upstreamRetryBudgetMs: setting({
+    env: "UPSTREAM_RETRY_BUDGET_MS", rule: wholeNumber(0, 600_000), default: 10_000, stack: { key: "upstreamRetryBudgetMs" },
+  }),
+  // Served model -> served models to try next once its attempts are spent (each must be served: config.ts).
+  modelFallbacks: setting({
+    env: "MODEL_FALLBACKS",
+    rule: json(z.record(z.string().regex(MODEL_ID, "must be a model ID"),
+      z.array(z.string().regex(MODEL_ID, "must list model IDs")).min(1))),
+    default: {} as Record<string, string[]>,
+    stack: { key: "fallbacks" },
+  }),
+  // A model's circuit opens after N throttles within the window (0: never) and stays open for the cool-off.
+  circuitThrottles: setting({
+    env: "CIRCUIT_THROTTLES", rule: wholeNumber(0, 10_000), default: 5, stack: { key: "circuitThrottles" },
+  }),
+  circuitWindowMs: setting({
+    env: "CIRCUIT_WINDOW_MS", rule: wholeNumber(1, 3_600_000), default: 10_000, stack: { key: "circuitWindowMs" },
+  }),
+  circuitCoolOffMs: setting({
+    env: "CIRCUIT_COOL_OFF_MS", rule: wholeNumber(1, 3_600_000), default: 30_000, stack: { key: "circuitCoolOffMs" },
+  }),
+  // The Bedrock guardrail every chat call applies (a key's own in `keys` replaces it); `{}`: none.
+  guardrail: setting({
+    env: "GUARDRAIL", rule: json(deploymentGuardrailSchema), default: {}, stack: { key: "guardrail" },
   }),
 };
 

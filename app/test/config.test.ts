@@ -38,6 +38,13 @@ describe("configuration from the environment", () => {
       usageStoreFailurePolicy: "serve",
       budgetReadMaxAgeMs: 500,
       metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+      upstreamMaxAttempts: 3,
+      upstreamRetryBudgetMs: 10_000,
+      modelFallbacks: {},
+      circuitThrottles: 5,
+      circuitWindowMs: 10_000,
+      circuitCoolOffMs: 30_000,
+      guardrail: {},
     });
   });
 

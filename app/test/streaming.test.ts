@@ -29,7 +29,7 @@ describe("POST /stream: streaming JSON lines from ConverseStream", () => {
     assert.deepEqual(lines.slice(0, 3), [{ data: "Hello" }, { data: ", " }, { data: "world" }]);
     const done = lines[3];
     assert.equal(lines.length, 4);
-    assert.deepEqual(Object.keys(done), ["done", "stopReason", "usage", "latencyMs"]);
+    assert.deepEqual(Object.keys(done), ["done", "stopReason", "usage", "latencyMs", "model"]);
     assert.equal(done.done, true);
     assert.equal(done.stopReason, "max_tokens");
     assert.deepEqual(done.usage, { inputTokens: 11, outputTokens: 3, totalTokens: 14 });

@@ -26,7 +26,7 @@ const SCRIPT: Scenario = {
 
 const NDJSON_GOLDEN = `{"data":"Checking "}
 {"data":"🙂 now."}
-{"done":true,"stopReason":"tool_use","usage":{"inputTokens":30,"outputTokens":8,"totalTokens":38},"latencyMs":<latency>}
+{"done":true,"stopReason":"tool_use","usage":{"inputTokens":30,"outputTokens":8,"totalTokens":38},"latencyMs":<latency>,"model":"<model>"}
 `;
 
 const OPENAI_GOLDEN = `data: {"id":"chatcmpl-<id>","object":"chat.completion.chunk","created":<created>,"model":"<model>","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}
@@ -191,7 +191,8 @@ describe("golden output: one Bedrock stream in every wire format", () => {
   it("NDJSON (POST /stream)", async () => {
     const reply = await request(h.url, { method: "POST", path: "/stream", body: { message: PROMPT } });
     assert.equal(reply.status, 200);
-    assert.equal(reply.text.replace(/"latencyMs":\d+/, '"latencyMs":<latency>'), NDJSON_GOLDEN);
+    const normalised = reply.text.replace(/"latencyMs":\d+/, '"latencyMs":<latency>').replace(`"model":"${h.config.modelId}"`, '"model":"<model>"');
+    assert.equal(normalised, NDJSON_GOLDEN);
   });
 
   it("OpenAI Chat Completions SSE (POST /chat/completions, with the usage chunk)", async () => {

@@ -28,7 +28,7 @@ describe("stack configuration", () => {
       for (const [key, schema] of Object.entries(projectFile.config)) {
         // `keys` is a list of objects and the model catalog's keys are maps, which Pulumi's project schema cannot type
         // (no object type; arrays need a simple item type): they have a default only, and their rules check them.
-        const structured = ["keys", "modelCatalog", "modelAliases"].includes(key);
+        const structured = ["keys", "modelCatalog", "modelAliases", "fallbacks", "guardrail"].includes(key);
         const types: Array<string | undefined> = structured ? [undefined] : ["string", "integer", "boolean", "array"];
         assert.ok(types.includes(schema.type), `${key}: type ${schema.type}`);
         assert.ok((schema.description ?? "").length > 20, `${key}: description`);
@@ -78,6 +78,9 @@ describe("stack configuration", () => {
       ["a single availability zone", { availabilityZones: '["us-east-1a"]' }, "availabilityZones"],
       ["a budget read age above a minute", { budgetReadMaxAgeMs: "60001" }, "budgetReadMaxAgeMs"],
       ["a budget read age that is not whole milliseconds", { budgetReadMaxAgeMs: "0.5" }, "budgetReadMaxAgeMs"],
+      ["a fallback the deployment does not serve", { fallbacks: '{"global.anthropic.claude-haiku-4-5-20251001-v1:0":["eu.amazon.nova-lite-v1:0"]}' }, "fallbacks"],
+      ["a guardrail without a version", { guardrail: '{"identifier":"abc123"}' }, "guardrail"],
+      ["an attempt count of 0", { upstreamMaxAttempts: "0" }, "upstreamMaxAttempts"],
       ["model aliases that are not a map of names", { modelAliases: '["opus"]' }, "modelAliases"],
       ["a catalog entry with an unknown thinking form", { modelCatalog: '{"a.b*":{"thinking":"always"}}' }, "modelCatalog"],
       ["a strictness that is not a boolean", { strictModels: "yes" }, "strictModels"],

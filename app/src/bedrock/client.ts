@@ -46,13 +46,16 @@ export class MultiplexedHttp2Handler extends NodeHttp2Handler {
 }
 
 /**
- * The service's Bedrock client: the SDK's defaults (credentials, retries, region) with the multiplexed handler and
+ * The service's Bedrock client: the SDK's defaults (credentials, region), no SDK retries, with the multiplexed handler and
  * the batching event-stream decoder (`event-stream-decoder.ts`), without the middleware it does not need (`lean-aws-client.ts`).
  */
 export function createBedrockClient(region: string): BedrockRuntimeClient {
   return leanClient(
     new BedrockRuntimeClient({
       region,
+      // One attempt per send: the service retries a call that has not started streaming itself, with its own
+      // budget, fallbacks and metrics (app/src/resilience/upstream-start.ts); SDK retries would multiply them.
+      maxAttempts: 1,
       requestHandler: new MultiplexedHttp2Handler(),
       eventStreamSerdeProvider: batchingEventStreamSerdeProvider,
     }),

@@ -14,6 +14,8 @@ import { nativeUpstream, usesNativePath } from "./anthropic/native";
 import type { UpstreamRun } from "./upstream-run";
 import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
+import { adaptRequest, fitsModel } from "../resilience/adapt";
+import { GUARDRAIL_INTERVENED, namesModel, type Resilience, withGuardrail } from "../resilience/setup";
 import type { UsageMeter } from "../usage/meter";
 import type { ReplyInfo, WireFormat } from "./wire-format";
 import { refuseOtherKind } from "./model-kinds";
@@ -28,6 +30,8 @@ export interface ChatDependencies {
   embeddingModels: readonly string[];
   /** Who is calling, their token budgets, and what each request is charged. */
   usage: UsageMeter;
+  /** Retries, fallbacks, circuits, guardrails (app/src/resilience). */
+  resilience: Resilience;
 }
 
 /**
@@ -57,28 +61,43 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       // call, so a client that leaves during the check never gets a Bedrock call started for it.
       await call.upstream(deps.usage.admit(caller));
       admitted = true;
-      const run: UpstreamRun = { ctx, format, request, model, call, deps, summary, accepted: () => void (accepted = true) };
-      await (usesNativePath(request.native, modelInfo(model)) ? nativeUpstream(run) : converseUpstream(run));
+      const native = usesNativePath(request.native, modelInfo(model));
+      // The models that may answer (retries and fallbacks: app/src/resilience), each able to take the request the
+      // way it goes: natively (Claude models only) or through Converse.
+      const chain = deps.resilience.starter.chain(model, namesModel(request)).filter((m) =>
+        m === model || (native ? usesNativePath(request.native, modelInfo(m)) : fitsModel(request, m)));
+      const run: UpstreamRun = {
+        ctx, format, request, model, chain, guardrail: deps.resilience.guardrailFor(caller), call, deps, summary,
+        accepted: () => void (accepted = true),
+      };
+      await (native ? nativeUpstream(run) : converseUpstream(run));
     } catch (err) {
       throw call.explain(err);
     } finally {
       call.dispose();
+      if (summary.stopReason === GUARDRAIL_INTERVENED) deps.resilience.metrics.guardrailIntervention(caller.name);
       // Every ending (done, error, client gone, shutdown) is charged; the write does not hold up the response.
       if (admitted) deps.usage.settle(record, caller, { request, summary, accepted });
     }
   };
 }
 
-/** The Converse kind of upstream: ConverseStream, its events turned into the format's frames. */
+/** The Converse kind of upstream: ConverseStream (with retries and fallbacks), its events turned into the format's frames. */
 async function converseUpstream(run: UpstreamRun): Promise<void> {
   const { ctx, format, request, model, call, deps, summary } = run;
+  const record = ctx.state.record;
   // Converse takes no anthropic-beta: every one the request named is dropped (and logged, names only).
-  if (request.native?.betas.length) ctx.state.record.betasDropped = [...request.native.betas];
-  const command = new ConverseStreamCommand(converseInput(request, model, deps.config.defaultMaxTokens));
-  const response = await call.upstream(deps.bedrock.send(command, { abortSignal: call.signal }));
+  if (request.native?.betas.length) record.betasDropped = [...request.native.betas];
+  const started = await deps.resilience.starter.start(call, model, run.chain, (modelId) => {
+    const adapted = adaptRequest(request, model, modelId, deps.config.defaultMaxTokens);
+    const input = withGuardrail(converseInput(adapted, modelId, deps.config.defaultMaxTokens), run.guardrail);
+    return deps.bedrock.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
+  }, record);
+  const response = started.value;
+  record.model = started.model;
   run.accepted();
   if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
-  const reply = replyInfo(request, model, response.$metadata.requestId, ctx.state.record.startedAt);
+  const reply = replyInfo(request, started.model, response.$metadata.requestId, record.startedAt);
   const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
   if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
   else await completeReply(ctx, format, reply, events, summary);

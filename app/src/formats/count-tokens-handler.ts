@@ -39,9 +39,11 @@ export function countTokensHandler(format: TokenCountFormat, deps: ChatDependenc
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     try {
       // Whatever the SDK throws here is the upstream's failure (an unreadable answer, a transport error): mapped
-      // like every upstream failure, never a 500 of ours.
-      const sent = deps.bedrock.send(command, { abortSignal: call.signal });
-      const counted = await call.upstream(sent, (err) => unsupported(err, model) ?? fromStreamError(err));
+      // like every upstream failure, never a 500 of ours. Retried like a chat call's start (the SDK's own retries
+      // are off), never moved to another model.
+      const send = () => deps.bedrock.send(command, { abortSignal: call.signal })
+        .catch((err: unknown) => Promise.reject(unsupported(err, model) ?? fromStreamError(err)));
+      const counted = (await deps.resilience.starter.start(call, model, [model], send, ctx.state.record)).value;
       // An answer without a count (an empty body reads as `{}`) is not a count of 0.
       if (counted.inputTokens === undefined) throw unreadableAnswer("CountTokens answered without inputTokens");
       ctx.body = format.countBody(counted.inputTokens);

@@ -3,6 +3,7 @@ import type { StreamSummary } from "../bedrock/chat-events";
 import type { ChatRequest } from "../bedrock/chat-request";
 import type { UpstreamCall } from "../bedrock/upstream-call";
 import type { AppState } from "../http/request-record";
+import type { Guardrail } from "../resilience/guardrail-schema";
 import type { ChatDependencies } from "./chat-handler";
 import type { WireFormat } from "./wire-format";
 
@@ -16,7 +17,12 @@ export interface UpstreamRun {
   ctx: Context & { state: AppState };
   format: WireFormat;
   request: ChatRequest;
+  /** The resolved model. */
   model: string;
+  /** The models that may answer, in the order to try them (`model` first; retries and fallbacks). */
+  chain: readonly string[];
+  /** The guardrail the call applies, if any. */
+  guardrail: Guardrail | undefined;
   call: UpstreamCall;
   deps: ChatDependencies;
   summary: StreamSummary;

@@ -43,6 +43,8 @@ export function writeRequestLine(logger: Logger, record: RequestRecord, request:
     route: record.route ?? null,
     format: record.format ?? null,
     model: record.model ?? null,
+    fallbackFrom: record.fallbackFrom ?? null,
+    attempts: record.attempts ?? null,
     apiKey: record.apiKeyName ?? null,
     userTag: record.userTag === undefined ? null : opaqueTag(record.userTag),
     path: loggedPath(record, request.path),

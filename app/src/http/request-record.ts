@@ -29,6 +29,10 @@ export interface RequestRecord {
   deltas: number;
   stopReason?: string;
   usage?: TokenUsage;
+  /** Bedrock calls made before the stream started (retries and fallbacks included); unset when none was made. */
+  attempts?: number;
+  /** The model the request was to use, when a fallback answered instead (`model` is the one that answered). */
+  fallbackFrom?: string;
   /** The failure the client saw (status or final error frame), if any. */
   error?: ApiError;
 }

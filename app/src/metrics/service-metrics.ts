@@ -64,7 +64,8 @@ const STORE_FAILURE_DIRECTIVE: MetricDirective = {
 const round = (value: number) => Math.round(value * 10) / 10;
 
 export class ServiceMetrics {
-  private readonly emf: EmfWriter;
+  /** Shared with the metrics of other modules (resilience-metrics.ts), so every line goes one way. */
+  readonly emf: EmfWriter;
 
   constructor(
     sink: MetricsSink,

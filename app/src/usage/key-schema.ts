@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { guardrailSchema } from "../resilience/guardrail-schema";
 
 /**
  * The usage settings' value shapes (the `API_KEYS` document, the store failure policy). Zod only, like the settings
@@ -17,6 +18,12 @@ export const keyLimitsSchema = z
     name: z.string().regex(KEY_NAME, "must be 1-64 letters, digits, '.', '_' or '-'"),
     tokensPerDay: tokenLimit.optional(),
     tokensPerMonth: tokenLimit.optional(),
+    /** Tokens per UTC minute, checked as the day's and month's are (docs/resilience.md). */
+    tokensPerMinute: tokenLimit.optional(),
+    /** Streams the key may have open at once across every task (unset: not counted, no store round trip). */
+    maxConcurrentStreams: z.number().int().min(1).max(100_000).optional(),
+    /** The key's own Bedrock guardrail, instead of the deployment's `guardrail`. */
+    guardrail: guardrailSchema.optional(),
   })
   .strict();
 

@@ -26,25 +26,34 @@ const PING = sseFrame("ping", { type: "ping" });
 const decoder = new TextDecoder();
 
 export async function nativeUpstream(run: UpstreamRun): Promise<void> {
-  const { ctx, request, model, call, deps, summary } = run;
+  const { ctx, request, call, deps, summary } = run;
   const record = ctx.state.record;
-  const { body, dropped } = nativeBody(request.native!, modelInfo(model), deps.config.defaultMaxTokens);
-  if (dropped.length > 0) record.betasDropped = dropped;
-  const input = { modelId: model, body: Buffer.from(JSON.stringify(body)), contentType: "application/json", accept: "application/json" };
+  // Each model of the chain gets the body adapted to it; the one that accepts the call answers.
+  const input = (modelId: string) => {
+    const { body, dropped } = nativeBody(request.native!, modelInfo(modelId), deps.config.defaultMaxTokens);
+    record.betasDropped = dropped.length > 0 ? dropped : undefined;
+    const guardrail = run.guardrail ? { guardrailIdentifier: run.guardrail.identifier, guardrailVersion: run.guardrail.version } : {};
+    return { modelId, body: Buffer.from(JSON.stringify(body)), contentType: "application/json", accept: "application/json", ...guardrail };
+  };
+  const options = { abortSignal: call.signal };
+  const start = <T>(send: (modelId: string) => Promise<T>) => deps.resilience.starter.start(call, run.model, run.chain, send, record);
   if (!request.stream) {
-    const response = await call.upstream(deps.bedrock.send(new InvokeModelCommand(input), { abortSignal: call.signal }));
+    const started = await start((modelId) => deps.bedrock.send(new InvokeModelCommand(input(modelId)), options));
+    record.model = started.model;
     run.accepted();
-    const message = parse(decoder.decode(response.body));
-    message.model = model;
+    const message = parse(decoder.decode(started.value.body));
+    message.model = started.model;
     noteUsage(summary, message.usage);
     summary.stopReason = message.stop_reason ?? undefined;
     finish(record, summary);
     ctx.body = message;
     return;
   }
-  const response = await call.upstream(deps.bedrock.send(new InvokeModelWithResponseStreamCommand(input), { abortSignal: call.signal }));
+  const started = await start((modelId) => deps.bedrock.send(new InvokeModelWithResponseStreamCommand(input(modelId)), options));
+  const response = started.value;
+  record.model = started.model;
   run.accepted();
-  const relay = new EventRelay(model, summary, record);
+  const relay = new EventRelay(started.model, summary, record);
   const sink = new FrameSink(openStream(ctx, SSE_CONTENT_TYPE), call.signal, () => PING);
   try {
     for await (const batch of call.events(eventBatches(deps.bedrock, response.body))) {

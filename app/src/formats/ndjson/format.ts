@@ -8,7 +8,8 @@ const line = (value: unknown) => `${JSON.stringify(value)}\n`;
 
 /**
  * The service's own format (`POST /stream`): JSON lines `{"data":"<delta>"}`, one per text delta, then a done line
- * `{"done":true,"stopReason","usage","latencyMs"}`; errors `{"error":{"code","message"}}` as the body or last line.
+ * `{"done":true,"stopReason","usage","latencyMs","model"}` (`stopReason` is Converse's: `guardrail_intervened` when a
+ * guardrail stopped the reply); errors `{"error":{"code","message"}}` as the body or last line.
  */
 export const ndjsonFormat: WireFormat = {
   name: "ndjson",
@@ -26,6 +27,8 @@ export const ndjsonFormat: WireFormat = {
         // The seed contract's three counts; cache counts stay in the log line.
         usage: usage ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.totalTokens } : null,
         latencyMs: summary.latencyMs ?? Math.round(performance.now() - reply.startedAt),
+        // The model that answered: a fallback's when the requested one could not (docs/resilience.md).
+        model: reply.model,
       });
     },
   }),
