@@ -24,8 +24,7 @@ describe("charges that cannot be escaped", () => {
   });
   afterEach(() => h.close());
 
-  /** Starts an Anthropic streamed request as bob; resolves with the request and its response head. */
-  const open = (content: unknown[]) => {
+  const anthropic = (content: unknown[]) => {
     const body = { model: h.config.modelId, max_tokens: 100, stream: true, messages: [{ role: "user", content }] };
     return startRequest(h.url, { method: "POST", path: "/v1/messages", body, headers: h.as(BOB) });
   };
@@ -33,37 +32,53 @@ describe("charges that cannot be escaped", () => {
     await h.charged();
     return (await h.usageOf(BOB)).day;
   };
+  /** Leaves once Bedrock has the request and before it answered anything. */
+  const leaveBeforeFirstFrame = async ({ req, response }: ReturnType<typeof startRequest>) => {
+    response.catch(() => undefined);
+    await h.fake.waitForRequests(1);
+    req.destroy();
+    await h.fake.waitForClose(h.fake.requests[0]);
+  };
+  const image = pngHeader(1000, 1000).toString("base64");
+  const IMAGE_TOKENS = Math.ceil(1_000_000 / 750); // Anthropic: width x height / 750
 
-  it("a 400 KB document and a 1000x1000 image, cut after the first delta, are charged by their size", async () => {
+  it("an image in a stream cut after the first delta is charged by its pixel size (Converse path)", async () => {
     h.fake.setScenario({ steps: [{ text: "a" }, { hang: true }] });
-    const { req, response } = open([
-      { type: "document", source: { type: "text", media_type: "text/plain", data: "x".repeat(400_000) } },
-      { type: "image", source: { type: "base64", media_type: "image/png", data: pngHeader(1000, 1000).toString("base64") } },
-      { type: "text", text: "Summarise" },
-    ]);
+    const body = {
+      stream: true,
+      messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `data:image/png;base64,${image}` } }, { type: "text", text: "What is it?" }] }],
+    };
+    const { req, response } = startRequest(h.url, { method: "POST", path: "/chat/completions", body, headers: h.as(BOB) });
     const res = await response;
     assert.equal(res.statusCode, 200);
     let seen = "";
     for await (const chunk of res) {
       seen += String(chunk);
-      if (seen.includes("text_delta")) break; // leaving the loop destroys the response: the client is gone
+      if (seen.includes('"content":"a"')) break; // leaving the loop destroys the response: the client is gone
     }
     req.destroy();
-    const { inputTokens, estimatedRequests } = await day();
-    assert.equal(estimatedRequests, 1);
-    // 400,000 bytes of document at four a token, and 1,000,000 pixels at 750 a token; the rest is a few words.
-    const attachments = 100_000 + Math.ceil(1_000_000 / 750);
+    const { inputTokens, outputTokens, estimatedRequests } = await day();
+    assert.deepEqual([estimatedRequests, outputTokens], [1, 1]);
+    assert.ok(inputTokens >= IMAGE_TOKENS && inputTokens < IMAGE_TOKENS + 50, `charged ${inputTokens} input tokens`);
+  });
+
+  it("a 400 KB document and an image whose client leaves before Bedrock's first frame are charged by their size", async () => {
+    h.fake.setScenario({ headersDelayMs: 10_000, steps: [{ text: "late" }] });
+    await leaveBeforeFirstFrame(anthropic([
+      { type: "document", source: { type: "text", media_type: "text/plain", data: "x".repeat(400_000) } },
+      { type: "image", source: { type: "base64", media_type: "image/png", data: image } },
+      { type: "text", text: "Summarise" },
+    ]));
+    const { inputTokens, outputTokens, requests, estimatedRequests } = await day();
+    assert.deepEqual([requests, estimatedRequests, outputTokens], [1, 1, 0]);
+    // 400,000 bytes of document at four a token, plus the image; the rest is a few words.
+    const attachments = 100_000 + IMAGE_TOKENS;
     assert.ok(inputTokens >= attachments && inputTokens < attachments + 50, `charged ${inputTokens} input tokens`);
   });
 
-  it("a client that leaves before Bedrock's first frame is charged the input its prompt cost", async () => {
+  it("a client that leaves before Bedrock's first frame is charged the input its prompt cost (Converse path)", async () => {
     h.fake.setScenario({ headersDelayMs: 10_000, steps: [{ text: "late" }] });
-    const { req, response } = open([{ type: "text", text: "y".repeat(4000) }]);
-    response.catch(() => undefined);
-    await h.fake.waitForRequests(1);
-    req.destroy();
-    const record = h.fake.requests[0];
-    await h.fake.waitForClose(record);
+    await leaveBeforeFirstFrame(startRequest(h.url, { method: "POST", path: "/stream", body: { message: "y".repeat(4000) }, headers: h.as(BOB) }));
     const { inputTokens, outputTokens, requests, estimatedRequests } = await day();
     assert.deepEqual([requests, estimatedRequests, outputTokens], [1, 1, 0]);
     assert.ok(inputTokens >= 1000, `charged ${inputTokens} input tokens for a 4,000-character prompt`);
