@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseModelId } from "../app/src/bedrock/model-ids";
+import type { Guardrail } from "../app/src/resilience/guardrail-schema";
 import { USAGE_TABLE_ACTIONS } from "./usage";
 
 /**
@@ -101,6 +102,24 @@ export function servedModelStatements(modelIds: readonly string[], scope: Omit<M
       index === 0 ? statement : { ...statement, Sid: `${statement.Sid}Allowed${index}` }));
 }
 
+/** What Converse's `guardrailConfig` (and the native invoke's guardrail) is authorised as. */
+export const APPLY_GUARDRAIL_ACTION = "bedrock:ApplyGuardrail";
+
+/**
+ * The configured guardrails (the deployment's and the keys' own), each by its ARN (an id is made one in this
+ * account and region): chat calls may apply exactly these.
+ */
+export function guardrailStatement(
+  guardrails: readonly Guardrail[],
+  scope: Omit<ModelScope, "modelId">,
+): PolicyStatement | undefined {
+  const arns = [...new Set(guardrails.map(({ identifier }) => identifier.startsWith("arn:")
+    ? identifier
+    : `arn:${scope.partition}:bedrock:${scope.region}:${scope.accountId}:guardrail/${identifier}`))];
+  if (arns.length === 0) return undefined;
+  return { Sid: "ApplyConfiguredGuardrails", Effect: "Allow", Action: [APPLY_GUARDRAIL_ACTION], Resource: arns };
+}
+
 /** The app's counters: a budget check reads an item, a charge adds to one (`UpdateItem ADD`); exactly this table. */
 export function usageTableStatement(tableArn: string): PolicyStatement {
   return { Sid: "UsageCounters", Effect: "Allow", Action: [...USAGE_TABLE_ACTIONS], Resource: [tableArn] };
@@ -117,6 +136,8 @@ export interface ServiceRolesArgs {
   readonly logGroupArn: pulumi.Input<string>;
   /** The usage table (usage.ts) the task role may read and update, and nothing else in DynamoDB. */
   readonly usageTableArn?: pulumi.Input<string>;
+  /** The guardrails chat calls apply (the deployment's and the keys' own); none when empty. */
+  readonly guardrails?: readonly Guardrail[];
 }
 
 /** Task role (what the app may do) and execution role (what ECS may do on its behalf), both least-privilege. */
@@ -137,6 +158,8 @@ export class ServiceRoles extends pulumi.ComponentResource {
       role: taskRole.id,
       policy: pulumi.all([accountId, args.usageTableArn]).apply(([account, tableArn]) => policyJson([
         ...servedModelStatements(args.modelIds, { region: args.region, partition: args.partition, accountId: account }),
+        ...[guardrailStatement(args.guardrails ?? [], { region: args.region, partition: args.partition, accountId: account })]
+          .filter((statement) => statement !== undefined),
         ...(tableArn ? [usageTableStatement(tableArn)] : []),
       ])),
     }, { parent: this });
