@@ -2,8 +2,8 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, PLAYGROUND_PATH, RESPONSES_PATH,
-  STREAM_PATH, USAGE_PATH,
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, HEALTH_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH,
+  PLAYGROUND_PATH, RESPONSES_PATH, STREAM_PATH, USAGE_PATH,
 } from "../app/src/runtime-contract";
 import type { KeyHeader } from "./authorizer";
 import type { StackConfig } from "./config";
@@ -45,6 +45,8 @@ export const ROUTES: readonly Route[] = [
   streamed("POST", STREAM_PATH, "apiKey"),
   streamed("POST", CHAT_COMPLETIONS_PATH, "bearer"),
   buffered("GET", MODELS_PATH, "bearer"),
+  buffered("GET", MODEL_PATH, "bearer"),
+  buffered("POST", EMBEDDINGS_PATH, "bearer"),
   streamed("POST", RESPONSES_PATH, "bearer"),
   streamed("POST", MESSAGES_PATH, "apiKey"),
   buffered("POST", COUNT_TOKENS_PATH, "apiKey"),
@@ -77,7 +79,10 @@ export function apiRoutes(settings: Pick<StackConfig, "playground">): readonly R
 }
 
 /** `/v1/messages/count_tokens` -> `v1-messages-count_tokens`: the route's part of its resources' names. */
-export const slugOf = (path: string) => path.replace(/^\//, "").replace(/\//g, "-");
+export const slugOf = (path: string) => path.replace(/^\//, "").replace(/\//g, "-").replace(/[{}]/g, "");
+
+/** `/models/{id}` -> `["id"]`: the path parameters of a route, which its method declares and its integration passes on. */
+export const pathParametersOf = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
 
 export interface RouteDefinition {
   readonly path: string;

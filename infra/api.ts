@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import {
   ApiGatewayAccountLogging, accessLogFormat, type IssuedKey, type LegacyKeyAliases, UsagePlans,
 } from "./api-access";
-import { apiRoutes, ROUTES, type RouteDefinition, routeFingerprint, slugOf } from "./api-routes";
+import { apiRoutes, pathParametersOf, ROUTES, type RouteDefinition, routeFingerprint, slugOf } from "./api-routes";
 import { EdgeAuthorizers } from "./authorizer";
 import { edgeResponses } from "./edge-responses";
 import { notFoundIntegrationArgs, notFoundResponses, proxyIntegrationArgs } from "./route-integrations";
@@ -86,6 +86,7 @@ export class StreamingApi extends pulumi.ComponentResource {
     const definitions = apiRoutes(settings).map(({ route, enabled }): RouteDefinition => {
       const slug = slugOf(route.path);
       const resource = resourceFor(route.path);
+      const params = pathParametersOf(route.path);
       // A turned-off route answers its 404 to anyone: there is nothing behind it to protect.
       const authorizerId = enabled && authorizers && route.key !== "none" ? authorizers.ids[route.key] : undefined;
       const methodArgs: aws.apigateway.MethodArgs = {
@@ -95,6 +96,8 @@ export class StreamingApi extends pulumi.ComponentResource {
         authorization: authorizerId ? "CUSTOM" : "NONE",
         ...(authorizerId ? { authorizerId } : {}),
         apiKeyRequired: authorizerId !== undefined,
+        // `/models/{id}`: the method declares its path parameter, which the integration passes on.
+        ...(params.length > 0 ? { requestParameters: Object.fromEntries(params.map((param) => [`method.request.path.${param}`, true])) } : {}),
       };
       const method = new aws.apigateway.Method(`${name}-${slug}-method`, methodArgs, { parent: this });
       const integrationArgs = enabled ? proxyIntegrationArgs(route, method, backend) : notFoundIntegrationArgs(method);
@@ -166,3 +169,4 @@ export class StreamingApi extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url });
   }
 }
+

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseModelId } from "../app/src/bedrock/model-ids";
 import type { Guardrail } from "../app/src/resilience/guardrail-schema";
-import { USAGE_TABLE_ACTIONS } from "./usage";
+import { bedrockEndpointPolicy } from "./endpoint-policies";
+import { usageTableStatement } from "./usage";
 
 /**
  * IAM for the service: the Bedrock permissions derived from the configured model ID, the task role that carries
@@ -41,7 +42,7 @@ export interface PolicyStatement {
  *   used instead of a region list because AWS adds destination regions to profiles over time; a stale list would
  *   turn into AccessDenied on some requests, while the condition keeps the grant to the regions the profile routes to.
  */
-export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
+export function bedrockStatements(scope: ModelScope, action: string = BEDROCK_STREAM_ACTION): PolicyStatement[] {
   const { kind, foundationModelId } = parseModelId(scope.modelId);
   const bedrockArn = (region: string, account: string, resource: string) =>
     `arn:${scope.partition}:bedrock:${region}:${account}:${resource}`;
@@ -49,7 +50,7 @@ export function bedrockStatements(scope: ModelScope): PolicyStatement[] {
   const allow = (Sid: string, Resource: string[], Condition?: PolicyStatement["Condition"]): PolicyStatement => ({
     Sid,
     Effect: "Allow",
-    Action: [BEDROCK_STREAM_ACTION],
+    Action: [action],
     Resource,
     ...(Condition ? { Condition } : {}),
   });
@@ -120,14 +121,38 @@ export function guardrailStatement(
   return { Sid: "ApplyConfiguredGuardrails", Effect: "Allow", Action: [APPLY_GUARDRAIL_ACTION], Resource: arns };
 }
 
-/** The app's counters: a budget check reads an item, a charge adds to one (`UpdateItem ADD`); exactly this table. */
-export function usageTableStatement(tableArn: string): PolicyStatement {
-  return { Sid: "UsageCounters", Effect: "Allow", Action: [...USAGE_TABLE_ACTIONS], Resource: [tableArn] };
+/** The action embedding calls (`POST /embeddings`, InvokeModel) are authorised as. */
+export const BEDROCK_INVOKE_ACTION = "bedrock:InvokeModel";
+
+/**
+ * The models the tasks call, by kind: the one list the task role's grants (and any other narrowing of Bedrock access,
+ * such as an endpoint policy) derive from. Chat models are streamed (ConverseStream), embedding models invoked.
+ */
+export interface InvokedModels {
+  /** The default model first, then the further allowed ones. */
+  readonly chat: readonly string[];
+  readonly embedding: readonly string[];
 }
 
+export function invokedModels(settings: { modelId: string; allowedModelIds: readonly string[]; embeddingModelIds: readonly string[] }): InvokedModels {
+  return { chat: [settings.modelId, ...settings.allowedModelIds], embedding: settings.embeddingModelIds };
+}
+
+/**
+ * Every statement allowing a model call: each chat model's streaming grant ({@link servedModelStatements}), then
+ * each embedding model's InvokeModel grant, shaped the same way per kind of ID, Sids prefixed `Embed` and numbered.
+ */
+export function modelCallStatements(models: InvokedModels, scope: Omit<ModelScope, "modelId">): PolicyStatement[] {
+  const embedding = [...new Set(models.embedding)].flatMap((modelId, index) =>
+    bedrockStatements({ ...scope, modelId }, BEDROCK_INVOKE_ACTION).map((statement) => ({ ...statement, Sid: `Embed${statement.Sid}${index}` })));
+  return [...servedModelStatements(models.chat, scope), ...embedding];
+}
+
+export { usageTableStatement } from "./usage";
+
 export interface ServiceRolesArgs {
-  /** The default model first, then the further allowed ones. */
-  readonly modelIds: readonly string[];
+  /** The chat models (the default first) and the embedding models. */
+  readonly models: InvokedModels;
   readonly region: string;
   readonly partition: string;
   /** ECR repository the execution role may pull from. */
@@ -136,6 +161,8 @@ export interface ServiceRolesArgs {
   readonly logGroupArn: pulumi.Input<string>;
   /** The usage table (usage.ts) the task role may read and update, and nothing else in DynamoDB. */
   readonly usageTableArn?: pulumi.Input<string>;
+  /** The bedrock-runtime interface endpoint, whose policy admits exactly the task role's Bedrock statements. */
+  readonly bedrockEndpointId?: pulumi.Input<string>;
   /** The guardrails chat calls apply (the deployment's and the keys' own); none when empty. */
   readonly guardrails?: readonly Guardrail[];
 }
@@ -150,24 +177,38 @@ export class ServiceRoles extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     const taskRole = new aws.iam.Role(`${name}-task`, {
-      description: "Lets the chat service stream from the configured Bedrock models, and nothing else",
+      description: "Lets the chat service call the configured Bedrock models, and nothing else",
       // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
     }, { parent: this });
+    const invoke = accountId.apply((account) => {
+      const scope = { region: args.region, partition: args.partition, accountId: account };
+      const guardrails = guardrailStatement(args.guardrails ?? [], scope);
+      return [...modelCallStatements(args.models, scope), ...(guardrails ? [guardrails] : [])];
+    });
+    const countTokens = countTokensStatement(args.models.chat, args);
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
-      policy: pulumi.all([accountId, args.usageTableArn]).apply(([account, tableArn]) => policyJson([
-        ...servedModelStatements(args.modelIds, { region: args.region, partition: args.partition, accountId: account }),
-        ...[guardrailStatement(args.guardrails ?? [], { region: args.region, partition: args.partition, accountId: account })]
-          .filter((statement) => statement !== undefined),
+      policy: pulumi.all([invoke, args.usageTableArn]).apply(([statements, tableArn]) => policyJson([
+        ...statements,
         ...(tableArn ? [usageTableStatement(tableArn)] : []),
       ])),
     }, { parent: this });
 
     const countTokensPolicy = new aws.iam.RolePolicy(`${name}-task-count-tokens`, {
       role: taskRole.id,
-      policy: policyJson([countTokensStatement(args.modelIds, args)]),
+      policy: policyJson([countTokens]),
     }, { parent: this });
+
+    // Every Bedrock statement the task role holds, in one list: the endpoint admits exactly these. A Bedrock
+    // permission added to the role goes here too (infra/test/endpoint-policies.test.ts compares the two).
+    const bedrockStatements = invoke.apply((statements) => [...statements, countTokens]);
+    if (args.bedrockEndpointId) {
+      new aws.ec2.VpcEndpointPolicy(`${name}-bedrock-endpoint-policy`, {
+        vpcEndpointId: args.bedrockEndpointId,
+        policy: bedrockStatements.apply(bedrockEndpointPolicy),
+      }, { parent: this });
+    }
 
     const executionRole = new aws.iam.Role(`${name}-execution`, {
       description: "Lets ECS pull the chat image from its repository and write the container logs",

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER } from "../app/src/runtime-contract";
-import type { Route } from "./api-routes";
+import { pathParametersOf, type Route } from "./api-routes";
 import { edgeErrorTemplate } from "./edge-responses";
 
 /**
@@ -51,7 +51,11 @@ export function proxyIntegrationArgs(
     uri: pulumi.interpolate`http://${backend.loadBalancerDnsName}${route.path}`,
     responseTransferMode: route.responseTransferMode,
     timeoutMilliseconds: route.timeoutMilliseconds,
-    requestParameters: integrationHeaders,
+    // `{id}` in the URI is filled from the method's path parameter of that name.
+    requestParameters: {
+      ...integrationHeaders,
+      ...Object.fromEntries(pathParametersOf(route.path).map((param) => [`integration.request.path.${param}`, `method.request.path.${param}`])),
+    },
   };
 }
 

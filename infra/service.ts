@@ -8,7 +8,7 @@ import {
 import type { StackConfig } from "./config";
 import { type ContainerSettings, containerDefinition, type UsageEnvironment } from "./container";
 import { ServiceAutoscaling } from "./autoscaling";
-import { ServiceRoles } from "./iam";
+import { invokedModels, ServiceRoles } from "./iam";
 import { ALB_LISTENER_PORT } from "./network";
 
 /**
@@ -34,6 +34,8 @@ export interface ChatServiceArgs {
   readonly networkReady: pulumi.Resource;
   /** Per-key token budgets: the usage table (its name and the keys reach the app's environment). */
   readonly usage?: ServiceUsageArgs;
+  /** The bedrock-runtime interface endpoint: its policy follows the task role's Bedrock statements. */
+  readonly bedrockEndpointId?: pulumi.Input<string>;
 }
 
 /** The usage table's name and the keys (container.ts, for the environment), and what the task role needs. */
@@ -60,12 +62,13 @@ export class ChatService extends pulumi.ComponentResource {
       retentionInDays: settings.logRetentionDays,
     }, { parent: this });
     const roles = new ServiceRoles(`${name}-roles`, {
-      modelIds: [settings.modelId, ...settings.allowedModelIds],
+      models: invokedModels(settings),
       region: settings.region,
       partition: settings.partition,
       repositoryArn: args.repositoryArn,
       logGroupArn: logGroup.arn,
       usageTableArn: args.usage?.tableArn,
+      bedrockEndpointId: args.bedrockEndpointId,
       guardrails: [guardrailOf(settings.guardrail), ...settings.keys.map((key) => key.guardrail)]
         .filter((guardrail) => guardrail !== undefined),
     }, { parent: this });

@@ -27,7 +27,7 @@ describe("usage store unreachable", () => {
     assert.deepEqual(failures().map((m) => m.operation).sort(), ["read", "write"]);
     assert.deepEqual(errorLogs().map((l) => [l.apiKey, l.operation, l.msg]).sort(), [
       ["alice", "read", "usage store unavailable: request served without a budget check"],
-      ["alice", "write", "usage store unavailable: 1 request(s) not charged"],
+      ["alice", "write", "usage store unavailable: 1 request(s) held, their charge retried"],
     ]);
     assert.ok(errorLogs().every((l) => typeof l.cause?.type === "string"));
   });

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODELS_PATH, RESPONSES_PATH, STREAM_PATH,
+  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH,
+  RESPONSES_PATH, STREAM_PATH,
   USAGE_PATH,
 } from "../../app/src/runtime-contract";
 import { RouteDefinition, ROUTES, routeFingerprint } from "../api-routes";
@@ -42,8 +43,10 @@ describe("API", () => {
     assert.deepEqual(resources.sort(), [
       ["chat-chat", "root-resource-id", "chat"],
       ["chat-chat-completions", "chat-chat-id", "completions"],
+      ["chat-embeddings", "root-resource-id", "embeddings"],
       ["chat-health", "root-resource-id", "health"],
       ["chat-models", "root-resource-id", "models"],
+      ["chat-models-id", "chat-models-id", "{id}"],
       // Kept while the playground is off, answering 404 (playground.test.ts).
       ["chat-playground", "root-resource-id", "playground"],
       ["chat-responses", "root-resource-id", "responses"],
@@ -61,8 +64,10 @@ describe("API", () => {
     const apiKey = "chat-authorizer-apiKey-id";
     assert.deepEqual(methods.map((m) => [m.resourceId, m.httpMethod, m.authorization, m.authorizerId, m.apiKeyRequired]).sort(), [
       ["chat-chat-completions-id", "POST", "CUSTOM", bearer, true],
+      ["chat-embeddings-id", "POST", "CUSTOM", bearer, true],
       ["chat-health-id", "GET", "CUSTOM", apiKey, true],
       ["chat-models-id", "GET", "CUSTOM", bearer, true],
+      ["chat-models-id-id", "GET", "CUSTOM", bearer, true],
       ["chat-playground-id", "GET", "NONE", undefined, false],
       ["chat-responses-id", "POST", "CUSTOM", bearer, true],
       ["chat-stream-id", "POST", "CUSTOM", apiKey, true],
@@ -78,8 +83,10 @@ describe("API", () => {
     const streamedPaths = [STREAM_PATH, CHAT_COMPLETIONS_PATH, RESPONSES_PATH, MESSAGES_PATH];
     assert.deepEqual(ROUTES.filter((r) => r.responseTransferMode === "STREAM").map((r) => r.path), streamedPaths);
     for (const route of ROUTES) {
-      const slug = route.path.slice(1).replace(/\//g, "-");
+      const slug = route.path.slice(1).replace(/\//g, "-").replace(/[{}]/g, "");
       const integration = run.one(INTEGRATION, `chat-${slug}-integration`).inputs;
+      // `/models/{id}`: the path parameter fills the URI's `{id}`.
+      const pathParams = route.path === MODEL_PATH ? { "integration.request.path.id": "method.request.path.id" } : {};
       const stream = streamedPaths.includes(route.path);
       assert.deepEqual(integration, {
         restApi: "chat-api-id",
@@ -93,14 +100,15 @@ describe("API", () => {
         uri: `http://${ALB_DNS}${route.path}`,
         responseTransferMode: stream ? "STREAM" : "BUFFERED",
         timeoutMilliseconds: stream ? 900_000 : 29_000,
-        requestParameters: GATEWAY_HEADERS,
+        requestParameters: { ...GATEWAY_HEADERS, ...pathParams },
       }, route.path);
     }
     assert.deepEqual(ROUTES.map((r) => `${r.httpMethod} ${r.path}`), [
-      `GET ${HEALTH_PATH}`, `POST ${STREAM_PATH}`, `POST ${CHAT_COMPLETIONS_PATH}`, `GET ${MODELS_PATH}`,
-      `POST ${RESPONSES_PATH}`, `POST ${MESSAGES_PATH}`,
-      `POST ${COUNT_TOKENS_PATH}`, `GET ${USAGE_PATH}`,
+      `GET ${HEALTH_PATH}`, `POST ${STREAM_PATH}`, `POST ${CHAT_COMPLETIONS_PATH}`, `GET ${MODELS_PATH}`, `GET ${MODEL_PATH}`,
+      `POST ${EMBEDDINGS_PATH}`, `POST ${RESPONSES_PATH}`, `POST ${MESSAGES_PATH}`, `POST ${COUNT_TOKENS_PATH}`, `GET ${USAGE_PATH}`,
     ]);
+    const method = run.ofType(METHOD).find((m) => m.inputs.resourceId === "chat-models-id-id")!.inputs;
+    assert.deepEqual(method.requestParameters, { "method.request.path.id": true }, "GET /models/{id} declares its path parameter");
   });
 
   it("overwrites the raw key headers (x-api-key, Authorization) on every proxy integration, so no key value reaches the tasks", () => {

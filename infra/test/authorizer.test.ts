@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { CHAT_COMPLETIONS_PATH, MODELS_PATH, RESPONSES_PATH, STREAM_PATH } from "../../app/src/runtime-contract";
+import { CHAT_COMPLETIONS_PATH, EMBEDDINGS_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH, STREAM_PATH } from "../../app/src/runtime-contract";
 import { AUTHORIZER_CACHE_SECONDS, bundleAuthorizer } from "../authorizer";
 import { BEARER_ROUTES_ENV } from "../authorizer-handler";
 import { ACCOUNT_ID, REGION, runProgram } from "./program-under-mocks";
@@ -72,7 +72,8 @@ describe("edge authorizer", () => {
       assert.equal(fn.runtime, "nodejs22.x");
       assert.deepEqual(fn.architectures, ["arm64"]);
       assert.equal(fn.handler, "index.handler");
-      assert.deepEqual(fn.environment, { variables: { [BEARER_ROUTES_ENV]: `${CHAT_COMPLETIONS_PATH},${MODELS_PATH},${RESPONSES_PATH}` } });
+      const bearer = [CHAT_COMPLETIONS_PATH, MODELS_PATH, MODEL_PATH, EMBEDDINGS_PATH, RESPONSES_PATH].join(",");
+      assert.deepEqual(fn.environment, { variables: { [BEARER_ROUTES_ENV]: bearer } }, "every OpenAI route, by its resource path");
       const logs = run.one("aws:cloudwatch/logGroup:LogGroup", "chat-authorizer-logs");
       assert.equal(logs.inputs.retentionInDays, 14);
       assert.equal(fn.loggingConfig.logGroup, logs.name);

@@ -81,6 +81,32 @@ describe("IAM", () => {
       assert.ok(statements.every((s: any) => s.Action.length === 1 && s.Action[0] === ACTION[0]));
     });
 
+    it("embedding models: InvokeModel (not streaming) on exactly those, each shaped by its kind of ID; nothing without them", async () => {
+      const titan = "amazon.titan-embed-text-v2:0";
+      const cohereProfile = "us.cohere.embed-v4:0";
+      const run = await runProgram({ modelId: plainModel, embeddingModelIds: JSON.stringify([titan, cohereProfile, titan]) });
+      const statements = bedrockStatementsOf(run);
+      const embedding = statements.filter((s: any) => s.Sid.startsWith("Embed"));
+      const profileArn = `arn:aws:bedrock:${REGION}:${ACCOUNT_ID}:inference-profile/${cohereProfile}`;
+      assert.deepEqual(embedding, [
+        { Sid: "EmbedInvokeFoundationModel0", Effect: "Allow", Action: ["bedrock:InvokeModel"], Resource: [`arn:aws:bedrock:${REGION}::foundation-model/${titan}`] },
+        { Sid: "EmbedInvokeInferenceProfile1", Effect: "Allow", Action: ["bedrock:InvokeModel"], Resource: [profileArn] },
+        {
+          Sid: "EmbedInvokeDestinationRegionModelsViaProfile1", Effect: "Allow", Action: ["bedrock:InvokeModel"],
+          Resource: ["arn:aws:bedrock:*::foundation-model/cohere.embed-v4:0"],
+          Condition: { StringEquals: { "bedrock:InferenceProfileArn": profileArn } },
+        },
+      ]);
+      assert.deepEqual(statements.filter((s: any) => !s.Sid.startsWith("Embed")), await bedrockStatementsOf(await runProgram({ modelId: plainModel })),
+        "the chat models' grants are unchanged");
+      assert.ok(statements.filter((s: any) => !s.Sid.startsWith("Embed")).every((s: any) => s.Action[0] === ACTION[0]), "chat models are not invokable");
+      assert.equal(containerEnv(run)[ENV.embeddingModelIds], JSON.stringify([titan, cohereProfile, titan]));
+      const counted = policyOf(run, "chat-roles-task-count-tokens").Statement[0].Resource;
+      assert.deepEqual(counted, [`arn:aws:bedrock:${REGION}::foundation-model/${plainModel}`], "embedding models count no tokens");
+      const without = bedrockStatementsOf(await runProgram({ modelId: plainModel }));
+      assert.ok(without.every((s: any) => !s.Action.includes("bedrock:InvokeModel")));
+    });
+
     it("recognises the geographic profile prefixes and leaves provider prefixes alone", () => {
       for (const prefix of ["us", "eu", "apac", "jp", "au", "us-gov"]) {
         assert.deepEqual(parseModelId(`${prefix}.anthropic.claude-x-v1:0`),

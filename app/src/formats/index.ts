@@ -1,12 +1,13 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
 import { resolutionContext, resolveModel } from "../models";
-import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH } from "../runtime-contract";
+import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH } from "../runtime-contract";
 import { anthropicTokenCount } from "./anthropic/count-tokens";
 import { anthropicFormat } from "./anthropic/format";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
 import { countTokensHandler } from "./count-tokens-handler";
 import { ndjsonFormat } from "./ndjson/format";
+import { embeddingsHandler } from "./openai/embeddings-handler";
 import { openaiFormat } from "./openai/format";
 import { listModels, retrieveModel } from "./openai/models";
 import { responsesFormat } from "./responses/format";
@@ -36,6 +37,7 @@ export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
     { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },
     { method: "get", path: MODELS_PATH, format: openai, handler: listModels(models) },
     { method: "get", path: MODEL_PATH.replace("{id}", ":id"), format: openai, handler: retrieveModel(models) },
+    { method: "post", path: EMBEDDINGS_PATH, format: openai, handler: embeddingsHandler(deps) },
     { method: "post", path: RESPONSES_PATH, format: responses, handler: chatHandler(responses, deps) },
     { method: "post", path: MESSAGES_PATH, format: anthropicFormat, handler: chatHandler(anthropicFormat, deps) },
     { method: "post", path: COUNT_TOKENS_PATH, format: anthropicFormat, handler: countTokensHandler(anthropicTokenCount, deps) },

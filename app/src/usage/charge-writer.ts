@@ -17,14 +17,28 @@ export interface ChargeWriterOptions {
 }
 
 export interface ChargeWriterHooks {
-  /** Called with a batch that could not be written (its charges are lost; the caller logs and counts it). */
+  /** Called with a batch that could not be written; its charges are held and retried (the caller logs and counts it). */
   failed(batch: Batch, err: unknown): void;
+  /** Called with charges given up on: more held than {@link MAX_HELD_BATCHES}, or still unwritten when a flush ended. */
+  lost(batch: Batch): void;
   /**
    * When set, every write asks for the totals it produced and hands them here, in the same turn as the batch
    * leaves {@link ChargeWriter.pending}: at no moment is a written batch counted in neither, or in both.
    */
   written?(batch: Batch, totals: Used): void;
 }
+
+/**
+ * Most key-days whose charges a task holds unwritten. Charges of one key and day add up in one batch, so this only
+ * binds after an outage longer than a day with this many keys charged; the memory it bounds is a few hundred bytes a
+ * batch.
+ */
+export const MAX_HELD_BATCHES = 10_000;
+/** A failed batch is retried after this, doubling per failure in a row, up to {@link MAX_RETRY_DELAY_MS}. */
+const FIRST_RETRY_DELAY_MS = 1000;
+const MAX_RETRY_DELAY_MS = 10_000;
+/** While a flush waits out an outage: how long between its rounds of retries. */
+const FLUSH_ROUND_MS = 250;
 
 /**
  * Writes charges to the usage table one key and day at a time: while a key's write is in flight, the charges that
@@ -38,6 +52,8 @@ export class ChargeWriter {
   private readonly queued = new Map<string, Batch>();
   /** Queued batches still held (their timer has not fired): they leave when it does. */
   private readonly held = new Map<string, NodeJS.Timeout>();
+  /** Key-days whose last write failed, with the failures in a row: their queued batch waits for a retry. */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly store: UsageStore,
@@ -53,6 +69,7 @@ export class ChargeWriter {
       return;
     }
     const batch = { keyName, windows, charge: { ...charge } };
+    if (this.queued.size >= MAX_HELD_BATCHES) return this.hooks.lost(batch);
     if (this.options.holdMs > 0) {
       this.queued.set(id, batch);
       this.held.set(id, setTimeout(() => this.release(id), this.options.holdMs));
@@ -92,13 +109,50 @@ export class ChargeWriter {
     return used;
   }
 
-  /** Resolves once every charge added so far is written (or has failed and been reported). */
+  /**
+   * Resolves once every charge added so far is written, or has failed and waits for its retry (batches of key-days
+   * whose write failed are not released early: that is {@link flush}'s job).
+   */
   async idle(): Promise<void> {
     // Charges added meanwhile (streams ending during shutdown) are held again: release them too.
-    while (this.inFlight.size > 0 || this.held.size > 0) {
-      for (const id of [...this.held.keys()]) this.release(id);
+    const waiting = () => [...this.held.keys()].filter((id) => !this.failures.has(id));
+    while (this.inFlight.size > 0 || waiting().length > 0) {
+      for (const id of waiting()) this.release(id);
       await Promise.all([...this.inFlight.values()].map(({ done }) => done));
     }
+  }
+
+  /**
+   * Writes everything held, retrying failed batches every {@link FLUSH_ROUND_MS} until all are written or `timeoutMs`
+   * has passed (shutdown: the store's outage outlasts the stop timeout); what is still unwritten then is lost.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      for (const id of [...this.held.keys()]) this.release(id);
+      await Promise.all([...this.inFlight.values()].map(({ done }) => done));
+      if (this.queued.size === 0 || performance.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(FLUSH_ROUND_MS, deadline - performance.now())));
+    }
+    for (const [id, batch] of this.queued) {
+      clearTimeout(this.held.get(id));
+      this.hooks.lost(batch);
+    }
+    this.queued.clear();
+    this.held.clear();
+    this.failures.clear();
+  }
+
+  /** A batch whose write failed goes back in front of the key-day's queue, to be retried after a backoff. */
+  private retry(id: string, batch: Batch): void {
+    const queued = this.queued.get(id);
+    if (queued) for (const name of COUNTER_NAMES) queued.charge[name] += batch.charge[name];
+    else this.queued.set(id, batch);
+    const failures = (this.failures.get(id) ?? 0) + 1;
+    this.failures.set(id, failures);
+    clearTimeout(this.held.get(id));
+    const delay = Math.min(FIRST_RETRY_DELAY_MS * 2 ** (failures - 1), MAX_RETRY_DELAY_MS);
+    this.held.set(id, setTimeout(() => this.release(id), delay));
   }
 
   private write(id: string, batch: Batch): void {
@@ -116,11 +170,13 @@ export class ChargeWriter {
     };
     const done = request.then(
       (totals) => {
+        this.failures.delete(id);
         next();
         if (totals) written?.(batch, totals);
       },
       (err: unknown) => {
-        next();
+        this.inFlight.delete(id);
+        this.retry(id, batch);
         failed(batch, err);
       },
     );

@@ -66,7 +66,12 @@ export class UsageMeter {
     if (!store) return;
     const charges = (this.charges = new ChargeWriter(store, {
       failed: (batch, err) =>
-        this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) not charged`),
+        this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) held, their charge retried`),
+      lost: (batch) =>
+        options.logger.error(
+          { apiKey: batch.keyName, operation: "write", requests: batch.charge.requests, tokens: tokensOf(batch.charge) },
+          `usage store unavailable: ${batch.charge.requests} request(s) not charged`,
+        ),
       written: maxAgeMs > 0 ? (batch, totals) => this.view?.observe(batch.keyName, batch.windows, totals) : undefined,
     }, { holdMs: chargeHoldMs(maxAgeMs) }));
     this.view = new BudgetView(store, {
@@ -178,6 +183,14 @@ export class UsageMeter {
    */
   async idle(): Promise<void> {
     await Promise.all([this.charges?.idle(), this.view?.idle()]);
+  }
+
+  /**
+   * Shutdown's last word: writes every charge held, retrying those the store refused until `timeoutMs` has passed,
+   * then logs what is still unwritten as lost.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    await Promise.all([this.charges?.flush(timeoutMs), this.view?.idle()]);
   }
 
   /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */

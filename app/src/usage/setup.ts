@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import pino, { type Logger } from "pino";
 import type { AppConfig } from "../config";
 import { leanClient } from "../lean-aws-client";
@@ -10,9 +10,17 @@ import { UsageStore } from "./store";
 /**
  * Timeouts of the usage store's client. The budget check runs before every Bedrock call of a key with limits, so a
  * slow or unreachable store must fail fast into the failure policy rather than hold the request: one retry, and
- * about a second per attempt (in-VPC DynamoDB answers in single-digit milliseconds).
+ * about a second per attempt (in-VPC DynamoDB answers in single-digit milliseconds). The handler's `requestTimeout`
+ * only logs a warning unless `throwOnRequestTimeout` is set, and without a socket timeout a store that stops sending
+ * mid-answer holds the request for ever: both are set.
  */
-const STORE_CLIENT = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1500 } as const;
+const STORE_CLIENT = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 1000, socketTimeoutMs: 1000 } as const;
+/**
+ * How long shutdown keeps retrying charges the store refused. ECS kills the task STOP_TIMEOUT_SECONDS after SIGTERM,
+ * 10 s after the grace period; the streams' last lines and the sockets take up to 4 s of those, a write in flight at
+ * the deadline up to two attempts more: 3 s leaves the logs time to drain.
+ */
+export const SHUTDOWN_CHARGE_FLUSH_MS = 3000;
 /** How often each task reports its open streams (CloudWatch's standard resolution is one minute). */
 const OPEN_STREAMS_INTERVAL_MS = 60_000;
 
@@ -65,21 +73,30 @@ export function setUpMetering(config: AppConfig, logger: Logger, overrides: Mete
     },
     async close() {
       stopGauge();
-      await meter.idle();
+      await meter.flush(SHUTDOWN_CHARGE_FLUSH_MS);
       if (ownClient) client?.destroy();
     },
   };
 }
 
-/** The store's client: region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` as the SDK resolves them. */
-export function storeClient(region: string): DynamoDBClient {
+/**
+ * The store's client: region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` as the SDK resolves them (tests pass an
+ * endpoint and credentials in `overrides`, and get the production client otherwise).
+ */
+export function storeClient(region: string, overrides: Pick<DynamoDBClientConfig, "endpoint" | "credentials"> = {}): DynamoDBClient {
   return leanClient(
     new DynamoDBClient({
       region,
       maxAttempts: STORE_CLIENT.maxAttempts,
       // The store's two commands are sent with the same stack every time: resolve it once per command, not per call.
       cacheMiddleware: true,
-      requestHandler: { connectionTimeout: STORE_CLIENT.connectionTimeoutMs, requestTimeout: STORE_CLIENT.requestTimeoutMs },
+      requestHandler: {
+        connectionTimeout: STORE_CLIENT.connectionTimeoutMs,
+        requestTimeout: STORE_CLIENT.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+        socketTimeout: STORE_CLIENT.socketTimeoutMs,
+      },
+      ...overrides,
     }),
   );
 }

@@ -3,7 +3,9 @@ import { createUsageTable, type LocalDynamo, localDynamoClient, startDynalite } 
 import type { ApiKeys } from "../../src/usage/keys";
 import type { FakeBedrockOptions } from "../../local/fake-bedrock";
 import { GATEWAY_API_KEY_ID_HEADER, USAGE_PATH } from "../../src/runtime-contract";
-import { type Harness, startHarness } from "./harness";
+import { storeClient } from "../../src/usage/setup";
+import { type Harness, startHarness, TEST_ENV } from "./harness";
+import { startStoreProxy, type StoreProxy } from "./store-proxy";
 import { request } from "./http-client";
 
 /** A clock the test moves by hand (budget windows roll over at UTC midnight and on the 1st). */
@@ -18,6 +20,8 @@ export class ManualClock {
 export interface UsageHarness extends Harness {
   dynamo: LocalDynamo;
   dynamodb: DynamoDBClient;
+  /** With `storeProxy`: the proxy between the service and dynalite (the service's own client sits behind it). */
+  proxy?: StoreProxy;
   clock: ManualClock;
   /** The headers API Gateway would add for the key with this id. */
   as(keyId: string): Record<string, string>;
@@ -37,11 +41,21 @@ export const TEST_KEYS: ApiKeys = {
  * DynamoDB client pointed at it, the given keys in `API_KEYS`, and a manual clock.
  */
 export async function startUsageHarness(
-  options: { keys?: ApiKeys; env?: Record<string, string>; now?: string; fake?: FakeBedrockOptions } = {},
+  options: {
+    keys?: ApiKeys;
+    env?: Record<string, string>;
+    now?: string;
+    fake?: FakeBedrockOptions;
+    /** Reach the store through a {@link StoreProxy}, with the production client (its timeouts and retries). */
+    storeProxy?: boolean;
+  } = {},
 ): Promise<UsageHarness> {
   const dynamo = await startDynalite();
-  const dynamodb = localDynamoClient(dynamo.url);
-  const tableName = await createUsageTable(dynamodb);
+  const direct = localDynamoClient(dynamo.url);
+  const tableName = await createUsageTable(direct);
+  const proxy = options.storeProxy ? await startStoreProxy(Number(new URL(dynamo.url).port)) : undefined;
+  const credentials = { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY };
+  const dynamodb = proxy ? storeClient(TEST_ENV.AWS_REGION, { endpoint: proxy.url, credentials }) : direct;
   const clock = new ManualClock(new Date(options.now ?? "2026-11-28T12:00:00Z"));
   const harness = await startHarness(
     {
@@ -57,7 +71,8 @@ export async function startUsageHarness(
   return {
     ...harness,
     dynamo,
-    dynamodb,
+    dynamodb: direct,
+    proxy,
     clock,
     as,
     charged: () => harness.server.usage.idle(),
@@ -68,7 +83,9 @@ export async function startUsageHarness(
     },
     async close() {
       await harness.close();
-      dynamodb.destroy();
+      await proxy?.close();
+      if (dynamodb !== direct) dynamodb.destroy();
+      direct.destroy();
       await dynamo.close();
     },
   };
