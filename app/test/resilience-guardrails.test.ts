@@ -7,6 +7,7 @@ import { parseLines, postStream } from "./helpers/http-client";
 import { metricLines } from "./helpers/resilience";
 import { GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
 
+const NOVA = "us.amazon.nova-lite-v1:0";
 const DEPLOYMENT_GUARDRAIL = { identifier: "gr1deployment", version: "3", streamProcessingMode: "async" };
 const KEYS = {
   "key-id-alice": { name: "alice" },
@@ -20,7 +21,7 @@ const KEYS = {
 describe("guardrails", () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ STAGE_PREFIX: "v1", GUARDRAIL: JSON.stringify(DEPLOYMENT_GUARDRAIL), API_KEYS: JSON.stringify(KEYS) });
+    h = await startHarness({ STAGE_PREFIX: "v1", ALLOWED_MODEL_IDS: NOVA, GUARDRAIL: JSON.stringify(DEPLOYMENT_GUARDRAIL), API_KEYS: JSON.stringify(KEYS) });
     h.fake.setScenario(createChaos({ guardrailIntervention: { afterSteps: 2 } }).source({ steps: [{ text: "One" }, { text: " two" }, { text: " three" }] }));
   });
   after(() => h.close());
@@ -41,9 +42,10 @@ describe("guardrails", () => {
     assert.deepEqual(lastConfig(), { guardrailIdentifier: "gr1deployment", guardrailVersion: "3", streamProcessingMode: "async" });
   });
 
+  // A model the Anthropic format reaches through Converse (Claude models go the native path, anthropic/native.ts).
   it("Anthropic: the message stops with stop_reason refusal; a key's own guardrail replaces the deployment's", async () => {
     const anthropic = new Anthropic({ baseURL: `${h.url}/v1`, apiKey: "local", maxRetries: 0, defaultHeaders: as("key-id-carol") });
-    const message = await anthropic.messages.stream({ model: "global.anthropic.claude-haiku-4-5-20251001-v1:0", max_tokens: 100, messages: [{ role: "user", content: "hi" }] }).finalMessage();
+    const message = await anthropic.messages.stream({ model: NOVA, max_tokens: 100, messages: [{ role: "user", content: "hi" }] }).finalMessage();
     assert.equal(message.stop_reason, "refusal");
     assert.deepEqual(lastConfig(), { guardrailIdentifier: "gr2carol", guardrailVersion: "DRAFT", streamProcessingMode: "sync" });
   });
