@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseModelId } from "../app/src/bedrock/model-ids";
-import { USAGE_TABLE_ACTIONS } from "./usage";
+import { bedrockEndpointPolicy } from "./endpoint-policies";
+import { usageTableStatement } from "./usage";
 
 /**
  * IAM for the service: the Bedrock permissions derived from the configured model ID, the task role that carries
@@ -128,10 +129,7 @@ export function modelCallStatements(models: InvokedModels, scope: Omit<ModelScop
   return [...servedModelStatements(models.chat, scope), ...embedding];
 }
 
-/** The app's counters: a budget check reads an item, a charge adds to one (`UpdateItem ADD`); exactly this table. */
-export function usageTableStatement(tableArn: string): PolicyStatement {
-  return { Sid: "UsageCounters", Effect: "Allow", Action: [...USAGE_TABLE_ACTIONS], Resource: [tableArn] };
-}
+export { usageTableStatement } from "./usage";
 
 export interface ServiceRolesArgs {
   /** The chat models (the default first) and the embedding models. */
@@ -144,6 +142,8 @@ export interface ServiceRolesArgs {
   readonly logGroupArn: pulumi.Input<string>;
   /** The usage table (usage.ts) the task role may read and update, and nothing else in DynamoDB. */
   readonly usageTableArn?: pulumi.Input<string>;
+  /** The bedrock-runtime interface endpoint, whose policy admits exactly the task role's Bedrock statements. */
+  readonly bedrockEndpointId?: pulumi.Input<string>;
 }
 
 /** Task role (what the app may do) and execution role (what ECS may do on its behalf), both least-privilege. */
@@ -160,18 +160,31 @@ export class ServiceRoles extends pulumi.ComponentResource {
       // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
     }, { parent: this });
+    const invoke = accountId.apply((account) =>
+      modelCallStatements(args.models, { region: args.region, partition: args.partition, accountId: account }));
+    const countTokens = countTokensStatement(args.models.chat, args);
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,
-      policy: pulumi.all([accountId, args.usageTableArn]).apply(([account, tableArn]) => policyJson([
-        ...modelCallStatements(args.models, { region: args.region, partition: args.partition, accountId: account }),
+      policy: pulumi.all([invoke, args.usageTableArn]).apply(([statements, tableArn]) => policyJson([
+        ...statements,
         ...(tableArn ? [usageTableStatement(tableArn)] : []),
       ])),
     }, { parent: this });
 
     const countTokensPolicy = new aws.iam.RolePolicy(`${name}-task-count-tokens`, {
       role: taskRole.id,
-      policy: policyJson([countTokensStatement(args.models.chat, args)]),
+      policy: policyJson([countTokens]),
     }, { parent: this });
+
+    // Every Bedrock statement the task role holds, in one list: the endpoint admits exactly these. A Bedrock
+    // permission added to the role goes here too (infra/test/endpoint-policies.test.ts compares the two).
+    const bedrockStatements = invoke.apply((statements) => [...statements, countTokens]);
+    if (args.bedrockEndpointId) {
+      new aws.ec2.VpcEndpointPolicy(`${name}-bedrock-endpoint-policy`, {
+        vpcEndpointId: args.bedrockEndpointId,
+        policy: bedrockStatements.apply(bedrockEndpointPolicy),
+      }, { parent: this });
+    }
 
     const executionRole = new aws.iam.Role(`${name}-execution`, {
       description: "Lets ECS pull the chat image from its repository and write the container logs",

@@ -34,6 +34,7 @@ export = async () => {
 
   const network = new Network("chat", {
     region: settings.region,
+    partition: settings.partition,
     availabilityZones,
     containerPort: CONTAINER_PORT,
   });
@@ -62,6 +63,7 @@ export = async () => {
     imageRef: image.imageRef,
     repositoryArn: image.repositoryArn,
     networkReady: network,
+    bedrockEndpointId: network.endpointIds["bedrock-runtime"],
     usage: {
       tableName: usage.tableName,
       tableArn: usage.tableArn,

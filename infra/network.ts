@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { ecrLayersEndpointPolicy } from "./endpoint-policies";
 
 /**
  * The private network: a VPC with isolated subnets only (no NAT, no route to the internet), the VPC endpoints the
@@ -26,6 +27,8 @@ export const interfaceEndpointServiceNames = (region: string) =>
 
 export interface NetworkArgs {
   readonly region: string;
+  /** ARN partition of the region (for the endpoint policies). */
+  readonly partition: string;
   /** Zones for the subnets (see zones.ts: configured, or chosen where VPC link v2 works). */
   readonly availabilityZones: readonly string[];
   /** Port the containers listen on (the ALB -> task hop). */
@@ -54,6 +57,8 @@ export class Network extends pulumi.ComponentResource {
   /** The VPC's route tables (all isolated), for gateway endpoints. */
   public readonly routeTableIds: pulumi.Output<string[]>;
   public readonly securityGroupIds: ChainSecurityGroups;
+  /** The interface endpoints' ids, by service (ServiceRoles sets the bedrock-runtime endpoint's policy). */
+  public readonly endpointIds: Record<(typeof INTERFACE_ENDPOINT_SERVICES)[number], pulumi.Output<string>>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bedrock-stream:network:Network", name, {}, opts);
@@ -95,11 +100,13 @@ export class Network extends pulumi.ComponentResource {
       from: task, to: endpoints, port: HTTPS_PORT, purpose: "ECR, logs and Bedrock calls",
     });
     // Image layers come from S3: a gateway endpoint (free) on the VPC's route tables, which are all isolated ones.
+    // Its policy admits the region's ECR layer bucket only, from its creation on, so the first tasks can pull.
     const s3 = new aws.ec2.VpcEndpoint(`${name}-s3-endpoint`, {
       vpcId: vpc.vpcId,
       serviceName: serviceName("s3"),
       vpcEndpointType: "Gateway",
       routeTableIds: this.routeTableIds,
+      policy: ecrLayersEndpointPolicy(args.partition, args.region),
       tags: { Name: `${name}-s3` },
     }, { parent: this });
     new aws.vpc.SecurityGroupEgressRule(`${name}-task-to-s3`, {
@@ -111,8 +118,9 @@ export class Network extends pulumi.ComponentResource {
       prefixListId: s3.prefixListId,
     }, { parent: this });
 
+    const endpointIds = {} as Record<(typeof INTERFACE_ENDPOINT_SERVICES)[number], pulumi.Output<string>>;
     for (const service of INTERFACE_ENDPOINT_SERVICES) {
-      new aws.ec2.VpcEndpoint(`${name}-${service.replace(".", "-")}-endpoint`, {
+      endpointIds[service] = new aws.ec2.VpcEndpoint(`${name}-${service.replace(".", "-")}-endpoint`, {
         vpcId: vpc.vpcId,
         serviceName: serviceName(service),
         vpcEndpointType: "Interface",
@@ -120,8 +128,9 @@ export class Network extends pulumi.ComponentResource {
         subnetIds: vpc.isolatedSubnetIds,
         securityGroupIds: [endpoints.id],
         tags: { Name: `${name}-${service}` },
-      }, { parent: this });
+      }, { parent: this }).id;
     }
+    this.endpointIds = endpointIds;
 
     this.securityGroupIds = { vpcLink: vpcLink.id, alb: alb.id, task: task.id, endpoints: endpoints.id };
     this.registerOutputs({

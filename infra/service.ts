@@ -33,6 +33,8 @@ export interface ChatServiceArgs {
   readonly networkReady: pulumi.Resource;
   /** Per-key token budgets: the usage table (its name and the keys reach the app's environment). */
   readonly usage?: ServiceUsageArgs;
+  /** The bedrock-runtime interface endpoint: its policy follows the task role's Bedrock statements. */
+  readonly bedrockEndpointId?: pulumi.Input<string>;
 }
 
 /** The usage table's name and the keys (container.ts, for the environment), and what the task role needs. */
@@ -65,6 +67,7 @@ export class ChatService extends pulumi.ComponentResource {
       repositoryArn: args.repositoryArn,
       logGroupArn: logGroup.arn,
       usageTableArn: args.usage?.tableArn,
+      bedrockEndpointId: args.bedrockEndpointId,
     }, { parent: this });
 
     // Container Insights writes to a log group named after the cluster, and creates it itself (without retention,

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { USAGE_TABLE } from "../app/src/usage/table-schema";
+import { usageTableEndpointPolicy } from "./endpoint-policies";
+import type { PolicyStatement } from "./iam";
 
 /**
  * The usage store: a DynamoDB table of token counters per API key name and UTC day / month, and the private path to
@@ -11,6 +13,11 @@ import { USAGE_TABLE } from "../app/src/usage/table-schema";
 
 /** What the app does with the table, and nothing else: a budget check reads, a charge adds. */
 export const USAGE_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:UpdateItem"] as const;
+
+/** The app's counters: a budget check reads an item, a charge adds to one (`UpdateItem ADD`); exactly this table. */
+export function usageTableStatement(tableArn: string): PolicyStatement {
+  return { Sid: "UsageCounters", Effect: "Allow", Action: [...USAGE_TABLE_ACTIONS], Resource: [tableArn] };
+}
 
 export interface UsageStoreArgs {
   readonly region: string;
@@ -52,6 +59,8 @@ export class UsageStore extends pulumi.ComponentResource {
       serviceName: `com.amazonaws.${args.region}.dynamodb`,
       vpcEndpointType: "Gateway",
       routeTableIds: args.routeTableIds,
+      // This table and the app's two actions on it: the same statement as the task role's (iam.ts).
+      policy: table.arn.apply((arn) => usageTableEndpointPolicy(usageTableStatement(arn))),
       tags: { Name: `${name}-dynamodb` },
     }, { parent: this });
     const egress = new aws.vpc.SecurityGroupEgressRule(`${name}-task-to-dynamodb`, {

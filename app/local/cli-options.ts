@@ -18,7 +18,7 @@ const FLAGS = {
   "jitter-ms": { type: "string", env: "FAKE_BEDROCK_JITTER_MS", help: "random ± spread of each gap (10; 0 with a rate)" },
   tokens: { type: "string", env: "FAKE_BEDROCK_TOKENS", help: "tokens per reply (the reply's natural length)" },
   "duration-seconds": { type: "string", env: "FAKE_BEDROCK_DURATION_SECONDS", help: "reply length in seconds at the rate" },
-  scenario: { type: "string", env: "FAKE_BEDROCK_SCENARIO", help: 'scenario JSON for every request, e.g. {"error":{"type":"ThrottlingException"}}' },
+  scenario: { type: "string", env: "FAKE_BEDROCK_SCENARIO", help: 'scenario for every request: JSON or a JSON file, e.g. {"error":{"type":"ThrottlingException"}}' },
   "tls-cert": { type: "string", env: "FAKE_BEDROCK_TLS_CERT", help: "PEM certificate file: serve HTTPS (with --tls-key)" },
   "tls-key": { type: "string", env: "FAKE_BEDROCK_TLS_KEY", help: "PEM private key file of --tls-cert" },
   help: { type: "boolean", env: "", help: "show this help" },
@@ -75,11 +75,12 @@ export function parseFakeCliOptions(argv: string[], env: NodeJS.ProcessEnv): Fak
     tokenCount: tokens ?? (duration !== undefined && rate ? Math.max(1, Math.round(duration * rate)) : undefined),
   };
 
-  const scenarioText = get("scenario");
+  const scenarioArg = get("scenario");
   let scenario: Scenario | undefined;
-  if (scenarioText) {
+  if (scenarioArg) {
     try {
-      scenario = parseScenarioJson(scenarioText);
+      // JSON text, or the path of a file that holds it (`--scenario tool-round.json`).
+      scenario = parseScenarioJson(scenarioArg.trimStart().startsWith("{") ? scenarioArg : readFileSync(scenarioArg, "utf8"));
     } catch (error) {
       throw new UsageError(`--scenario: ${(error as Error).message}`);
     }

@@ -38,7 +38,7 @@ function instructions(appUrl: string, fakeUrl: string, stage: string, dynamoUrl:
   // would read /v1/v1/messages).
   const families: Array<[string, string]> = [
     ["JSON lines (curl)", `base URL ${appUrl} (POST ${STREAM_PATH})`],
-    ["OpenAI clients", `base URL ${appUrl}/${stage} (the openai SDKs, LangChain, the Vercel AI SDK)`],
+    ["OpenAI clients", `base URL ${appUrl}/${stage} (the openai SDKs, Codex, the Agents SDK, LangChain, the AI SDK)`],
     ["Anthropic clients and Claude Code", `base URL ${appUrl} (ANTHROPIC_BASE_URL)`],
     ["Playground (in a browser)", `${appUrl}${PLAYGROUND_PATH}`],
     ["Terminal chat", chat],

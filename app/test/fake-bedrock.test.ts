@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import {
@@ -18,6 +20,7 @@ import {
   type FakeBedrock,
 } from "../local/fake-bedrock";
 import { REPO_ROOT, spawnTypeScript } from "../local/app-process";
+import { parseFakeCliOptions, UsageError } from "../local/cli-options";
 import { defaultReply, replyTokens, splitCodePoints } from "../local/reply";
 import { parseScenarioJson } from "../local/scenario-schema";
 import { decodeFrame } from "../local/wire";
@@ -342,6 +345,14 @@ describe("scenario JSON for the CLI (scenario-schema.ts)", () => {
     assert.throws(() => parseScenarioJson('{"steps":[{"hang":false}]}'), /steps\[0\]/);
     assert.throws(() => parseScenarioJson('{"stpes":[]}'), /stpes/);
     assert.throws(() => parseScenarioJson("{"), /not JSON/);
+  });
+
+  it("--scenario takes JSON text or the path of a JSON file, and names a file it cannot read", () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "scenario-")), "tool-round.json");
+    writeFileSync(file, '{"toolCall":{"name":"Read","input":{"file_path":"/tmp/a.txt"}}}');
+    assert.deepEqual(parseFakeCliOptions(["--scenario", file], {}).scenario, { toolCall: { name: "Read", input: { file_path: "/tmp/a.txt" } } });
+    assert.deepEqual(parseFakeCliOptions([], { FAKE_BEDROCK_SCENARIO: ' {"stopReason":"max_tokens"}' }).scenario, { stopReason: "max_tokens" });
+    assert.throws(() => parseFakeCliOptions(["--scenario", `${file}.missing`], {}), (e: Error) => e instanceof UsageError && /ENOENT/.test(e.message));
   });
 });
 
