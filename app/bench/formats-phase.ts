@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const after = await run(NDJSON);
   const ndjsonUs = (before.cpuPerTokenUs + after.cpuPerTokenUs) / 2;
   const summary = (r: typeof before) => `${r.format}: ${r.completedExact}/${r.streams} exact, ${r.cpuPerTokenUs} µs CPU per token, added p99 gap ${r.addedGapP99Ms} ms`;
-  for (const r of [before, measured, after]) console.log(summary(r));
+  for (const r of [before, measured, after]) console.log(summary(r), r.problems.slice(0, 2));
   console.log(`${format.name} / NDJSON CPU per token: ${round(measured.cpuPerTokenUs / ndjsonUs, 3)}x (target <= 1.15x)`);
   console.log(`load average after: ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
 }
