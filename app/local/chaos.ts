@@ -48,7 +48,8 @@ export function createChaos(options: ChaosOptions): Chaos {
     streamed: {},
     source: (base = {}) => (req) => {
       const scenario = typeof base === "function" ? base(req) : base;
-      if (req.operation !== "converse-stream") return scenario;
+      // Every model call, Converse or Claude's native InvokeModel(WithResponseStream); token counts are left alone.
+      if (req.operation === "count-tokens") return scenario;
       const key = conversationOf(req.body);
       const firstAttempt = !seen.has(key);
       seen.add(key);

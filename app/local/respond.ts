@@ -9,8 +9,9 @@ import { schemaInstance } from "./schema-instance";
  * The stand-in's behaviour when a scenario scripts no steps: what a model would do with this request, made
  * deterministic so clients can be driven through a whole tool round.
  * - After a tool result: a final answer that quotes the result.
- * - A tool call when one is forced (`toolChoice` tool/any), when the scenario's `toolCall` names an offered tool, or
- *   when the prompt names an offered tool ("use get_weather"). Its input is the JSON object written after the tool's
+ * - A tool call when one is forced (`toolChoice` tool/any), when the scenario's `toolCall` names an offered tool,
+ *   when the prompt names an offered tool ("use get_weather"), or asks to run a `backticked` command and a tool
+ *   takes a command (`cmd`/`command`). Its input is the JSON object written after the tool's
  *   name in the prompt, else an instance of the tool's schema with the prompt's first `backticked` text in its
  *   first string field (so "use shell to run `echo hello`" asks for that command).
  * - With a structured-output schema: a JSON instance of it. Otherwise the plain reply, in the prompt's language.
@@ -53,14 +54,21 @@ function jsonObjectAfter(text: string, from: number): Record<string, unknown> | 
   return undefined;
 }
 
+/** Properties that hold a shell command (Codex's `exec_command.cmd`, a `shell` tool's `command` list). */
+const COMMAND_KEY = /^(command|cmd|argv)$/i;
+
+/** "run `echo hello`": a request to run a command, which a tool with a command property serves. */
+const RUN_REQUEST = /\b(run|execute|exec)\b[^`]*`[^`]+`/i;
+
 /** The schema instance, with the prompt's first backticked text in the first string (or string-list) property. */
 function hintedInput(tool: OfferedTool, prompt: string): Record<string, unknown> {
   const input = schemaInstance(tool.schema);
   const record = typeof input === "object" && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
   const hint = /`([^`]+)`/.exec(prompt)?.[1];
   if (hint === undefined) return record;
-  const key = Object.keys(record).find((k) => typeof record[k] === "string" || (Array.isArray(record[k]) && typeof (record[k] as unknown[])[0] === "string"));
-  if (key) record[key] = typeof record[key] === "string" ? hint : /^(command|cmd|argv)$/i.test(key) ? ["bash", "-lc", hint] : [hint];
+  const textual = (k: string) => typeof record[k] === "string" || (Array.isArray(record[k]) && typeof (record[k] as unknown[])[0] === "string");
+  const key = Object.keys(record).find((k) => COMMAND_KEY.test(k) && textual(k)) ?? Object.keys(record).find(textual);
+  if (key) record[key] = typeof record[key] === "string" ? hint : COMMAND_KEY.test(key) ? ["bash", "-lc", hint] : [hint];
   return record;
 }
 
@@ -71,8 +79,11 @@ function chooseTool(view: PromptView, prompt: string, scenario: Scenario): Offer
   const mentioned = [...tools]
     .sort((a, b) => b.name.length - a.name.length)
     .find((tool) => new RegExp(`(^|[^\\w])${tool.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w])`).test(prompt));
+  const runner = RUN_REQUEST.test(prompt)
+    ? tools.find((tool) => Object.keys((tool.schema as { properties?: object } | undefined)?.properties ?? {}).some((key) => COMMAND_KEY.test(key)))
+    : undefined;
   if (toolChoice.type === "tool") return named(toolChoice.name) ?? tools[0];
-  return named(scenario.toolCall?.name) ?? mentioned ?? (toolChoice.type === "any" ? tools[0] : undefined);
+  return named(scenario.toolCall?.name) ?? mentioned ?? runner ?? (toolChoice.type === "any" ? tools[0] : undefined);
 }
 
 function toolCallSteps(view: PromptView, tool: OfferedTool, prompt: string, scenario: Scenario): Step[] {

@@ -23,6 +23,11 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   router.get(at(HEALTH_PATH), routeLabel(HEALTH_PATH), (ctx) => {
     ctx.body = { status: "healthy" };
   });
+  // The stage root and `/v1`: clients probe their base URL (Claude Code sends `HEAD <base>` first). GET answers HEAD.
+  const roots = [...new Set(prefixes.flatMap((prefix) => [prefix || "/", `${prefix}/v1`]))];
+  router.get(roots, routeLabel("/"), (ctx) => {
+    ctx.body = { status: "ok" };
+  });
   router.get(at(PLAYGROUND_PATH), routeLabel(PLAYGROUND_PATH), playgroundHandler());
   router.get(at(USAGE_PATH), routeLabel(USAGE_PATH), usageRoute(deps.usage));
   const readJson = [

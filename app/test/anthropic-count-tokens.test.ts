@@ -4,6 +4,9 @@ import { type Harness, startHarness } from "./helpers/harness";
 import { request } from "./helpers/http-client";
 
 /** `POST /v1/messages/count_tokens` through Bedrock's CountTokens, with the real SDK's `messages.countTokens()`. */
+/** CountTokens' `input.invokeModel.body`: the native body, base64 in the JSON. */
+const invokeBody = (call: { body: any }) => JSON.parse(Buffer.from(call.body.input.invokeModel.body, "base64").toString("utf8"));
+
 describe("Anthropic count_tokens", () => {
   let h: Harness;
   let client: Anthropic;
@@ -30,11 +33,14 @@ describe("Anthropic count_tokens", () => {
     assert.equal(call.operation, "count-tokens");
     // CountTokens takes a foundation model: the global profile's model is counted.
     assert.equal(call.modelId, model.replace(/^global\./, ""));
-    assert.deepEqual(call.body.input.converse, {
-      system: [{ text: "Rules" }, { cachePoint: { type: "default" } }],
-      toolConfig: { tools: [{ toolSpec: { name: "lookup", description: "Find things", inputSchema: { json: { type: "object" } } } }] },
-      additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 2048 } },
-      messages: [{ role: "user", content: [{ text: "How many tokens is this?" }] }],
+    // Claude counts the native body, as the native path would send it (max_tokens: the model's limit).
+    assert.deepEqual(invokeBody(call), {
+      anthropic_version: "bedrock-2023-05-31",
+      system: [{ type: "text", text: "Rules", cache_control: { type: "ephemeral" } }],
+      tools: [{ name: "lookup", description: "Find things", input_schema: { type: "object" } }],
+      thinking: { type: "enabled", budget_tokens: 2048 },
+      messages: [{ role: "user", content: "How many tokens is this?" }],
+      max_tokens: 64_000,
     });
   });
 
@@ -49,7 +55,7 @@ describe("Anthropic count_tokens", () => {
     assert.deepEqual(counted, { input_tokens: 42 });
     const call = h.fake.requests.at(-1)!;
     assert.equal(call.operation, "count-tokens");
-    assert.deepEqual(call.body.input.converse.additionalModelRequestFields, { anthropic_beta: ["interleaved-thinking-2025-05-14"] });
+    assert.deepEqual(invokeBody(call).anthropic_beta, ["interleaved-thinking-2025-05-14"], "the counting beta is dropped");
   });
 
   it("a model without token counting -> 400 invalid_request_error that says so", async () => {

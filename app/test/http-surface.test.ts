@@ -41,7 +41,9 @@ describe("HTTP surface: health, routing, content types, limits", () => {
   it("unknown routes answer 404 JSON", async () => {
     const message = assertErrorBody(await request(h.url, { path: "/nope" }), 404, "not_found");
     assert.match(message, /GET \/nope/);
-    assertErrorBody(await request(h.url, { method: "POST", path: "/", body: { message: "x" } }), 404, "not_found");
+    // The root answers GET and HEAD (a client's probe of its base URL); other methods there are a 405.
+    assertErrorBody(await request(h.url, { method: "POST", path: "/", body: { message: "x" } }), 405, "method_not_allowed");
+    assertErrorBody(await request(h.url, { method: "POST", path: "/nope", body: { message: "x" } }), 404, "not_found");
   });
 
   it("logs a path no route matched as a digest, never as the client's text (it may hold a pasted key)", async () => {

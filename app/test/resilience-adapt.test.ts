@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
 import { createChaos } from "../local/chaos";
+import OpenAI from "openai";
 import { type Harness, startHarness } from "./helpers/harness";
 
 const OPUS = "global.anthropic.claude-opus-4-7"; // adaptive thinking only, fixed sampling
@@ -35,24 +36,26 @@ describe("fallback requests adapted through the model catalog", () => {
       messages: [{ role: "user", content: prompt() }],
     } as Anthropic.MessageCreateParamsNonStreaming);
     assert.equal(message.model, OPUS);
-    assert.deepEqual(callTo(HAIKU).additionalModelRequestFields.thinking, { type: "enabled", budget_tokens: 2000 });
+    // Claude's native bodies (the Anthropic route's path for Claude), each adapted to its model.
+    assert.deepEqual(callTo(HAIKU).thinking, { type: "enabled", budget_tokens: 2000 });
     const opus = callTo(OPUS);
-    assert.deepEqual(opus.additionalModelRequestFields.thinking, { type: "adaptive" });
-    assert.equal(opus.inferenceConfig.temperature, undefined);
-    assert.equal(callTo(HAIKU).inferenceConfig.temperature, 1);
+    assert.deepEqual(opus.thinking, { type: "adaptive" });
+    assert.equal(opus.temperature, undefined);
+    assert.equal(callTo(HAIKU).temperature, 1);
   });
 
   it("thinking is dropped for a model without it, and max_tokens is clamped to that model's limit", async () => {
     throttle(HAIKU, OPUS);
-    const message = await anthropic.messages.stream({
-      model: HAIKU, max_tokens: 30_000, temperature: 0.5, thinking: { type: "enabled", budget_tokens: 4000 },
-      messages: [{ role: "user", content: prompt() }],
-    } as Anthropic.MessageCreateParamsNonStreaming).finalMessage();
-    assert.equal(message.model, LLAMA);
+    // Through Converse (OpenAI's format): Claude's native requests fall back among Claude models only.
+    const openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: "local", maxRetries: 0 });
+    const completion = await openai.chat.completions.create({
+      model: HAIKU, max_completion_tokens: 30_000, reasoning_effort: "medium", messages: [{ role: "user", content: prompt() }],
+    });
+    assert.equal(completion.model, LLAMA);
+    assert.ok(callTo(HAIKU).additionalModelRequestFields.thinking, "the first model was asked to think");
     const llama = callTo(LLAMA);
     assert.equal(llama.additionalModelRequestFields, undefined);
     assert.equal(llama.inferenceConfig.maxTokens, 2048);
-    assert.equal(llama.inferenceConfig.temperature, 0.5);
   });
 
   it("skips a fallback that lacks tools: the caller gets the chain's failure rather than an answer without its tools", async () => {

@@ -143,6 +143,15 @@ describe("local Bedrock stand-in: behaves like a model (language, max_tokens, to
     assert.deepEqual(shell.tool, { name: "shell", id: shell.tool?.id, input: { command: ["bash", "-lc", "echo hello"] } });
   });
 
+  it("asked to run a `backticked` command, calls the offered tool that takes one (Codex's exec_command)", async () => {
+    const exec = { type: "object", properties: { justification: { type: "string" }, cmd: { type: "string" } }, required: ["justification", "cmd"] };
+    const toolConfig = { tools: converseTools([["view_image", { type: "object", properties: { path: { type: "string" } } }], ["exec_command", exec]]) };
+    const run = await converse({ ...say("run `echo hello`"), toolConfig });
+    assert.equal(run.tool?.name, "exec_command");
+    assert.equal(run.tool?.input.cmd, "echo hello");
+    assert.equal((await converse({ ...say("echo hello, please"), toolConfig })).tool, undefined, "no command asked for");
+  });
+
   it("does not call a tool that only context blocks mention, nor when none is offered", async () => {
     const toolConfig = { tools: converseTools([["Read", { type: "object", properties: { file_path: { type: "string" } } }]]) };
     const reminder = "<system-reminder>Use the Read tool to read files.</system-reminder>";

@@ -178,7 +178,9 @@ data: {"type":"response.completed","sequence_number":21,"response":{"id":"resp_<
 describe("golden output: one Bedrock stream in every wire format", () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    // A model other than Claude, so every format, the Anthropic one included, translates the same Converse stream
+    // (Claude on the Anthropic route relays Claude's own events: anthropic-native.test.ts).
+    h = await startHarness({ MODEL_ID: "amazon.nova-pro-v1:0" });
     h.fake.setScenario(SCRIPT);
   });
   after(() => h.close());

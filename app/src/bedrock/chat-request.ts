@@ -24,7 +24,14 @@ export interface ChatRequest {
   additionalModelRequestFields?: ConverseStreamCommandInput["additionalModelRequestFields"];
   /** Structured output (`textFormat` with a JSON schema the reply must match). */
   outputConfig?: OutputConfig;
-  /** Whether the caller wants the reply streamed; the upstream call is always ConverseStream. */
+  /**
+   * The request as Claude's native Messages body (the Anthropic format sets it): Claude models are then called
+   * with InvokeModel(WithResponseStream) and this body instead of Converse (formats/anthropic/native.ts).
+   */
+  native?: { body: Readonly<Record<string, unknown>>; betas: readonly string[] };
+  /** Why the request cannot go to Converse (thrown only when it would). */
+  converseRefusal?: Error;
+  /** Whether the caller wants the reply streamed. */
   stream: boolean;
   /** An opaque caller-chosen tag (OpenAI `user`, Anthropic `metadata.user_id`): logged, never interpreted. */
   userTag?: string;
@@ -36,6 +43,7 @@ export interface ChatRequest {
  */
 export function converseInput(request: ChatRequest, modelId: string, defaultMaxTokens: number): ConverseStreamCommandInput {
   const { messages, system, inferenceConfig, toolConfig, additionalModelRequestFields, outputConfig } = request;
+  if (request.converseRefusal) throw request.converseRefusal;
   const maxTokens = clampMaxTokens(modelInfo(modelId), inferenceConfig?.maxTokens, defaultMaxTokens);
   return {
     modelId,

@@ -60,9 +60,14 @@ export const batchingEventStreamSerdeProvider: SerdeProvider = (options) => new 
  * one event per step, is corrected); any other client (the SDK's default serde) gets each event wrapped.
  */
 export function converseBatches(client: BedrockRuntimeClient, response: ConverseStreamCommandOutput): AsyncIterable<ConverseStreamOutput[]> {
-  const stream = response.stream ?? (async function* () {})();
+  return eventBatches(client, response.stream);
+}
+
+/** Any event stream of the client (e.g. InvokeModelWithResponseStream's `body`), one array per upstream read. */
+export function eventBatches<T>(client: BedrockRuntimeClient, events: AsyncIterable<T> | undefined): AsyncIterable<T[]> {
+  const stream = events ?? (async function* () {})();
   if (client.config.eventStreamMarshaller instanceof BatchingEventStreamMarshaller) {
-    return stream as AsyncIterable<unknown> as AsyncIterable<ConverseStreamOutput[]>;
+    return stream as AsyncIterable<unknown> as AsyncIterable<T[]>;
   }
   return { [Symbol.asyncIterator]: () => singles(stream) };
 }

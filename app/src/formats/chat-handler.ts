@@ -9,7 +9,9 @@ import { converseBatches } from "../bedrock/event-stream-decoder";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import type { AppConfig } from "../config";
 import { internalError } from "../http/errors";
-import { resolutionContext, resolveModel } from "../models";
+import { modelInfo, resolutionContext, resolveModel } from "../models";
+import { nativeUpstream, usesNativePath } from "./anthropic/native";
+import type { UpstreamRun } from "./upstream-run";
 import type { AppState } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
 import { adaptRequest, fitsModel } from "../resilience/adapt";
@@ -33,9 +35,11 @@ export interface ChatDependencies {
 }
 
 /**
- * The one chat handler behind every wire format: validate (the format's schema), resolve the model, call
- * ConverseStream, then either stream the format's frames as each event arrives or collect the reply and answer
- * once. Headers go out as soon as Bedrock accepts the call, so failures before that are real HTTP statuses and
+ * The one chat handler behind every wire format: validate (the format's schema), resolve the model, admit against
+ * the budget, call upstream, then either stream the format's frames as each event arrives or collect the reply
+ * and answer once. Upstream is ConverseStream, or Claude's native Messages path when the Anthropic format asks for
+ * it and a Claude model answers (anthropic/native.ts): two kinds of upstream sharing this handler's abort, idle
+ * timeout, metering and error sink. Headers go out as soon as Bedrock accepts the call, so failures before that are real HTTP statuses and
  * failures after it are one final error frame; both come from the one error sink, which asks the request's format
  * for its error shape. This handler only throws (the abort reason, when the call was aborted).
  */
@@ -57,22 +61,16 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       // call, so a client that leaves during the check never gets a Bedrock call started for it.
       await call.upstream(deps.usage.admit(caller));
       admitted = true;
-      const { starter, guardrailFor } = deps.resilience;
-      const guardrail = guardrailFor(caller);
-      const chain = starter.chain(model, namesModel(request)).filter((m) => m === model || fitsModel(request, m));
-      const started = await starter.start(call, model, chain, (modelId) => {
-        const adapted = adaptRequest(request, model, modelId, deps.config.defaultMaxTokens);
-        const input = withGuardrail(converseInput(adapted, modelId, deps.config.defaultMaxTokens), guardrail);
-        return deps.bedrock.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
-      }, record);
-      const response = started.value;
-      record.model = started.model;
-      accepted = true;
-      if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
-      const reply = replyInfo(request, started.model, response.$metadata.requestId, record.startedAt);
-      const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
-      if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
-      else await completeReply(ctx, format, reply, events, summary);
+      const native = usesNativePath(request.native, modelInfo(model));
+      // The models that may answer (retries and fallbacks: app/src/resilience), each able to take the request the
+      // way it goes: natively (Claude models only) or through Converse.
+      const chain = deps.resilience.starter.chain(model, namesModel(request)).filter((m) =>
+        m === model || (native ? usesNativePath(request.native, modelInfo(m)) : fitsModel(request, m)));
+      const run: UpstreamRun = {
+        ctx, format, request, model, chain, guardrail: deps.resilience.guardrailFor(caller), call, deps, summary,
+        accepted: () => void (accepted = true),
+      };
+      await (native ? nativeUpstream(run) : converseUpstream(run));
     } catch (err) {
       throw call.explain(err);
     } finally {
@@ -82,6 +80,27 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       if (admitted) deps.usage.settle(record, caller, { request, summary, accepted });
     }
   };
+}
+
+/** The Converse kind of upstream: ConverseStream (with retries and fallbacks), its events turned into the format's frames. */
+async function converseUpstream(run: UpstreamRun): Promise<void> {
+  const { ctx, format, request, model, call, deps, summary } = run;
+  const record = ctx.state.record;
+  // Converse takes no anthropic-beta: every one the request named is dropped (and logged, names only).
+  if (request.native?.betas.length) record.betasDropped = [...request.native.betas];
+  const started = await deps.resilience.starter.start(call, model, run.chain, (modelId) => {
+    const adapted = adaptRequest(request, model, modelId, deps.config.defaultMaxTokens);
+    const input = withGuardrail(converseInput(adapted, modelId, deps.config.defaultMaxTokens), run.guardrail);
+    return deps.bedrock.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
+  }, record);
+  const response = started.value;
+  record.model = started.model;
+  run.accepted();
+  if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
+  const reply = replyInfo(request, started.model, response.$metadata.requestId, record.startedAt);
+  const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
+  if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
+  else await completeReply(ctx, format, reply, events, summary);
 }
 
 function replyInfo(request: ChatRequest, model: string, upstreamRequestId: string | undefined, startedAt: number): ReplyInfo {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
+import { CountTokensCommand, type CountTokensInput } from "@aws-sdk/client-bedrock-runtime";
 import type { Middleware } from "koa";
 import type { ChatRequest } from "../bedrock/chat-request";
 import { parseModelId } from "../bedrock/model-ids";
@@ -7,7 +7,9 @@ import { fromStreamError, unreadableAnswer } from "../bedrock/bedrock-errors";
 import { UpstreamCall } from "../bedrock/upstream-call";
 import { ApiError } from "../http/errors";
 import type { AppState } from "../http/request-record";
-import { resolutionContext, resolveModel } from "../models";
+import { modelInfo, resolutionContext, resolveModel } from "../models";
+import { usesNativePath } from "./anthropic/native";
+import { nativeBody } from "./anthropic/native-body";
 import type { ChatDependencies } from "./chat-handler";
 import { refuseOtherKind } from "./model-kinds";
 
@@ -33,11 +35,7 @@ export function countTokensHandler(format: TokenCountFormat, deps: ChatDependenc
     refuseOtherKind(request.model, deps.embeddingModels, "embedding");
     const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
     ctx.state.record.model = model;
-    const { messages, system, toolConfig, additionalModelRequestFields } = request;
-    const command = new CountTokensCommand({
-      modelId: parseModelId(model).foundationModelId,
-      input: { converse: { messages, system, toolConfig, additionalModelRequestFields } },
-    });
+    const command = new CountTokensCommand({ modelId: parseModelId(model).foundationModelId, input: countInput(request, model) });
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     try {
       // Whatever the SDK throws here is the upstream's failure (an unreadable answer, a transport error): mapped
@@ -55,6 +53,18 @@ export function countTokensHandler(format: TokenCountFormat, deps: ChatDependenc
       call.dispose();
     }
   };
+}
+
+/** Claude counts the native body (as the native path would send it); other models the Converse input. */
+function countInput(request: ChatRequest, model: string): CountTokensInput {
+  const info = modelInfo(model);
+  if (usesNativePath(request.native, info)) {
+    // Nothing is generated: the model's own limit as max_tokens keeps a thinking budget in the count.
+    const { body } = nativeBody(request.native!, info, info.maxOutputTokens);
+    return { invokeModel: { body: Buffer.from(JSON.stringify(body)) } };
+  }
+  const { messages, system, toolConfig, additionalModelRequestFields } = request;
+  return { converse: { messages, system, toolConfig, additionalModelRequestFields } };
 }
 
 function unsupported(err: unknown, model: string): ApiError | undefined {

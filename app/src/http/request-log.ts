@@ -55,6 +55,7 @@ export function writeRequestLine(logger: Logger, record: RequestRecord, request:
     usage: record.usage ?? record.estimatedUsage ?? null,
     usageEstimated: record.estimatedUsage !== undefined,
     stopReason: record.stopReason ?? null,
+    ...(record.betasDropped ? { betasDropped: record.betasDropped } : {}),
     aborted: ABORTING_CODES.has(error?.code ?? ""),
     errorCode: error?.code ?? null,
     upstreamRequestId: error?.upstreamRequestId ?? null,

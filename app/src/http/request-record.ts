@@ -19,6 +19,8 @@ export interface RequestRecord {
   estimatedUsage?: TokenUsage;
   /** The caller's opaque tag (OpenAI `user`, Anthropic `metadata.user_id`). */
   userTag?: string;
+  /** `anthropic-beta` names dropped because Bedrock does not accept them for the model (names only). */
+  betasDropped?: string[];
   /** `performance.now()` at arrival. */
   startedAt: number;
   /** `performance.now()` when the first delta was written. */

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { type FakeBedrock, NO_PACING, startFakeBedrock } from "../../local/fake-bedrock";
-import { CONTAINER_USER, HEALTH_CHECK, HEALTH_PATH, IMAGE_ENTRYPOINT } from "../../src/runtime-contract";
+import net from "node:net";
+import { type FakeBedrock, NO_PACING } from "../../local/fake-bedrock";
+import { CONTAINER_PORT, CONTAINER_USER, HEALTH_CHECK, HEALTH_PATH, IMAGE_ENTRYPOINT } from "../../src/runtime-contract";
 import { TEST_ENV } from "../helpers/harness";
 import { parseLines, postStream, request } from "../helpers/http-client";
-import { APP_IMAGE, APP_URL, type AppContainer, DEFAULT_STACK_SETTINGS, startAppContainer, taskEnvironment } from "./app-container";
+import {
+  APP_IMAGE, type AppContainer, DEFAULT_STACK_SETTINGS, startAppContainer, startBedrockForTasks, taskEnvironment,
+} from "./app-container";
 import { dockerResult } from "./docker-cli";
 
 /** The container as ECS runs it, talking to the local Bedrock-compatible server on the host's loopback. */
@@ -15,23 +18,49 @@ const USAGE = { inputTokens: 12, outputTokens: DELTAS.length };
 const PROMPT = "image-test-prompt-marker-5d2f please say hello";
 const HEALTH_PROBE = HEALTH_CHECK.command.slice(1); // without Docker's "CMD" keyword
 
+/**
+ * Holds the contract's port on the host, as `npm run local` does, for as long as the container runs. Resolves with
+ * the server, or undefined when something else holds it already (the same situation).
+ */
+async function holdHostPort(port: number): Promise<net.Server | undefined> {
+  const server = net.createServer((socket) => socket.destroy());
+  return new Promise((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? resolve(undefined) : reject(err)));
+    server.listen(port, "0.0.0.0", () => resolve(server));
+  });
+}
+
 describe("container run as the ECS task definition runs it", () => {
   let fake: FakeBedrock;
   let container: AppContainer;
+  let hostPortHolder: net.Server | undefined;
 
   before(async () => {
-    fake = await startFakeBedrock({ pacing: NO_PACING, scenario: { steps: DELTAS.map((text) => ({ text })), usage: USAGE } });
+    hostPortHolder = await holdHostPort(CONTAINER_PORT);
+    fake = await startBedrockForTasks({ pacing: NO_PACING, scenario: { steps: DELTAS.map((text) => ({ text })), usage: USAGE } });
     container = await startAppContainer(taskEnvironment(fake.url));
   });
 
   after(async () => {
     await container?.remove();
     await fake?.close();
+    await new Promise((resolve) => (hostPortHolder ? hostPortHolder.close(resolve) : resolve(undefined)));
+  });
+
+  it(`runs in its own network namespace, listening on ${CONTAINER_PORT} there while the host's ${CONTAINER_PORT} is taken`, async () => {
+    // The host's port is held (by this test, or by whatever held it already, such as `npm run local`).
+    const probe = await holdHostPort(CONTAINER_PORT);
+    assert.equal(probe, undefined, `the host's port ${CONTAINER_PORT} is held during the test`);
+    assert.notEqual(new URL(container.url).port, String(CONTAINER_PORT), "reached through another, free host port");
+    // Inside, the app listens on the contract's port: /proc/net/tcp lists 0.0.0.0:1F90 in state 0A (LISTEN).
+    const tcp = await container.exec(["cat", "/proc/net/tcp"]);
+    const listening = `00000000:${CONTAINER_PORT.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A`;
+    assert.ok(tcp.stdout.includes(listening), tcp.stdout);
   });
 
   it(`GET ${HEALTH_PATH} answers 200 {"status":"healthy"}, also under the stage prefix`, async () => {
     for (const path of [HEALTH_PATH, `/${DEFAULT_STACK_SETTINGS.stageName}${HEALTH_PATH}`]) {
-      const reply = await request(APP_URL, { path });
+      const reply = await request(container.url, { path });
       assert.equal(reply.status, 200, path);
       assert.deepEqual(reply.json(), { status: "healthy" }, path);
     }
@@ -47,7 +76,7 @@ describe("container run as the ECS task definition runs it", () => {
   });
 
   it("POST /stream relays every delta byte-exact and ends with the done line", async () => {
-    const reply = await postStream(APP_URL, { message: PROMPT });
+    const reply = await postStream(container.url, { message: PROMPT });
     assert.equal(reply.status, 200, reply.text);
     assert.match(String(reply.headers["content-type"]), /^application\/x-ndjson/);
     const dataLines = DELTAS.map((text) => `${JSON.stringify({ data: text })}\n`).join("");

@@ -1,6 +1,7 @@
 import Mocha from "mocha";
 import path from "node:path";
 import { printFigures } from "./figures";
+import { removeTaskNetwork } from "./task-network";
 
 /**
  * Runs the image test's container checks (steps 4-6) with mocha's programmatic API, after run.sh has started the
@@ -25,7 +26,7 @@ function finish(passes: number, failures: number): void {
 const mocha = new Mocha({ reporter: "spec", timeout: 90_000, slow: 10_000 });
 for (const spec of SPECS) mocha.addFile(path.join(__dirname, spec));
 try {
-  const runner = mocha.run(() => finish(runner.stats?.passes ?? 0, runner.stats?.failures ?? 0));
+  const runner = mocha.run(() => void removeTaskNetwork().finally(() => finish(runner.stats?.passes ?? 0, runner.stats?.failures ?? 0)));
 } catch (err) {
   // A spec file that does not load (a broken import) is a failure of the whole check run, reported as such.
   console.error("the image checks could not be loaded:", err);

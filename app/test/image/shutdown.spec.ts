@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { type FakeBedrock, NO_PACING, type Scenario, startFakeBedrock } from "../../local/fake-bedrock";
+import { type FakeBedrock, NO_PACING, type Scenario } from "../../local/fake-bedrock";
 import { ENV, SHUTDOWN_GRACE_SECONDS, STOP_TIMEOUT_SECONDS } from "../../src/runtime-contract";
 import { LiveStream } from "../helpers/live-stream";
-import { APP_URL, type AppContainer, type StopResult, startAppContainer, taskEnvironment } from "./app-container";
+import {
+  type AppContainer, startAppContainer, startBedrockForTasks, type StopResult, taskEnvironment,
+} from "./app-container";
 import { recordFigure } from "./figures";
 
 /**
@@ -18,11 +20,11 @@ interface StoppedDuringStream {
 }
 
 async function stopDuringStream(scenario: Scenario, envOverrides: Record<string, string> = {}): Promise<StoppedDuringStream> {
-  const fake = await startFakeBedrock({ pacing: NO_PACING, scenario });
+  const fake = await startBedrockForTasks({ pacing: NO_PACING, scenario });
   let container: AppContainer | undefined;
   try {
     container = await startAppContainer(taskEnvironment(fake.url, envOverrides));
-    const stream = await LiveStream.open(APP_URL, { message: "tell me a long story" });
+    const stream = await LiveStream.open(container.url, { message: "tell me a long story" });
     assert.equal(stream.status, 200);
     await stream.waitForLines(1);
     const stop = await container.stop();

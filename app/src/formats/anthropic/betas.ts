@@ -1,46 +1,56 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { ApiError } from "../../http/errors";
+import type { ModelInfo } from "../../models";
 
 /**
- * `anthropic-beta` values this gateway honours. A feature it cannot honour is refused with a 400 naming it: a client
- * that asked for a beta relies on it, and silently serving without it would be a quiet loss.
+ * `anthropic-beta` values. A beta is never a reason to fail: the ones Bedrock accepts for the answering model are
+ * forwarded (as `anthropic_beta` in the native body); the rest are dropped, and the request's log line names them.
+ * Bedrock answers an `anthropic_beta` value it does not know with a 400, so only the table's values go on.
  */
 
-/** Features Bedrock's Claude models take as `anthropic_beta` in the model's request fields: passed on as they are. */
-export const FORWARDED_BETAS = [
-  "interleaved-thinking-2025-05-14",
-  "context-1m-2025-08-07",
-  "output-128k-2025-02-19",
-  "token-efficient-tools-2025-02-19",
-] as const;
+const generation = (info: ModelInfo) => Number.parseFloat(info.generation) || 0;
+const claude = (info: ModelInfo) => info.family.startsWith("claude-");
+const claudeFrom = (min: number) => (info: ModelInfo) => claude(info) && generation(info) >= min;
+const SOURCE = "Bedrock user guide, Anthropic Claude Messages API: beta headers";
 
-/** Features that need nothing from Bedrock here: generally available now, a client marker, or how we stream anyway. */
-export const NO_OP_BETAS = [
-  // Prompt caching is part of the API (cache_control becomes Converse cache points).
-  "prompt-caching-2024-07-31",
-  // Token counting is served (POST /v1/messages/count_tokens); the SDK's beta.messages.countTokens always sends it.
-  "token-counting-2024-11-01",
-  // Claude Code's own marker: changes nothing in the request.
-  "claude-code-20250219",
-  // Tool input is relayed piece by piece as Bedrock streams it, without buffering.
-  "fine-grained-tool-streaming-2025-05-14",
-] as const;
+interface BetaEntry {
+  readonly name: string;
+  /** Which models Bedrock accepts it for. */
+  readonly accepts: (info: ModelInfo) => boolean;
+  readonly source: string;
+}
 
-const FORWARDED = new Set<string>(FORWARDED_BETAS);
-const NO_OP = new Set<string>(NO_OP_BETAS);
+/** The betas Bedrock accepts, each with the models it applies to and where that is stated. */
+export const BEDROCK_BETAS: readonly BetaEntry[] = [
+  { name: "interleaved-thinking-2025-05-14", accepts: claudeFrom(4), source: SOURCE },
+  { name: "fine-grained-tool-streaming-2025-05-14", accepts: claudeFrom(3.7), source: SOURCE },
+  { name: "token-efficient-tools-2025-02-19", accepts: (info) => info.family === "claude-sonnet" && info.generation === "3.7", source: SOURCE },
+  { name: "output-128k-2025-02-19", accepts: (info) => info.family === "claude-sonnet" && info.generation === "3.7", source: SOURCE },
+  { name: "computer-use-2025-01-24", accepts: claudeFrom(3.7), source: SOURCE },
+  { name: "computer-use-2025-11-24", accepts: claudeFrom(4.5), source: `${SOURCE} (Opus 4.5 and later; uncertain for Sonnet/Haiku 4.5)` },
+  // The catalog says which models offer the larger window, and under which beta.
+  { name: "context-1m-2025-08-07", accepts: (info) => info.extendedContext?.beta === "context-1m-2025-08-07", source: `${SOURCE}; models/known-models.ts` },
+  { name: "context-management-2025-06-27", accepts: claudeFrom(4.5), source: "AWS announcement of Claude Sonnet 4.5 on Bedrock (context editing, memory tool); uncertain for later models" },
+  { name: "effort-2025-11-24", accepts: (info) => info.family === "claude-opus" && info.generation === "4.5", source: `${SOURCE} (Opus 4.5; GA from 4.6 on)` },
+  { name: "tool-search-tool-2025-10-19", accepts: claudeFrom(4.5), source: `${SOURCE} (uncertain per model)` },
+  { name: "tool-examples-2025-10-29", accepts: (info) => info.family === "claude-opus" && generation(info) >= 4.5, source: `${SOURCE} (uncertain per model)` },
+];
 
-/** The betas to forward to Bedrock; throws a 400 naming every beta this gateway cannot honour. */
-export function forwardedBetas(headers: IncomingHttpHeaders): string[] {
+const TABLE = new Map(BEDROCK_BETAS.map((entry) => [entry.name, entry]));
+
+/** Every distinct value of the request's `anthropic-beta` header(s), bounded: the header is the client's. */
+export function requestedBetas(headers: IncomingHttpHeaders): string[] {
   const raw = headers["anthropic-beta"];
   const values = (Array.isArray(raw) ? raw : [raw ?? ""])
     .flatMap((header) => header.split(","))
-    .map((value) => value.trim())
+    .map((value) => value.trim().slice(0, 100))
     .filter((value) => value !== "");
-  const unsupported = [...new Set(values.filter((value) => !FORWARDED.has(value) && !NO_OP.has(value)))];
-  if (unsupported.length > 0) {
-    // Shown, but bounded: the header is the client's, and could be anything.
-    const named = unsupported.slice(0, 10).map((value) => value.slice(0, 100)).join(", ");
-    throw new ApiError(400, "invalid_request", `Unsupported anthropic-beta: ${named}`, { param: "anthropic-beta" });
-  }
-  return [...new Set(values.filter((value) => FORWARDED.has(value)))];
+  return [...new Set(values)].slice(0, 50);
+}
+
+/** The requested betas Bedrock accepts for `info`'s model, and the names dropped. */
+export function splitBetas(requested: readonly string[], info: ModelInfo): { forwarded: string[]; dropped: string[] } {
+  const forwarded: string[] = [];
+  const dropped: string[] = [];
+  for (const name of requested) (TABLE.get(name)?.accepts(info) ? forwarded : dropped).push(name);
+  return { forwarded, dropped };
 }

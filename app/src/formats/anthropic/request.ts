@@ -5,8 +5,10 @@ import type { ChatRequest } from "../../bedrock/chat-request";
 import { ApiError } from "../../http/errors";
 import { maxTokensField } from "../max-tokens";
 import { invalidRequest } from "../schema-errors";
-import { forwardedBetas } from "./betas";
+import { requestedBetas } from "./betas";
 import { converseBlocks, DocumentCounter, messageBlock, textBlock, textOrBlocks, withCachePoint } from "./blocks";
+import { contextManagement, outputConfig, refusedFields, systemMessage, thinking, typedTool } from "./request-fields";
+import { foldSystemTurns } from "./system-turns";
 
 /**
  * The Anthropic Messages request (`POST /v1/messages`) and its token-counting twin (`/v1/messages/count_tokens`),
@@ -14,9 +16,13 @@ import { converseBlocks, DocumentCounter, messageBlock, textBlock, textOrBlocks,
  * (`container`, `mcp_servers`, server tools) is a 400 naming it, never silently dropped.
  */
 
-const message = z.strictObject({
+const conversationTurn = z.strictObject({
   role: z.enum(["user", "assistant"]),
   content: textOrBlocks(z.array(messageBlock).min(1, "must not be empty")),
+});
+type Turn = z.infer<typeof conversationTurn>;
+const message = z.discriminatedUnion("role", [conversationTurn, systemMessage], {
+  error: (issue) => (issue.code === "invalid_union" ? 'must be "user", "assistant" or "system"' : undefined),
 });
 
 const tool = z.strictObject({
@@ -31,6 +37,14 @@ const tool = z.strictObject({
   eager_input_streaming: z.boolean().nullish(),
 });
 
+/** Which kind of tool a bad entry meant: a server tool is named as such; anything else gets the shapes allowed. */
+function toolError(issue: { code: string; input?: unknown }): string | undefined {
+  if (issue.code !== "invalid_union") return undefined;
+  const type = (issue.input as { type?: unknown } | undefined)?.type;
+  if (typeof type === "string" && type !== "custom") return `type "${type.slice(0, 64)}" is a server tool, which Bedrock does not run`;
+  return "must be a tool {name, input_schema} or a Claude client tool type (computer, bash, text_editor, memory)";
+}
+
 /** Converse cannot forbid parallel tool calls, so asking for that is refused rather than ignored. */
 const parallel = z.literal(false, { error: "disable_parallel_tool_use is not supported by this gateway" }).optional();
 const toolChoice = z.discriminatedUnion("type", [
@@ -40,27 +54,17 @@ const toolChoice = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("none") }),
 ]);
 
-const thinking = z.discriminatedUnion(
-  "type",
-  [
-    z.strictObject({
-      type: z.literal("enabled"),
-      budget_tokens: z.number().int().min(1024),
-      display: z.literal("summarized", { error: 'only "summarized" thinking is available on Bedrock' }).nullish(),
-    }),
-    z.strictObject({ type: z.literal("disabled") }),
-  ],
-  { error: (issue) => (issue.code === "invalid_union" ? 'must be "enabled" (with budget_tokens) or "disabled" on Bedrock' : undefined) },
-);
-
 /** What both routes read: the conversation, and what the model is told about it. */
 const context = {
   model: z.string().min(1).max(2048).optional(),
   messages: z.array(message).min(1, "must hold at least one message"),
   system: textOrBlocks(z.array(textBlock)).optional(),
-  tools: z.array(tool).optional(),
+  tools: z.array(z.union([tool, typedTool], { error: toolError })).optional(),
   tool_choice: toolChoice.optional(),
   thinking: thinking.optional(),
+  output_config: outputConfig.optional(),
+  context_management: contextManagement.nullish(),
+  ...refusedFields,
 };
 
 const messagesBody = z
@@ -103,7 +107,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 function converseMessages(messages: Context["messages"]): Message[] {
   const documents = new DocumentCounter();
   const merged: Message[] = [];
-  for (const turn of messages) {
+  for (const turn of foldSystemTurns(messages) as Array<Turn>) {
     const content: ContentBlock[] = turn.content.flatMap((block) => converseBlocks(block, documents));
     const last = merged.at(-1);
     if (last?.role === turn.role) last.content!.push(...content);
@@ -132,8 +136,9 @@ function toolConfig(body: Context): ToolConfiguration | undefined {
     }
     return undefined;
   }
-  if (!body.tools?.length) return undefined;
-  const tools = body.tools.flatMap((spec) =>
+  const custom = (body.tools ?? []).filter((spec): spec is z.infer<typeof tool> => !isTypedTool(spec));
+  if (custom.length === 0) return undefined;
+  const tools = custom.flatMap((spec) =>
     withCachePoint<Tool>(
       { toolSpec: { name: spec.name, description: spec.description, inputSchema: { json: spec.input_schema as never } } },
       spec.cache_control,
@@ -144,29 +149,52 @@ function toolConfig(body: Context): ToolConfiguration | undefined {
   return { tools, ...(toolChoice ? { toolChoice: toolChoice as ToolConfiguration["toolChoice"] } : {}) };
 }
 
-/** Claude's own request fields that Converse passes through: sampling's `top_k`, `thinking` and betas. */
-function modelFields(body: Context & { top_k?: number }, betas: string[]): ChatRequest["additionalModelRequestFields"] {
+/** Claude's own request fields that Converse passes through: sampling's `top_k` and `thinking`. */
+function modelFields(body: Context & { top_k?: number }): ChatRequest["additionalModelRequestFields"] {
   const fields: Record<string, NonNullable<ChatRequest["additionalModelRequestFields"]>> = {};
   if (body.top_k !== undefined) fields.top_k = body.top_k;
   if (body.thinking?.type === "enabled") fields.thinking = { type: "enabled", budget_tokens: body.thinking.budget_tokens };
-  if (betas.length > 0) fields.anthropic_beta = betas;
   return Object.keys(fields).length > 0 ? fields : undefined;
 }
 
-function contextRequest(body: Context & { top_k?: number }, headers: IncomingHttpHeaders) {
+const isTypedTool = (spec: NonNullable<Context["tools"]>[number]) => !("input_schema" in spec) && typeof spec.type === "string";
+
+/**
+ * What Converse (a model other than Claude) cannot carry: Claude's client tool types. Known at parse time, thrown
+ * only if the request does go to Converse (the chat handler decides once the model is resolved).
+ */
+function converseRefusal(body: Context): ApiError | undefined {
+  const index = (body.tools ?? []).findIndex(isTypedTool);
+  if (index < 0) return undefined;
+  const param = `tools[${index}].type`;
+  return new ApiError(400, "invalid_request", `${param}: is a Claude tool type, served for Claude models only`, { param });
+}
+
+/** Structured output: Converse takes the JSON schema as text. */
+function converseOutput(body: Context): ChatRequest["outputConfig"] {
+  const schema = body.output_config?.format?.schema;
+  if (!schema) return undefined;
+  return { textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(schema) } } } };
+}
+
+/** The Converse request, and the native body as sent (for Claude: native.ts), with the requested betas. */
+function contextRequest(body: Context & { top_k?: number }, raw: unknown, headers: IncomingHttpHeaders) {
   return {
     model: body.model,
     messages: converseMessages(body.messages),
     system: converseSystem(body.system),
     toolConfig: toolConfig(body),
-    additionalModelRequestFields: modelFields(body, forwardedBetas(headers)),
+    additionalModelRequestFields: modelFields(body),
+    outputConfig: converseOutput(body),
+    converseRefusal: converseRefusal(body),
+    native: { body: raw as Record<string, unknown>, betas: requestedBetas(headers) },
   };
 }
 
 /** `POST /v1/messages` -> the internal request. Throws a 400 naming the offending field. */
 export function parseMessagesRequest(body: unknown, headers: IncomingHttpHeaders): ChatRequest {
   const parsed = parse(messagesBody, body);
-  const context = contextRequest(parsed, headers);
+  const context = contextRequest(parsed, body, headers);
   const lastTurn = context.messages.at(-1)!.content!;
   if (parsed.cache_control && !lastTurn.at(-1)?.cachePoint) {
     lastTurn.push(...withCachePoint<ContentBlock>(lastTurn.pop()!, parsed.cache_control));
@@ -186,5 +214,5 @@ export function parseMessagesRequest(body: unknown, headers: IncomingHttpHeaders
 
 /** `POST /v1/messages/count_tokens` -> what CountTokens counts (the same conversion, nothing to generate). */
 export function parseCountTokensRequest(body: unknown, headers: IncomingHttpHeaders): ChatRequest {
-  return { ...contextRequest(parse(countTokensBody, body), headers), stream: false };
+  return { ...contextRequest(parse(countTokensBody, body), body, headers), stream: false };
 }
