@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { type KeyLimits, keyLimitsSchema } from "../app/src/usage/key-schema";
 import type { ApiKeyConfig } from "./config";
 import { assumeRolePolicy } from "./iam";
 
@@ -39,9 +40,12 @@ export interface PlanLimits {
 /** One configured key: its name, its plan's limits and its token limits (for the app). */
 export interface KeySpec extends PlanLimits {
   readonly name: string;
-  readonly tokensPerDay?: number;
-  readonly tokensPerMonth?: number;
+  /** What the app enforces for the key (`API_KEYS`): token limits, streams in flight, its own guardrail. */
+  readonly app: Omit<KeyLimits, "name">;
 }
+
+/** The fields of a key the app reads (key-schema.ts), set ones only. */
+const APP_FIELDS = Object.keys(keyLimitsSchema.shape).filter((field) => field !== "name") as Array<keyof KeySpec["app"]>;
 
 /** The `keys` config list with every request limit resolved (a key's own, else the stack's). */
 export function keySpecs(
@@ -53,8 +57,7 @@ export function keySpecs(
     rateLimit: key.rateLimit ?? defaults.throttleRateLimit,
     burstLimit: key.burstLimit ?? defaults.throttleBurstLimit,
     dailyQuota: key.dailyQuota ?? defaults.dailyQuota,
-    ...(key.tokensPerDay === undefined ? {} : { tokensPerDay: key.tokensPerDay }),
-    ...(key.tokensPerMonth === undefined ? {} : { tokensPerMonth: key.tokensPerMonth }),
+    app: Object.fromEntries(APP_FIELDS.filter((field) => key[field] !== undefined).map((field) => [field, key[field]])),
   }));
 }
 
@@ -94,7 +97,7 @@ export class ApiKeys extends pulumi.ComponentResource {
   public readonly keys: readonly IssuedKey[];
   /** Every key's value by name, secret: `pulumi stack output apiKeys --show-secrets`. */
   public readonly values: pulumi.Output<Record<string, string>>;
-  /** What the app's `API_KEYS` setting holds: key id -> `{name, tokensPerDay?, tokensPerMonth?}`, never a value. */
+  /** What the app's `API_KEYS` setting holds: key id -> `{name, ...the key's app limits}`, never a value. */
   public readonly appKeysJson: pulumi.Output<string>;
 
   constructor(
@@ -113,11 +116,7 @@ export class ApiKeys extends pulumi.ComponentResource {
     this.values = pulumi.secret(pulumi.all(this.keys.map((key) => key.value)).apply((values) =>
       Object.fromEntries(this.keys.map((key, i) => [key.spec.name, values[i]]))));
     this.appKeysJson = pulumi.all(this.keys.map((key) => key.id)).apply((ids) => JSON.stringify(Object.fromEntries(
-      this.keys.map(({ spec }, i) => [ids[i], {
-        name: spec.name,
-        ...(spec.tokensPerDay === undefined ? {} : { tokensPerDay: spec.tokensPerDay }),
-        ...(spec.tokensPerMonth === undefined ? {} : { tokensPerMonth: spec.tokensPerMonth }),
-      }]))));
+      this.keys.map(({ spec }, i) => [ids[i], { name: spec.name, ...spec.app }]))));
     this.registerOutputs({ values: this.values, appKeysJson: this.appKeysJson });
   }
 }

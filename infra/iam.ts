@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseModelId } from "../app/src/bedrock/model-ids";
+import type { Guardrail } from "../app/src/resilience/guardrail-schema";
 import { bedrockEndpointPolicy } from "./endpoint-policies";
 import { usageTableStatement } from "./usage";
 
@@ -102,6 +103,24 @@ export function servedModelStatements(modelIds: readonly string[], scope: Omit<M
       index === 0 ? statement : { ...statement, Sid: `${statement.Sid}Allowed${index}` }));
 }
 
+/** What Converse's `guardrailConfig` (and the native invoke's guardrail) is authorised as. */
+export const APPLY_GUARDRAIL_ACTION = "bedrock:ApplyGuardrail";
+
+/**
+ * The configured guardrails (the deployment's and the keys' own), each by its ARN (an id is made one in this
+ * account and region): chat calls may apply exactly these.
+ */
+export function guardrailStatement(
+  guardrails: readonly Guardrail[],
+  scope: Omit<ModelScope, "modelId">,
+): PolicyStatement | undefined {
+  const arns = [...new Set(guardrails.map(({ identifier }) => identifier.startsWith("arn:")
+    ? identifier
+    : `arn:${scope.partition}:bedrock:${scope.region}:${scope.accountId}:guardrail/${identifier}`))];
+  if (arns.length === 0) return undefined;
+  return { Sid: "ApplyConfiguredGuardrails", Effect: "Allow", Action: [APPLY_GUARDRAIL_ACTION], Resource: arns };
+}
+
 /** The action embedding calls (`POST /embeddings`, InvokeModel) are authorised as. */
 export const BEDROCK_INVOKE_ACTION = "bedrock:InvokeModel";
 
@@ -144,6 +163,8 @@ export interface ServiceRolesArgs {
   readonly usageTableArn?: pulumi.Input<string>;
   /** The bedrock-runtime interface endpoint, whose policy admits exactly the task role's Bedrock statements. */
   readonly bedrockEndpointId?: pulumi.Input<string>;
+  /** The guardrails chat calls apply (the deployment's and the keys' own); none when empty. */
+  readonly guardrails?: readonly Guardrail[];
 }
 
 /** Task role (what the app may do) and execution role (what ECS may do on its behalf), both least-privilege. */
@@ -160,8 +181,11 @@ export class ServiceRoles extends pulumi.ComponentResource {
       // ECS documents aws:SourceAccount for task roles (confused-deputy protection).
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", accountId),
     }, { parent: this });
-    const invoke = accountId.apply((account) =>
-      modelCallStatements(args.models, { region: args.region, partition: args.partition, accountId: account }));
+    const invoke = accountId.apply((account) => {
+      const scope = { region: args.region, partition: args.partition, accountId: account };
+      const guardrails = guardrailStatement(args.guardrails ?? [], scope);
+      return [...modelCallStatements(args.models, scope), ...(guardrails ? [guardrails] : [])];
+    });
     const countTokens = countTokensStatement(args.models.chat, args);
     const taskPolicy = new aws.iam.RolePolicy(`${name}-task-bedrock`, {
       role: taskRole.id,

@@ -15,6 +15,9 @@ export interface KeyLimitsConfig {
     readonly dailyQuota?: number;
     readonly tokensPerDay?: number;
     readonly tokensPerMonth?: number;
+    readonly tokensPerMinute?: number;
+    readonly maxConcurrentStreams?: number;
+    readonly guardrail?: unknown;
   }>;
 }
 
@@ -25,7 +28,9 @@ export interface LimitIssue {
 }
 
 /** The limits a key may set; any of them set means the key is expected to be enforced. */
-const KEY_LIMITS = ["rateLimit", "burstLimit", "dailyQuota", "tokensPerDay", "tokensPerMonth"] as const;
+const KEY_LIMITS = [
+  "rateLimit", "burstLimit", "dailyQuota", "tokensPerDay", "tokensPerMonth", "tokensPerMinute", "maxConcurrentStreams", "guardrail",
+] as const;
 
 /**
  * A key's usage-plan rate or burst above the stage's. The stage's method throttle (`throttleRateLimit`,

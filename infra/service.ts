@@ -1,3 +1,4 @@
+import { guardrailOf } from "../app/src/resilience/guardrail-schema";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,7 +17,7 @@ import { ALB_LISTENER_PORT } from "./network";
 
 export type ServiceSettings = ContainerSettings & Pick<StackConfig,
   "modelId" | "region" | "partition" | "desiredCount" | "minCapacity" | "maxCapacity" | "cpu" |
-  "memory" | "cpuArchitecture" | "logRetentionDays">;
+  "memory" | "cpuArchitecture" | "logRetentionDays" | "keys" | "guardrail">;
 
 export interface ChatServiceArgs {
   readonly settings: ServiceSettings;
@@ -68,6 +69,8 @@ export class ChatService extends pulumi.ComponentResource {
       logGroupArn: logGroup.arn,
       usageTableArn: args.usage?.tableArn,
       bedrockEndpointId: args.bedrockEndpointId,
+      guardrails: [guardrailOf(settings.guardrail), ...settings.keys.map((key) => key.guardrail)]
+        .filter((guardrail) => guardrail !== undefined),
     }, { parent: this });
 
     // Container Insights writes to a log group named after the cluster, and creates it itself (without retention,

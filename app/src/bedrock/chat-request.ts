@@ -6,6 +6,7 @@ import type {
   SystemContentBlock,
   ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
+import { documentTokens, imageTokens } from "./attachment-tokens";
 import { clampMaxTokens, fitThinkingBudget, modelInfo } from "../models";
 
 /**
@@ -57,16 +58,27 @@ export function converseInput(request: ChatRequest, modelId: string, defaultMaxT
 }
 
 /**
- * A rough input token count (about four characters a token, over every text the request carries), for what must
- * be said before Bedrock reports the real count at the end of the stream.
+ * A rough input token count, for what must be said before Bedrock reports the real count at the end of the stream
+ * and what a cut stream is charged: about four characters a token over every text the request carries, plus each
+ * image and document estimated from its bytes (attachment-tokens.ts).
  */
 export function estimateInputTokens(request: Pick<ChatRequest, "messages" | "system" | "toolConfig">): number {
   let characters = 0;
+  let attachments = 0;
   const visit = (value: unknown): void => {
     if (typeof value === "string") characters += value.length;
     else if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === "object" && !(value instanceof Uint8Array)) Object.values(value).forEach(visit);
+    else if (value && typeof value === "object" && !(value instanceof Uint8Array)) {
+      const block = value as { image?: Attachment; document?: Attachment };
+      const image = block.image?.source?.bytes;
+      const document = block.document?.source?.bytes;
+      if (image instanceof Uint8Array) attachments += imageTokens(image);
+      if (document instanceof Uint8Array) attachments += documentTokens(document);
+      Object.values(value).forEach(visit);
+    }
   };
   visit([request.system, request.messages, request.toolConfig]);
-  return Math.max(1, Math.ceil(characters / 4));
+  return Math.max(1, Math.ceil(characters / 4) + attachments);
 }
+
+type Attachment = { source?: { bytes?: unknown } } | undefined;

@@ -56,6 +56,9 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     const summary: StreamSummary = {};
     let admitted = false;
     let accepted = false;
+    // A call sent and then cut by us (client gone, timeout, shutdown) before Bedrock's first frame: the prompt reached
+    // Bedrock, which may bill it, so it is charged like an accepted call cut early (the input estimate).
+    let sent = false;
     try {
       // Before Bedrock is called, a key over its token budget gets a 429 (in its format). Awaited as a step of the
       // call, so a client that leaves during the check never gets a Bedrock call started for it.
@@ -69,9 +72,11 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       const run: UpstreamRun = {
         ctx, format, request, model, chain, guardrail: deps.resilience.guardrailFor(caller), call, deps, summary,
         accepted: () => void (accepted = true),
+        sent: () => void (sent = true),
       };
       await (native ? nativeUpstream(run) : converseUpstream(run));
     } catch (err) {
+      accepted ||= sent && call.signal.aborted;
       throw call.explain(err);
     } finally {
       call.dispose();
@@ -91,6 +96,7 @@ async function converseUpstream(run: UpstreamRun): Promise<void> {
   const started = await deps.resilience.starter.start(call, model, run.chain, (modelId) => {
     const adapted = adaptRequest(request, model, modelId, deps.config.defaultMaxTokens);
     const input = withGuardrail(converseInput(adapted, modelId, deps.config.defaultMaxTokens), run.guardrail);
+    run.sent();
     return deps.bedrock.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
   }, record);
   const response = started.value;

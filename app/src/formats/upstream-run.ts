@@ -27,4 +27,6 @@ export interface UpstreamRun {
   deps: ChatDependencies;
   summary: StreamSummary;
   accepted(): void;
+  /** Called as each attempt is sent to Bedrock (a call cut after this is charged: chat-handler.ts). */
+  sent(): void;
 }

@@ -152,7 +152,8 @@ export class ChargeWriter {
     this.failures.set(id, failures);
     clearTimeout(this.held.get(id));
     const delay = Math.min(FIRST_RETRY_DELAY_MS * 2 ** (failures - 1), MAX_RETRY_DELAY_MS);
-    this.held.set(id, setTimeout(() => this.release(id), delay));
+    // Unref'd: a pending retry must not keep a process alive by itself (shutdown flushes explicitly).
+    this.held.set(id, setTimeout(() => this.release(id), delay).unref());
   }
 
   private write(id: string, batch: Batch): void {

@@ -36,7 +36,8 @@ export async function nativeUpstream(run: UpstreamRun): Promise<void> {
     return { modelId, body: Buffer.from(JSON.stringify(body)), contentType: "application/json", accept: "application/json", ...guardrail };
   };
   const options = { abortSignal: call.signal };
-  const start = <T>(send: (modelId: string) => Promise<T>) => deps.resilience.starter.start(call, run.model, run.chain, send, record);
+  const start = <T>(send: (modelId: string) => Promise<T>) =>
+    deps.resilience.starter.start(call, run.model, run.chain, (modelId) => (run.sent(), send(modelId)), record);
   if (!request.stream) {
     const started = await start((modelId) => deps.bedrock.send(new InvokeModelCommand(input(modelId)), options));
     record.model = started.model;
