@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { catalogOverridesSchema, modelAliasesSchema } from "./models/catalog-schema";
+import { modelPricesSchema } from "./usage/price-schema";
 import { flag, json, list, matching, oneOf, type Rule, setting, type Setting, wholeNumber } from "./setting-rules";
 import { deploymentGuardrailSchema } from "./resilience/guardrail-schema";
 import { apiKeysSchema, DEFAULT_METRICS_NAMESPACE, FAILURE_POLICIES } from "./usage/key-schema";
@@ -100,6 +101,10 @@ export const SETTINGS = {
   // that map to served models, and whether a name that maps to nothing is a 404 rather than the default model.
   modelCatalog: setting({
     env: "MODEL_CATALOG", rule: json(catalogOverridesSchema), default: {}, stack: { key: "modelCatalog" },
+  }),
+  // Price lists replacing the catalog's for cost figures and dollar budgets (usage/cost.ts): negotiated rates, new models.
+  modelPrices: setting({
+    env: "MODEL_PRICES", rule: json(modelPricesSchema), default: {}, stack: { key: "modelPrices" },
   }),
   modelAliases: setting({
     env: "MODEL_ALIASES", rule: json(modelAliasesSchema), default: {}, stack: { key: "modelAliases" },

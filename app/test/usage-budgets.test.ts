@@ -28,12 +28,21 @@ describe("token budgets (NDJSON /stream)", () => {
     const usage = await h.usageOf(ALICE);
     const expected = {
       inputTokens: 30, outputTokens: 10, cacheReadInputTokens: 7, cacheWriteInputTokens: 3,
-      requests: 1, estimatedRequests: 0, totalTokens: 50,
+      // Haiku 4.5 on the global profile: 30*1 + 10*5 + 7*0.1 + 3*1.25 = 84.45 micro-dollars.
+      requests: 1, estimatedRequests: 0, costMicroUsd: 84, totalTokens: 50,
     };
+    const model = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+    const { totalTokens: _, ...counters } = expected;
     assert.deepEqual(usage, {
       key: "alice",
-      day: { window: "2026-11-28", resetsAt: "2026-11-29T00:00:00.000Z", ...expected, tokenLimit: 100, remainingTokens: 50 },
-      month: { window: "2026-11", resetsAt: "2026-12-01T00:00:00.000Z", ...expected, tokenLimit: 250, remainingTokens: 200 },
+      day: {
+        window: "2026-11-28", resetsAt: "2026-11-29T00:00:00.000Z", ...expected, tokenLimit: 100, remainingTokens: 50,
+        models: { [model]: { costMicroUsd: 84, requests: 1 } },
+      },
+      month: {
+        window: "2026-11", resetsAt: "2026-12-01T00:00:00.000Z", ...expected, tokenLimit: 250, remainingTokens: 200,
+        models: { [model]: counters },
+      },
     });
   });
 

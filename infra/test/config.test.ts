@@ -28,7 +28,7 @@ describe("stack configuration", () => {
       for (const [key, schema] of Object.entries(projectFile.config)) {
         // `keys` is a list of objects and the model catalog's keys are maps, which Pulumi's project schema cannot type
         // (no object type; arrays need a simple item type): they have a default only, and their rules check them.
-        const structured = ["keys", "modelCatalog", "modelAliases", "fallbacks", "guardrail"].includes(key);
+        const structured = ["keys", "modelCatalog", "modelPrices", "modelAliases", "fallbacks", "guardrail"].includes(key);
         const types: Array<string | undefined> = structured ? [undefined] : ["string", "integer", "boolean", "array"];
         assert.ok(types.includes(schema.type), `${key}: type ${schema.type}`);
         assert.ok((schema.description ?? "").length > 20, `${key}: description`);

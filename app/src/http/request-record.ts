@@ -13,6 +13,8 @@ export interface RequestRecord {
   format?: string;
   /** The model that answered (resolved). */
   model?: string;
+  /** The reply's estimated cost at list prices, in micro-dollars (usage/cost.ts), once it is known. */
+  costMicroUsd?: number;
   /** The calling API key's configured name (never its value); `anonymous` when no key was involved. */
   apiKeyName?: string;
   /** What the key was charged when the stream was cut before Bedrock reported usage: an estimate. */

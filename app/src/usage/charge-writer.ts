@@ -1,10 +1,11 @@
-import { COUNTER_NAMES, type Counters, type UsageStore, type Used, zeroCounters } from "./store";
+import { addModelCounters } from "./model-usage";
+import { type Charge, COUNTER_NAMES, type UsageStore, type Used, zeroCounters } from "./store";
 import { keyDay, type Windows } from "./windows";
 
 export interface Batch {
   keyName: string;
   windows: Windows;
-  charge: Counters;
+  charge: Charge;
 }
 
 export interface ChargeWriterOptions {
@@ -61,14 +62,16 @@ export class ChargeWriter {
     private readonly options: ChargeWriterOptions = { holdMs: 0 },
   ) {}
 
-  add(keyName: string, windows: Windows, charge: Counters): void {
+  add(keyName: string, windows: Windows, charge: Charge): void {
     const id = keyDay(keyName, windows);
     const queued = this.queued.get(id);
     if (queued) {
       for (const name of COUNTER_NAMES) queued.charge[name] += charge[name];
+      addModelCounters(queued.charge, charge);
       return;
     }
-    const batch = { keyName, windows, charge: { ...charge } };
+    const batch: Batch = { keyName, windows, charge: { ...charge, models: undefined } };
+    addModelCounters(batch.charge, charge);
     if (this.queued.size >= MAX_HELD_BATCHES) return this.hooks.lost(batch);
     if (this.options.holdMs > 0) {
       this.queued.set(id, batch);
@@ -146,8 +149,10 @@ export class ChargeWriter {
   /** A batch whose write failed goes back in front of the key-day's queue, to be retried after a backoff. */
   private retry(id: string, batch: Batch): void {
     const queued = this.queued.get(id);
-    if (queued) for (const name of COUNTER_NAMES) queued.charge[name] += batch.charge[name];
-    else this.queued.set(id, batch);
+    if (queued) {
+      for (const name of COUNTER_NAMES) queued.charge[name] += batch.charge[name];
+      addModelCounters(queued.charge, batch.charge);
+    } else this.queued.set(id, batch);
     const failures = (this.failures.get(id) ?? 0) + 1;
     this.failures.set(id, failures);
     clearTimeout(this.held.get(id));

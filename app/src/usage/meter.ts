@@ -8,9 +8,11 @@ import { BUDGET_EXCEEDED_CODE, type ServiceMetrics } from "../metrics/service-me
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
 import { BudgetView } from "./budget-view";
 import { ChargeWriter } from "./charge-writer";
+import { costMicroUsd, type ModelPrices } from "./cost";
 import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
-import { addUsed, type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
+import type { ModelUsage } from "./model-usage";
+import { addUsed, type Charge, type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
 import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
 
 
@@ -25,6 +27,8 @@ export interface UsageMeterOptions {
   logger: Logger;
   /** Injectable for window roll-over tests. */
   clock?: () => Date;
+  /** The `modelPrices` setting: price lists replacing the catalog's (cost.ts). */
+  modelPrices?: ModelPrices;
 }
 
 /** How one request ended, as far as billing is concerned. */
@@ -42,6 +46,8 @@ export interface WindowReport extends Counters {
   totalTokens: number;
   tokenLimit: number | null;
   remainingTokens: number | null;
+  /** The window's figures by the model that answered, as written to the table (a day keeps cost and requests). */
+  models: Record<string, Partial<Counters>>;
 }
 
 /**
@@ -131,8 +137,11 @@ export class UsageMeter {
     const estimated = outcome.accepted && !reported;
     const usage: TokenUsage | undefined = reported ?? (estimated ? estimate(outcome.request, record.deltas) : undefined);
     if (estimated) record.estimatedUsage = usage;
+    // Priced by the model that answered (a fallback's, when one did), on the route it was called by.
+    const modelId = record.model;
+    if (usage && modelId) record.costMicroUsd = costMicroUsd(modelId, usage, this.options.modelPrices);
     if (!this.charges) return;
-    const charge: Counters = {
+    const counters: Counters = {
       ...zeroCounters(),
       inputTokens: usage?.inputTokens ?? 0,
       outputTokens: usage?.outputTokens ?? 0,
@@ -140,7 +149,9 @@ export class UsageMeter {
       cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
       requests: 1,
       estimatedRequests: estimated ? 1 : 0,
+      costMicroUsd: record.costMicroUsd ?? 0,
     };
+    const charge: Charge = { ...counters, models: modelId ? { [modelId]: counters } : undefined };
     this.charges.add(caller.name, windowsAt(this.clock()), charge);
   }
 
@@ -150,8 +161,11 @@ export class UsageMeter {
     if (!store) throw new ApiError(404, "usage_not_enabled", "Usage metering is not enabled on this deployment");
     const windows = windowsAt(this.clock());
     let used: Used;
+    let byModel: ModelUsage = { day: {}, month: {} };
     try {
-      used = await store.read(caller.name, windows);
+      let models: ModelUsage;
+      ({ used, models } = await store.readWithModels(caller.name, windows));
+      byModel = models;
       this.view?.observe(caller.name, windows, used);
       // Charges this task still holds (budgetReadMaxAgeMs > 0) are the caller's usage too; none is in the table yet.
       if (this.charges) used = addUsed(used, this.charges.pending(caller.name, windows, true));
@@ -172,6 +186,7 @@ export class UsageMeter {
         totalTokens,
         tokenLimit: limit ?? null,
         remainingTokens: limit === undefined ? null : Math.max(0, limit - totalTokens),
+        models: byModel[kind],
       };
     };
     return { key: caller.name, day: view("day", caller.tokensPerDay), month: view("month", caller.tokensPerMonth) };

@@ -63,6 +63,7 @@ export function setUpMetering(config: AppConfig, logger: Logger, overrides: Mete
     metrics,
     logger,
     clock: overrides.clock,
+    modelPrices: config.modelPrices,
   });
   let stopGauge = () => {};
   return {

@@ -1,4 +1,5 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { modelAdds, type ModelCounters, type ModelUsage, modelUsageIn } from "./model-usage";
 import { USAGE_TABLE } from "./table-schema";
 import type { UsageWindow, Windows } from "./windows";
 
@@ -11,6 +12,13 @@ export interface Counters {
   requests: number;
   /** Requests whose tokens were estimated (cut before Bedrock reported usage). */
   estimatedRequests: number;
+  /** What the requests cost at list prices, in integer micro-dollars (cost.ts). */
+  costMicroUsd: number;
+}
+
+/** A charge: its counters, and the same split by the model that answered (model-usage.ts). */
+export interface Charge extends Counters {
+  models?: ModelCounters;
 }
 
 export const COUNTER_NAMES = [
@@ -20,6 +28,7 @@ export const COUNTER_NAMES = [
   "cacheWriteInputTokens",
   "requests",
   "estimatedRequests",
+  "costMicroUsd",
 ] as const satisfies ReadonlyArray<keyof Counters>;
 
 export const zeroCounters = (): Counters =>
@@ -69,9 +78,9 @@ export class UsageStore {
    * `returnCounters`, answers the totals the update produced (every task's charges so far, this one included) for
    * the write's own day and month: as fresh as a strongly consistent read at that moment, at no extra unit.
    */
-  async add(keyName: string, windows: Windows, charge: Counters, returnCounters: true): Promise<Used>;
-  async add(keyName: string, windows: Windows, charge: Counters, returnCounters?: false): Promise<undefined>;
-  async add(keyName: string, windows: Windows, charge: Counters, returnCounters = false): Promise<Used | undefined> {
+  async add(keyName: string, windows: Windows, charge: Charge, returnCounters: true): Promise<Used>;
+  async add(keyName: string, windows: Windows, charge: Charge, returnCounters?: false): Promise<undefined>;
+  async add(keyName: string, windows: Windows, charge: Charge, returnCounters = false): Promise<Used | undefined> {
     const names: Record<string, string> = { "#ttl": USAGE_TABLE.ttlAttribute };
     const values: Record<string, AttributeValue> = { ":ttl": { N: String(windows.month.expiresAt) } };
     const adds = COUNTER_NAMES.flatMap((name, i) => {
@@ -80,6 +89,8 @@ export class UsageStore {
       names[`#d${i}`] = dayAttribute(windows.day, name);
       return [`#m${i} :c${i}`, `#d${i} :c${i}`];
     });
+    // The split by model goes in the same update: a key's and its models' figures can never disagree.
+    adds.push(...modelAdds(charge.models, (name) => dayAttribute(windows.day, name), names, values));
     const { Attributes } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
@@ -91,6 +102,14 @@ export class UsageStore {
       }),
     );
     return returnCounters ? countersIn(Attributes, windows.day) : undefined;
+  }
+
+  /** The key's counters and their split by model, for the day and the month (`GET /usage`): one read of the item. */
+  async readWithModels(keyName: string, windows: Windows): Promise<{ used: Used; models: ModelUsage }> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: itemKey(keyName, windows.month), ConsistentRead: true }),
+    );
+    return { used: countersIn(Item, windows.day), models: modelUsageIn(Item, dayAttribute(windows.day, "")) };
   }
 }
 
