@@ -18,9 +18,9 @@ export const keyLimitsSchema = z
     name: z.string().regex(KEY_NAME, "must be 1-64 letters, digits, '.', '_' or '-'"),
     tokensPerDay: tokenLimit.optional(),
     tokensPerMonth: tokenLimit.optional(),
-    /** Tokens per UTC minute, checked as the day's and month's are (docs/resilience.md). */
+    /** Tokens per UTC minute: accepted, not enforced yet (docs/resilience.md). */
     tokensPerMinute: tokenLimit.optional(),
-    /** Streams the key may have open at once across every task (unset: not counted, no store round trip). */
+    /** Streams the key may have open at once across every task: accepted, not enforced yet (docs/resilience.md). */
     maxConcurrentStreams: z.number().int().min(1).max(100_000).optional(),
     /** The key's own Bedrock guardrail, instead of the deployment's `guardrail`. */
     guardrail: guardrailSchema.optional(),
