@@ -1,0 +1,91 @@
+import http from "node:http";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createChaos } from "../local/chaos";
+import { startFakeBedrock } from "../local/fake-bedrock";
+import { killAllChildren, REPO_ROOT, startServer, type ServerProcess } from "./processes";
+import { loadAgent, promptFor, streamOnce, type StreamTiming } from "./stream-client";
+
+/**
+ * The chaos phase (issue 24; docs/resilience.md): the default model throttles 70% of every attempt (an exhausted
+ * quota); one server has a two-model fallback chain, one the same models without it, and a control server calls an
+ * untouched model. Rounds interleave the three, a round's streams all at once. Reports failures per server, the p99
+ * time to first line the chain adds over the control, and the stand-in's count of streams retried after their first
+ * byte. `tsx app/bench/chaos.ts [--streams 500] [--round 50]` after `npm run build`.
+ */
+const DEFAULT_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
+const FALLBACK = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+const CONTROL = "eu.anthropic.claude-haiku-4-5-20251001-v1:0";
+const SERVED = { MODEL_ID: DEFAULT_MODEL, ALLOWED_MODEL_IDS: `${FALLBACK},${CONTROL}` };
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+};
+
+/** A stream failed when it was not a 200 or its last line is an error. */
+function failed(timing: StreamTiming): boolean {
+  if (timing.status !== 200 || timing.error) return true;
+  const last = timing.body.toString("utf8").trim().split("\n").at(-1) ?? "";
+  return !last.includes('"done":true');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { streams: { type: "string", default: "500" }, round: { type: "string", default: "50" } } });
+  const streams = Number(values.streams);
+  const round = Number(values.round);
+  const logsDir = path.join(REPO_ROOT, "bench-results", "chaos");
+  mkdirSync(logsDir, { recursive: true });
+  const chaos = createChaos({ throttleEveryAttempt: { [DEFAULT_MODEL]: 0.7 } });
+  const fake = await startFakeBedrock({ pacing: { firstTokenMs: 200, interTokenMs: 20, tokenCount: 20 } });
+  fake.setScenario(chaos.source());
+  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  const start = (name: string, env: Record<string, string>) =>
+    startServer({ entry, upstreamUrl: fake.url, logFile: path.join(logsDir, `${name}.log`), env: { ...SERVED, ...env } });
+  const servers: Record<string, ServerProcess> = {
+    chain: await start("chain", { MODEL_FALLBACKS: JSON.stringify({ [DEFAULT_MODEL]: [FALLBACK] }) }),
+    noChain: await start("no-chain", {}),
+    control: await start("control", { MODEL_ID: CONTROL, ALLOWED_MODEL_IDS: `${DEFAULT_MODEL},${FALLBACK}` }),
+  };
+  const agent: http.Agent = loadAgent();
+  const results: Record<string, StreamTiming[]> = { chain: [], noChain: [], control: [] };
+  let next = 0;
+  try {
+    for (let done = 0; done < streams; done += round) {
+      const size = Math.min(round, streams - done);
+      // Each round runs the three servers in a new order, each with its own distinct prompts.
+      const order = Object.keys(servers).sort(() => Math.random() - 0.5);
+      for (const name of order) {
+        const batch = await Promise.all(Array.from({ length: size }, () => {
+          const i = next++;
+          return streamOnce(agent, servers[name].url, `${promptFor(i)} #${i}`);
+        }));
+        results[name].push(...batch);
+      }
+    }
+  } finally {
+    agent.destroy();
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+    await fake.close();
+    killAllChildren();
+  }
+  const ttfl = (name: string) => results[name].filter((t) => !failed(t) && t.arrivals.length > 0)
+    .map((t) => t.arrivals[0].at - t.startedAt);
+  const report = Object.fromEntries(Object.keys(results).map((name) => [name, {
+    streams: results[name].length,
+    failures: results[name].filter(failed).length,
+    failureRate: `${((100 * results[name].filter(failed).length) / results[name].length).toFixed(2)}%`,
+    p50FirstLineMs: Math.round(percentile(ttfl(name), 50)),
+    p99FirstLineMs: Math.round(percentile(ttfl(name), 99)),
+  }]));
+  const addedP99Ms = Math.round(percentile(ttfl("chain"), 99) - percentile(ttfl("control"), 99));
+  console.log(JSON.stringify({ report, addedP99FirstLineMs: addedP99Ms, retriedAfterFirstByte: chaos.retriedAfterFirstByte,
+    throttled: chaos.throttled, streamed: chaos.streamed }, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  killAllChildren();
+  process.exit(1);
+});
