@@ -25,6 +25,7 @@ describe("configuration from the environment", () => {
       embeddingModelIds: [],
       modelCatalog: {},
       modelAliases: {},
+      modelPrices: {},
       strictModels: false,
       region: "eu-central-1",
       defaultMaxTokens: DEFAULT_MAX_TOKENS,

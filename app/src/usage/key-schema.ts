@@ -23,9 +23,9 @@ export const keyLimitsSchema = z
     /** Dollar budgets: the key's estimated spend (usage/cost.ts) per UTC day and month, checked as token budgets are. */
     usdPerDay: usdLimit.optional(),
     usdPerMonth: usdLimit.optional(),
-    /** Tokens per UTC minute, checked as the day's and month's are (docs/resilience.md). */
+    /** Tokens per UTC minute: accepted, not enforced yet (docs/resilience.md). */
     tokensPerMinute: tokenLimit.optional(),
-    /** Streams the key may have open at once across every task (unset: not counted, no store round trip). */
+    /** Streams the key may have open at once across every task: accepted, not enforced yet (docs/resilience.md). */
     maxConcurrentStreams: z.number().int().min(1).max(100_000).optional(),
     /** The key's own Bedrock guardrail, instead of the deployment's `guardrail`. */
     guardrail: guardrailSchema.optional(),
