@@ -9,7 +9,7 @@ import { DEFAULT_MODEL_ID, STREAM_PATH } from "../src/runtime-contract";
 export type Frame = { delta: string } | { done: true } | null;
 
 export interface BenchFormat {
-  name: "ndjson" | "openai" | "anthropic";
+  name: "ndjson" | "openai" | "anthropic" | "responses";
   path: string;
   body(prompt: string): unknown;
   /** Bytes that end a frame: "\n" for JSON lines, "\n\n" for server-sent events. */
@@ -64,5 +64,19 @@ export const ANTHROPIC: BenchFormat = {
   },
 };
 
+export const RESPONSES: BenchFormat = {
+  name: "responses",
+  path: "/responses",
+  body: (prompt) => ({ model: DEFAULT_MODEL_ID, stream: true, store: false, input: prompt }),
+  separator: "\n\n",
+  read(frame) {
+    const data = sseData(frame);
+    if (data === undefined) return null;
+    const event = JSON.parse(data);
+    if (event.type === "response.completed") return { done: true };
+    return event.type === "response.output_text.delta" ? { delta: event.delta } : null;
+  },
+};
+
 /** The formats measured against NDJSON, when the build under test serves them. */
-export const OTHER_FORMATS: readonly BenchFormat[] = [OPENAI, ANTHROPIC];
+export const OTHER_FORMATS: readonly BenchFormat[] = [OPENAI, ANTHROPIC, RESPONSES];

@@ -3,6 +3,7 @@ import Router from "@koa/router";
 import type { Middleware } from "koa";
 import { type ChatDependencies, formatRoutes } from "./formats";
 import type { AppState, ErrorShape } from "./http/request-record";
+import { bodyMemory, defaultBodyMemoryBytes } from "./http/body-memory";
 import { jsonDepthLimit } from "./http/json-depth";
 import { requireJson } from "./http/require-json";
 import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
@@ -30,7 +31,9 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   });
   router.get(at(PLAYGROUND_PATH), routeLabel(PLAYGROUND_PATH), playgroundHandler());
   router.get(at(USAGE_PATH), routeLabel(USAGE_PATH), usageRoute(deps.usage));
+  const bodyBudget = deps.config.bodyMemoryBytes ?? defaultBodyMemoryBytes();
   const readJson = [
+    bodyMemory(bodyBudget, deps.config.bodyLimitBytes),
     requireJson(),
     bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),
     jsonDepthLimit(),

@@ -123,6 +123,8 @@ export const SETTINGS = {
   bodyLimitBytes: setting({
     env: "BODY_LIMIT_BYTES", rule: wholeNumber(64, MAX_GATEWAY_BODY_BYTES), default: DEFAULT_BODY_LIMIT_BYTES,
   }),
+  // Memory request bodies in flight may hold (app/src/http/body-memory.ts); unset: half the V8 heap limit.
+  bodyMemoryBytes: setting({ env: "BODY_MEMORY_BYTES", rule: wholeNumber(1024, 64 * 1024 ** 3) }),
   // The ALB's deregistration delay and ECS's stop timeout are derived from it (runtime-contract.ts).
   shutdownGraceMs: setting({
     env: "SHUTDOWN_GRACE_MS", rule: wholeNumber(0, 3_600_000), default: SHUTDOWN_GRACE_SECONDS * 1000, pinned: true,

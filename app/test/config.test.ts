@@ -30,6 +30,7 @@ describe("configuration from the environment", () => {
       region: "eu-central-1",
       defaultMaxTokens: DEFAULT_MAX_TOKENS,
       bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+      bodyMemoryBytes: undefined,
       shutdownGraceMs: SHUTDOWN_GRACE_SECONDS * 1000,
       upstreamIdleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
       stagePrefix: undefined,

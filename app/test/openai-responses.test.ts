@@ -214,4 +214,34 @@ describe("OpenAI Responses API with the openai SDK", () => {
     const shellCall = shell.output[0] as OpenAI.Responses.ResponseOutputItem.LocalShellCall;
     assert.deepEqual([shellCall.type, shellCall.call_id, shellCall.action], ["local_shell_call", "tooluse_s", { type: "exec", command: ["echo", "hello"], env: {} }]);
   });
+
+  it("tool_choice maps onto Converse (required, a named tool, allowed_tools, none); json_object becomes an instruction; images pass as blocks", async () => {
+    h.fake.setScenario({ steps: [{ text: "{}" }] });
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: "function", name: "a", parameters: null, strict: false },
+      { type: "function", name: "b", parameters: null, strict: false },
+    ];
+    const choices: Array<[OpenAI.Responses.ResponseCreateParams["tool_choice"], unknown, string[] | undefined]> = [
+      ["required", { any: {} }, ["a", "b"]],
+      [{ type: "function", name: "b" }, { tool: { name: "b" } }, ["a", "b"]],
+      [{ type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "a" }] }, { auto: {} }, ["a"]],
+      ["none", undefined, undefined],
+    ];
+    for (const [choice, expected, offered] of choices) {
+      await client.responses.create({ model: MODEL, input: "hi", tools, tool_choice: choice });
+      const config = lastBedrockBody().toolConfig;
+      assert.deepEqual(config?.toolChoice, expected, JSON.stringify(choice));
+      assert.deepEqual(config?.tools.map((tool: any) => tool.toolSpec.name), offered);
+    }
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+    await client.responses.create({
+      model: MODEL,
+      text: { format: { type: "json_object" } },
+      input: [{ role: "user", content: [{ type: "input_text", text: "Describe" }, { type: "input_image", image_url: `data:image/png;base64,${png}`, detail: "auto" }] }],
+    });
+    const body = lastBedrockBody();
+    assert.equal(body.outputConfig, undefined);
+    assert.deepEqual(body.system, [{ text: "Answer with one valid JSON object and nothing else." }]);
+    assert.deepEqual(body.messages[0].content[1], { image: { format: "png", source: { bytes: png } } });
+  });
 });

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { type Harness, startHarness } from "./helpers/harness";
+import { request } from "./helpers/http-client";
+
+const MiB = 1024 * 1024;
+
+describe("memory held by request bodies in flight", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ BODY_MEMORY_BYTES: String(10 * MiB) });
+    h.fake.setScenario({ steps: [{ text: "ok" }] });
+  });
+  after(() => h.close());
+
+  const chat = (filler: number) => ({
+    messages: [{ role: "user", content: `hi ${"x".repeat(filler)}` }],
+  });
+
+  it("a body that does not fit beside the ones in flight is a 503 with Retry-After in the format's shape; it fits again once they end", async () => {
+    // A 2 MiB body whose answer Bedrock delays: its reservation (four times its size) lasts until its response ends.
+    h.fake.setScenario({ headersDelayMs: 1000, steps: [{ text: "ok" }] });
+    const first = request(h.url, { method: "POST", path: "/chat/completions", body: chat(2 * MiB) });
+    await h.fake.waitForRequests(1);
+
+    const refused = await request(h.url, { method: "POST", path: "/chat/completions", body: chat(MiB) });
+    assert.equal(refused.status, 503, refused.text.slice(0, 200));
+    assert.equal(refused.headers["retry-after"], "1");
+    const error = refused.json().error;
+    assert.equal(error.code, "overloaded");
+    assert.equal(error.type, "server_error", "OpenAI's error shape");
+
+    assert.equal(h.fake.requests.length, 1, "the refused request never reached Bedrock");
+    assert.equal((await first).status, 200);
+    h.fake.setScenario({ steps: [{ text: "ok" }] });
+    const served = await request(h.url, { method: "POST", path: "/chat/completions", body: chat(MiB) });
+    assert.equal(served.status, 200);
+  });
+
+  it("a lone body larger than the budget is still served", async () => {
+    const served = await request(h.url, { method: "POST", path: "/chat/completions", body: chat(3 * MiB) });
+    assert.equal(served.status, 200);
+  });
+});
