@@ -16,6 +16,8 @@ export interface KeyLimitsConfig {
     readonly tokensPerDay?: number;
     readonly tokensPerMonth?: number;
     readonly tokensPerMinute?: number;
+    readonly usdPerDay?: number;
+    readonly usdPerMonth?: number;
     readonly maxConcurrentStreams?: number;
     readonly guardrail?: unknown;
   }>;
@@ -29,7 +31,8 @@ export interface LimitIssue {
 
 /** The limits a key may set; any of them set means the key is expected to be enforced. */
 const KEY_LIMITS = [
-  "rateLimit", "burstLimit", "dailyQuota", "tokensPerDay", "tokensPerMonth", "tokensPerMinute", "maxConcurrentStreams", "guardrail",
+  "rateLimit", "burstLimit", "dailyQuota", "tokensPerDay", "tokensPerMonth", "tokensPerMinute", "usdPerDay", "usdPerMonth", "maxConcurrentStreams",
+  "guardrail",
 ] as const;
 
 /**

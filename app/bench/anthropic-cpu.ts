@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const rampMs = (streams / plan.arrivalsPerSecond) * 1000;
   const run = async (format: BenchFormat) => {
     const result = await measureFormatConcurrency(ctx, { streams, rampMs, pacing, format });
-    console.log(`${format.name}: ${result.cpuPerTokenUs} us CPU per token (${result.cpuMs} ms CPU)`);
+    // How many streams completed exactly matters as much: a stream cut short (a 499) also costs less CPU per token.
+    const problems = result.problems.length > 0 ? `; problems: ${result.problems.join(" | ")}` : "";
+    console.log(`${format.name}: ${result.cpuPerTokenUs} us CPU per token (${result.cpuMs} ms CPU), ${result.completedExact}/${streams} exact${problems}`);
     return result.cpuPerTokenUs;
   };
   const before = await run(NDJSON);

@@ -5,13 +5,15 @@ import {
   BedrockRuntimeClient,
   ConverseStreamCommand,
   type ConverseStreamOutput,
+  InvokeModelWithResponseStreamCommand,
+  ModelStreamErrorException,
   ThrottlingException,
 } from "@aws-sdk/client-bedrock-runtime";
 import { EventStreamCodec, eventStreamSerdeProvider, Int64, type Message } from "@smithy/core/event-streams";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { type FakeBedrock, NO_PACING, type Scenario, startFakeBedrock } from "../local/fake-bedrock";
-import { eventFrame, exceptionFrame } from "../local/wire";
-import { BatchingEventStreamMarshaller, batchingEventStreamSerdeProvider, converseBatches } from "../src/bedrock/event-stream-decoder";
+import { chunkFrame, eventFrame, exceptionFrame } from "../local/wire";
+import { BatchingEventStreamMarshaller, batchingEventStreamSerdeProvider, converseBatches, eventBatches } from "../src/bedrock/event-stream-decoder";
 import { TEST_ENV } from "./helpers/harness";
 
 const MODEL_ID = "test.stand-in-model-v1:0";
@@ -302,6 +304,80 @@ describe("batching event-stream decoder", () => {
       });
       assert.match(String(thrown), /base64/);
       assert.deepEqual(unhandled, []);
+    });
+  });
+
+  describe("InvokeModelWithResponseStream's chunk frames (Claude's native path)", () => {
+    /** The SDK's deserializer of InvokeModelWithResponseStream, captured from a real native call through the real client. */
+    let native: Deserializer;
+    before(async () => {
+      fake.setScenario({ steps: [{ text: "hi" }] });
+      const capturing = client(fake.url, true, (captured) => (native = captured));
+      const body = new TextEncoder().encode(JSON.stringify({ anthropic_version: "bedrock-2023-05-31", max_tokens: 10, messages: [{ role: "user", content: "x" }] }));
+      const response = await capturing.send(new InvokeModelWithResponseStreamCommand({ modelId: "global.anthropic.claude-haiku-4-5-20251001-v1:0", body }));
+      for await (const batch of eventBatches(capturing, response.body)) assert.ok(Array.isArray(batch));
+      capturing.destroy();
+      assert.equal(typeof native, "function");
+    });
+
+    const EVENTS = [
+      { type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: "claude", content: [], usage: { input_tokens: 3, output_tokens: 1 } } },
+      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hello, wörld 👋" } },
+      { type: "message_stop", "amazon-bedrock-invocationMetrics": { inputTokenCount: 3, outputTokenCount: 2 } },
+    ];
+    const CHUNKS = EVENTS.map((event) => chunkFrame(JSON.stringify(event)));
+    /** The SDK's deserializer, counting the messages it is asked to build. */
+    const counting = () => {
+      const counter = { calls: 0, deserializer: (input: Record<string, Message>) => ((counter.calls += 1), native(input)) };
+      return counter;
+    };
+    const decoded = (events: unknown[]) => events.map((event: any) => JSON.parse(Buffer.from(event.chunk.bytes).toString("utf8")));
+
+    it("yields exactly the SDK's events at every split point, without the SDK's deserializer", async () => {
+      const bytes = concat(CHUNKS);
+      const expected = await sdkEvents(bytes, native);
+      assert.deepEqual(decoded(expected), EVENTS);
+      const counter = counting();
+      const whole = await ourEvents([bytes], counter.deserializer);
+      assert.deepEqual(whole.events, expected);
+      assert.equal(whole.batches, 1);
+      for (const event of whole.events as any[]) assert.equal(Object.getPrototypeOf(event.chunk.bytes), Uint8Array.prototype);
+      for (let split = 1; split < bytes.length; split += 1) {
+        const { events } = await ourEvents([bytes.subarray(0, split), bytes.subarray(split)], counter.deserializer);
+        assert.deepEqual(events, expected, `split at byte ${split}`);
+      }
+      assert.equal(counter.calls, 0, "chunk frames are built here, not by the SDK's per-message deserializer");
+    });
+
+    it("a chunk with a member PayloadPart does not name goes to the SDK's deserializer", async () => {
+      const odd = eventFrame("chunk", { bytes: Buffer.from("{}").toString("base64"), extra: 1 });
+      const counter = counting();
+      const { events } = await ourEvents([odd], counter.deserializer);
+      assert.deepEqual(events, await sdkEvents(odd, native));
+      assert.equal(counter.calls, 1);
+    });
+
+    it("a bad message CRC: the chunks before it, then the SDK's checksum error", async () => {
+      const bad = CHUNKS[1].slice();
+      bad[bad.length - 1] ^= 0xff;
+      const seen: unknown[] = [];
+      const decoder = new BatchingEventStreamMarshaller(UTF8).deserialize(bodyOf([concat([CHUNKS[0], bad, CHUNKS[2]])]), native);
+      await assert.rejects(async () => {
+        for await (const batch of decoder as AsyncIterable<unknown[]>) seen.push(...batch);
+      }, /checksum/);
+      assert.deepEqual(decoded(seen), [EVENTS[0]]);
+    });
+
+    it("an exception mid-stream is thrown as the SDK's modeled exception, after the chunks before it", async () => {
+      const bytes = concat([CHUNKS[0], CHUNKS[1], exceptionFrame("modelStreamErrorException", "model broke"), CHUNKS[2]]);
+      const seen: unknown[] = [];
+      const decoder = new BatchingEventStreamMarshaller(UTF8).deserialize(bodyOf([bytes.subarray(0, 50), bytes.subarray(50)]), native);
+      const err = await (async () => {
+        for await (const batch of decoder as AsyncIterable<unknown[]>) seen.push(...batch);
+      })().catch((error: unknown) => error);
+      assert.ok(err instanceof ModelStreamErrorException, String(err));
+      assert.equal(err.message, "model broke");
+      assert.deepEqual(decoded(seen), EVENTS.slice(0, 2));
     });
   });
 

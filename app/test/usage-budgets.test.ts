@@ -36,11 +36,11 @@ describe("token budgets (NDJSON /stream)", () => {
     assert.deepEqual(usage, {
       key: "alice",
       day: {
-        window: "2026-11-28", resetsAt: "2026-11-29T00:00:00.000Z", ...expected, tokenLimit: 100, remainingTokens: 50,
+        window: "2026-11-28", resetsAt: "2026-11-29T00:00:00.000Z", ...expected, tokenLimit: 100, remainingTokens: 50, usdLimit: null,
         models: { [model]: { costMicroUsd: 84, requests: 1 } },
       },
       month: {
-        window: "2026-11", resetsAt: "2026-12-01T00:00:00.000Z", ...expected, tokenLimit: 250, remainingTokens: 200,
+        window: "2026-11", resetsAt: "2026-12-01T00:00:00.000Z", ...expected, tokenLimit: 250, remainingTokens: 200, usdLimit: null,
         models: { [model]: counters },
       },
     });

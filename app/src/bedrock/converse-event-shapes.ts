@@ -2,7 +2,8 @@ import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { fromBase64 } from "@smithy/core/serde";
 
 /**
- * The SDK's ConverseStream events built straight from Bedrock's JSON payloads, without the SDK's schema walk.
+ * The SDK's ConverseStream events (and InvokeModelWithResponseStream's `chunk`) built straight from Bedrock's JSON
+ * payloads, without the SDK's schema walk.
  *
  * Why: the SDK deserializes every streamed token through an async, schema-driven walk of the event's shape; for the
  * handful of shapes Bedrock actually streams, the JSON already *is* the SDK's object, except for Bedrock's random
@@ -72,6 +73,8 @@ const EVENT_RULES: Readonly<Record<string, Rule>> = {
   }),
   contentBlockStop: struct({ contentBlockIndex: integer }),
   messageStop: struct({ stopReason: string }),
+  // InvokeModelWithResponseStream's one event (PayloadPart): Claude's native path streams an event per token as these.
+  chunk: struct({ bytes: blob }),
   metadata: struct({
     usage: struct({
       inputTokens: integer,
@@ -110,6 +113,9 @@ export function converseEvent(eventType: string, payload: unknown): ConverseStre
       return { messageStart: converted } as ConverseStreamOutput;
     case "messageStop":
       return { messageStop: converted } as ConverseStreamOutput;
+    case "chunk":
+      // ResponseStream's member, not ConverseStream's: the one caller that gets it casts its batches to ResponseStream.
+      return { chunk: converted } as unknown as ConverseStreamOutput;
     default:
       return { metadata: converted } as ConverseStreamOutput;
   }

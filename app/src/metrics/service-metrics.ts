@@ -26,6 +26,8 @@ export const DIMENSION = { key: "ApiKey", model: "Model", errorCode: "ErrorCode"
 
 /** The code a budget refusal carries; counted as its own metric as well as an error. */
 export const BUDGET_EXCEEDED_CODE = "token_budget_exceeded";
+/** A dollar budget's refusal (usage/meter.ts), counted with the token budgets' ones. */
+export const SPEND_BUDGET_EXCEEDED_CODE = "budget_exceeded";
 
 const BY_KEY_AND_MODEL = [[DIMENSION.key, DIMENSION.model], [DIMENSION.model], []];
 
@@ -100,7 +102,7 @@ export class ServiceMetrics {
       [METRIC.outputTokensPerSecond]:
         usage && generating > 0 ? round(usage.outputTokens / generating) : undefined,
       [METRIC.errors]: code ? 1 : undefined,
-      [METRIC.budgetRefusals]: code === BUDGET_EXCEEDED_CODE ? 1 : undefined,
+      [METRIC.budgetRefusals]: code === BUDGET_EXCEEDED_CODE || code === SPEND_BUDGET_EXCEEDED_CODE ? 1 : undefined,
     });
   }
 

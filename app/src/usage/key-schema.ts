@@ -12,12 +12,17 @@ export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const ANONYMOUS = "anonymous";
 
 const tokenLimit = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** US dollars; compared in micro-dollars, so a cent's fraction below a micro-dollar means nothing. */
+const usdLimit = z.number().positive().max(1_000_000_000);
 
 export const keyLimitsSchema = z
   .object({
     name: z.string().regex(KEY_NAME, "must be 1-64 letters, digits, '.', '_' or '-'"),
     tokensPerDay: tokenLimit.optional(),
     tokensPerMonth: tokenLimit.optional(),
+    /** Dollar budgets: the key's estimated spend (usage/cost.ts) per UTC day and month, checked as token budgets are. */
+    usdPerDay: usdLimit.optional(),
+    usdPerMonth: usdLimit.optional(),
     /** Tokens per UTC minute: accepted, not enforced yet (docs/resilience.md). */
     tokensPerMinute: tokenLimit.optional(),
     /** Streams the key may have open at once across every task: accepted, not enforced yet (docs/resilience.md). */

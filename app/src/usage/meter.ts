@@ -4,7 +4,7 @@ import type { StreamSummary, TokenUsage } from "../bedrock/chat-events";
 import { type ChatRequest, estimateInputTokens } from "../bedrock/chat-request";
 import { ApiError } from "../http/errors";
 import type { RequestRecord } from "../http/request-record";
-import { BUDGET_EXCEEDED_CODE, type ServiceMetrics } from "../metrics/service-metrics";
+import { BUDGET_EXCEEDED_CODE, type ServiceMetrics, SPEND_BUDGET_EXCEEDED_CODE } from "../metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
 import { BudgetView } from "./budget-view";
 import { ChargeWriter } from "./charge-writer";
@@ -46,6 +46,8 @@ export interface WindowReport extends Counters {
   totalTokens: number;
   tokenLimit: number | null;
   remainingTokens: number | null;
+  /** The key's dollar budget for the window (compared with `costMicroUsd`). */
+  usdLimit: number | null;
   /** The window's figures by the model that answered, as written to the table (a day keeps cost and requests). */
   models: Record<string, Partial<Counters>>;
 }
@@ -99,7 +101,7 @@ export class UsageMeter {
   /** Throws 429 `token_budget_exceeded` when the caller is over a token limit (only keys with limits are read). */
   async admit(caller: Caller): Promise<void> {
     const view = this.view;
-    if (!view || (caller.tokensPerDay === undefined && caller.tokensPerMonth === undefined)) return;
+    if (!view || !hasBudget(caller)) return;
     const now = this.clock();
     const windows = windowsAt(now);
     let used: Used;
@@ -117,13 +119,16 @@ export class UsageMeter {
     }
     const over = overLimits(caller, used);
     if (over.length === 0) return;
-    // Over both: only the month's reset helps.
-    const window: UsageWindow = over.includes("month") ? windows.month : windows.day;
-    const budget = window.kind === "day" ? "daily" : "monthly";
+    // Over both windows: only the month's reset helps.
+    const { kind, unit } = over.find((limit) => limit.kind === "month") ?? over[0];
+    const window: UsageWindow = windows[kind];
+    const budget = kind === "day" ? "daily" : "monthly";
     throw new ApiError(
       429,
-      BUDGET_EXCEEDED_CODE,
-      `This API key has used its ${budget} token budget; it resets at ${window.resetsAt.toISOString()}`,
+      unit === "usd" ? SPEND_BUDGET_EXCEEDED_CODE : BUDGET_EXCEEDED_CODE,
+      unit === "usd"
+        ? `This API key has used its ${budget} budget of $${kind === "day" ? caller.usdPerDay : caller.usdPerMonth}; it resets at ${window.resetsAt.toISOString()}`
+        : `This API key has used its ${budget} token budget; it resets at ${window.resetsAt.toISOString()}`,
       { headers: { "Retry-After": String(secondsUntil(window.resetsAt, now)) } },
     );
   }
@@ -177,7 +182,7 @@ export class UsageMeter {
         cause: err,
       });
     }
-    const view = (kind: keyof Windows, limit: number | undefined): WindowReport => {
+    const view = (kind: keyof Windows, limit: number | undefined, usd: number | undefined): WindowReport => {
       const totalTokens = tokensOf(used[kind]);
       return {
         window: windows[kind].id,
@@ -186,10 +191,11 @@ export class UsageMeter {
         totalTokens,
         tokenLimit: limit ?? null,
         remainingTokens: limit === undefined ? null : Math.max(0, limit - totalTokens),
+        usdLimit: usd ?? null,
         models: byModel[kind],
       };
     };
-    return { key: caller.name, day: view("day", caller.tokensPerDay), month: view("month", caller.tokensPerMonth) };
+    return { key: caller.name, day: view("day", caller.tokensPerDay, caller.usdPerDay), month: view("month", caller.tokensPerMonth, caller.usdPerMonth) };
   }
 
   /**
@@ -217,13 +223,23 @@ export class UsageMeter {
   }
 }
 
-/** The caller's windows whose token limit the counters reached. */
-function overLimits(caller: Caller, used: Used): Array<keyof Windows> {
-  return (["day", "month"] as const).filter((kind) => {
-    const limit = kind === "day" ? caller.tokensPerDay : caller.tokensPerMonth;
-    return limit !== undefined && tokensOf(used[kind]) >= limit;
-  });
+/** Whether the key has a token or dollar budget (keys without one are never read before Bedrock). */
+function hasBudget(caller: Caller): boolean {
+  return [caller.tokensPerDay, caller.tokensPerMonth, caller.usdPerDay, caller.usdPerMonth].some((l) => l !== undefined);
 }
+
+/** The caller's limits the counters reached: windows, and whether tokens or dollars (micro-dollars counted). */
+function overLimits(caller: Caller, used: Used): Array<{ kind: keyof Windows; unit: "tokens" | "usd" }> {
+  const limits = [
+    { kind: "day", unit: "tokens", limit: caller.tokensPerDay, used: tokensOf(used.day) },
+    { kind: "month", unit: "tokens", limit: caller.tokensPerMonth, used: tokensOf(used.month) },
+    { kind: "day", unit: "usd", limit: microUsd(caller.usdPerDay), used: used.day.costMicroUsd },
+    { kind: "month", unit: "usd", limit: microUsd(caller.usdPerMonth), used: used.month.costMicroUsd },
+  ] as const;
+  return limits.filter((l) => l.limit !== undefined && l.used >= l.limit);
+}
+
+const microUsd = (usd: number | undefined) => (usd === undefined ? undefined : Math.round(usd * 1_000_000));
 
 /** What a cut stream is charged: the input estimate, and one token per output delta sent. */
 function estimate(request: ChatRequest, deltas: number): TokenUsage {
