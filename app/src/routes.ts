@@ -3,7 +3,7 @@ import Router from "@koa/router";
 import type { Middleware } from "koa";
 import { type ChatDependencies, formatRoutes } from "./formats";
 import type { AppState, ErrorShape } from "./http/request-record";
-import { bodyMemory, defaultBodyMemoryBytes } from "./http/body-memory";
+import { bodyMemory, defaultBodyMemoryBytes, dropRawBody } from "./http/body-memory";
 import { jsonDepthLimit } from "./http/json-depth";
 import { requireJson } from "./http/require-json";
 import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
@@ -36,6 +36,7 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
     bodyMemory(bodyBudget, deps.config.bodyLimitBytes),
     requireJson(),
     bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),
+    dropRawBody(),
     jsonDepthLimit(),
   ];
   const routes = formatRoutes(deps);

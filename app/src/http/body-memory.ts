@@ -38,3 +38,14 @@ export function bodyMemory(capacityBytes: number, bodyLimitBytes: number): Middl
     await next();
   };
 }
+
+/**
+ * After the body parser: forgets its copy of the body's text (`request.rawBody`), which nothing here reads, so a
+ * large body's text is not held beside its parsed value until the response ends.
+ */
+export function dropRawBody(): Middleware {
+  return async (ctx, next) => {
+    delete (ctx.request as { rawBody?: string }).rawBody;
+    await next();
+  };
+}
