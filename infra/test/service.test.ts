@@ -112,6 +112,7 @@ describe("service", () => {
         [ENV.circuitWindowMs]: "10000",
         [ENV.circuitCoolOffMs]: "30000",
         [ENV.guardrail]: "{}",
+        [ENV.modelPrices]: "{}",
         [ENV.region]: REGION,
         [ENV.defaultMaxTokens]: "2048",
         [ENV.stagePrefix]: "prod",
