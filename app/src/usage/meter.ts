@@ -4,7 +4,7 @@ import type { StreamSummary, TokenUsage } from "../bedrock/chat-events";
 import { type ChatRequest, estimateInputTokens } from "../bedrock/chat-request";
 import { ApiError } from "../http/errors";
 import type { RequestRecord } from "../http/request-record";
-import { BUDGET_EXCEEDED_CODE, type ServiceMetrics, SPEND_BUDGET_EXCEEDED_CODE } from "../metrics/service-metrics";
+import type { ServiceMetrics } from "../metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
 import { BudgetView } from "./budget-view";
 import { ChargeWriter } from "./charge-writer";
@@ -13,7 +13,11 @@ import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
 import type { ModelUsage } from "./model-usage";
 import { addUsed, type Charge, type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
-import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
+import { MinuteBudget } from "./minute-budget";
+import { budgetExceeded, concurrencyLimitReached, storeUnavailable } from "./refusals";
+import type { StreamLeases } from "./stream-leases";
+import { LEASE_TTL_MS, type StreamLease, StreamLimiter } from "./stream-limiter";
+import { minuteAt, type Windows, windowsAt } from "./windows";
 
 
 export interface UsageMeterOptions {
@@ -29,6 +33,12 @@ export interface UsageMeterOptions {
   clock?: () => Date;
   /** The `modelPrices` setting: price lists replacing the catalog's (cost.ts). */
   modelPrices?: ModelPrices;
+  /** Streams in flight per key (`maxConcurrentStreams`), in the same table as `store`. */
+  leases?: StreamLeases;
+  /** {@link LEASE_TTL_MS} unless a test shortens it. */
+  leaseTtlMs?: number;
+  /** A key at its stream limit was refused (the `ConcurrencyRefusals` metric). */
+  concurrencyRefused?: (keyName: string) => void;
 }
 
 /** How one request ended, as far as billing is concerned. */
@@ -66,12 +76,26 @@ export interface WindowReport extends Counters {
 export class UsageMeter {
   private readonly charges: ChargeWriter | undefined;
   private readonly view: BudgetView | undefined;
+  private readonly minutes: MinuteBudget | undefined;
+  private readonly streams: StreamLimiter | undefined;
   private readonly clock: () => Date;
 
   constructor(private readonly options: UsageMeterOptions) {
     const clock = (this.clock = options.clock ?? (() => new Date()));
     const { store, budgetReadMaxAgeMs: maxAgeMs } = options;
     if (!store) return;
+    this.minutes = new MinuteBudget(store, (keyName, err) => this.storeFailed("write", keyName, err, "minute's tokens not counted"));
+    if (options.leases) {
+      this.streams = new StreamLimiter(options.leases, {
+        clock,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        refused: (keyName) => options.concurrencyRefused?.(keyName),
+        failed: (operation, keyName, err) =>
+          operation === "acquire"
+            ? this.servesUnchecked("write", keyName, err, "stream served without a concurrency lease")
+            : this.storeFailed("write", keyName, err, operation === "renew" ? "stream leases not renewed" : "stream lease left to expire"),
+      });
+    }
     const charges = (this.charges = new ChargeWriter(store, {
       failed: (batch, err) =>
         this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) held, their charge retried`),
@@ -98,39 +122,54 @@ export class UsageMeter {
     return caller;
   }
 
-  /** Throws 429 `token_budget_exceeded` when the caller is over a token limit (only keys with limits are read). */
+  /**
+   * Throws 429 `token_budget_exceeded` (or `budget_exceeded` for dollars) when the caller is over a limit of its
+   * minute, day or month: only keys with limits are read.
+   */
   async admit(caller: Caller): Promise<void> {
     const view = this.view;
-    if (!view || !hasBudget(caller)) return;
+    const minuteLimit = caller.tokensPerMinute;
+    const budgets = hasBudget(caller);
+    if (!view || !this.minutes || (!budgets && minuteLimit === undefined)) return;
     const now = this.clock();
     const windows = windowsAt(now);
-    let used: Used;
+    const minute = minuteAt(now);
+    let used: Used | undefined;
+    let minuteUsed = 0;
     try {
-      used = await view.used(caller.name, windows, (seen) => overLimits(caller, seen).length > 0);
+      [used, minuteUsed] = await Promise.all([
+        budgets ? view.used(caller.name, windows, (seen) => overLimits(caller, seen).length > 0) : undefined,
+        minuteLimit === undefined ? 0 : this.minutes.used(caller.name, minute),
+      ]);
     } catch (err) {
-      const serve = this.options.failurePolicy === "serve";
-      this.storeFailed("read", caller.name, err, serve ? "request served without a budget check" : "request refused");
-      if (serve) return;
-      throw new ApiError(503, "usage_store_unavailable", "Token budgets cannot be checked right now; retry shortly", {
-        headers: { "Retry-After": "5" },
-        logLevel: "error",
-        cause: err,
-      });
+      if (this.servesUnchecked("read", caller.name, err, "request served without a budget check")) return;
+      throw storeUnavailable("Token budgets cannot be checked right now", err);
     }
-    const over = overLimits(caller, used);
-    if (over.length === 0) return;
-    // Over both windows: only the month's reset helps.
-    const { kind, unit } = over.find((limit) => limit.kind === "month") ?? over[0];
-    const window: UsageWindow = windows[kind];
-    const budget = kind === "day" ? "daily" : "monthly";
-    throw new ApiError(
-      429,
-      unit === "usd" ? SPEND_BUDGET_EXCEEDED_CODE : BUDGET_EXCEEDED_CODE,
-      unit === "usd"
-        ? `This API key has used its ${budget} budget of $${kind === "day" ? caller.usdPerDay : caller.usdPerMonth}; it resets at ${window.resetsAt.toISOString()}`
-        : `This API key has used its ${budget} token budget; it resets at ${window.resetsAt.toISOString()}`,
-      { headers: { "Retry-After": String(secondsUntil(window.resetsAt, now)) } },
-    );
+    const over = used ? overLimits(caller, used) : [];
+    if (over.length > 0) {
+      // Over several windows: only the longest one's reset helps.
+      const { kind, unit } = over.find((limit) => limit.kind === "month") ?? over[0];
+      throw budgetExceeded(windows[kind], now, unit === "usd" ? (kind === "day" ? caller.usdPerDay : caller.usdPerMonth) : undefined);
+    }
+    if (minuteLimit !== undefined && minuteUsed >= minuteLimit) throw budgetExceeded(minute, now);
+  }
+
+  /**
+   * {@link admit}, then for a key with `maxConcurrentStreams` a lease on one of its streams in flight, which the
+   * caller releases when the stream ends, however it ends. A key at its limit gets 429 `concurrency_limit_exceeded`.
+   */
+  async admitStream(caller: Caller): Promise<StreamLease | undefined> {
+    await this.admit(caller);
+    if (!this.streams || caller.maxConcurrentStreams === undefined) return undefined;
+    let lease: StreamLease | undefined | false;
+    try {
+      lease = await this.streams.acquire(caller);
+    } catch (err) {
+      if (this.options.failurePolicy === "serve") return undefined;
+      throw storeUnavailable("Streams in flight cannot be counted right now", err);
+    }
+    if (lease === false) throw concurrencyLimitReached(caller.maxConcurrentStreams);
+    return lease;
   }
 
   /**
@@ -157,7 +196,9 @@ export class UsageMeter {
       costMicroUsd: record.costMicroUsd ?? 0,
     };
     const charge: Charge = { ...counters, models: modelId ? { [modelId]: counters } : undefined };
-    this.charges.add(caller.name, windowsAt(this.clock()), charge);
+    const now = this.clock();
+    this.charges.add(caller.name, windowsAt(now), charge);
+    if (caller.tokensPerMinute !== undefined) this.minutes?.charge(caller.name, minuteAt(now), tokensOf(counters));
   }
 
   /** The caller's own counters and limits for the current day and month. */
@@ -176,11 +217,7 @@ export class UsageMeter {
       if (this.charges) used = addUsed(used, this.charges.pending(caller.name, windows, true));
     } catch (err) {
       this.storeFailed("read", caller.name, err, "usage not reported");
-      throw new ApiError(503, "usage_store_unavailable", "Usage cannot be read right now; retry shortly", {
-        headers: { "Retry-After": "5" },
-        logLevel: "error",
-        cause: err,
-      });
+      throw storeUnavailable("Usage cannot be read right now", err);
     }
     const view = (kind: keyof Windows, limit: number | undefined, usd: number | undefined): WindowReport => {
       const totalTokens = tokensOf(used[kind]);
@@ -203,7 +240,7 @@ export class UsageMeter {
    * is on its way: shutdown closes the store's client next, which would fail a background refresh still out.
    */
   async idle(): Promise<void> {
-    await Promise.all([this.charges?.idle(), this.view?.idle()]);
+    await Promise.all([this.charges?.idle(), this.view?.idle(), this.minutes?.idle(), this.streams?.idle()]);
   }
 
   /**
@@ -211,7 +248,18 @@ export class UsageMeter {
    * then logs what is still unwritten as lost.
    */
   async flush(timeoutMs: number): Promise<void> {
-    await Promise.all([this.charges?.flush(timeoutMs), this.view?.idle()]);
+    this.streams?.close();
+    await Promise.all([this.charges?.flush(timeoutMs), this.view?.idle(), this.minutes?.idle(), this.streams?.idle()]);
+  }
+
+  /**
+   * The failure policy for a check the store could not answer: reported either way; true when the request is to be
+   * served unchecked (`serve`), false when it is to be refused with a 503 (`refuse`).
+   */
+  private servesUnchecked(operation: "read" | "write", keyName: string, err: unknown, served: string): boolean {
+    const serve = this.options.failurePolicy === "serve";
+    this.storeFailed(operation, keyName, err, serve ? served : "request refused");
+    return serve;
   }
 
   /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
