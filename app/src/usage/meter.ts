@@ -14,10 +14,12 @@ import { type ApiKeys, type Caller, identify } from "./keys";
 import type { ModelUsage } from "./model-usage";
 import { addUsed, type Charge, type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
 import { MinuteBudget } from "./minute-budget";
-import { budgetExceeded, concurrencyLimitReached, storeUnavailable } from "./refusals";
+import { storeUnavailable } from "./refusals";
+import { Admission, policyEffect } from "./admission";
+import { type WindowReport, windowReport } from "./usage-report";
 import type { StreamLeases } from "./stream-leases";
 import { LEASE_TTL_MS, type StreamLease, StreamLimiter } from "./stream-limiter";
-import { minuteAt, type Windows, windowsAt } from "./windows";
+import { minuteAt, windowsAt } from "./windows";
 
 
 export interface UsageMeterOptions {
@@ -49,22 +51,9 @@ export interface Outcome {
   accepted: boolean;
 }
 
-/** One window's figures as `GET /usage` shows them. */
-export interface WindowReport extends Counters {
-  window: string;
-  resetsAt: string;
-  totalTokens: number;
-  tokenLimit: number | null;
-  remainingTokens: number | null;
-  /** The key's dollar budget for the window (compared with `costMicroUsd`). */
-  usdLimit: number | null;
-  /** The window's figures by the model that answered, as written to the table (a day keeps cost and requests). */
-  models: Record<string, Partial<Counters>>;
-}
-
 /**
- * Per-key token budgets and metering: identifies the caller, refuses a key over its daily or monthly token limit
- * before Bedrock is called (429 `token_budget_exceeded`, `Retry-After` until the window resets), and charges
+ * Per-key limits and metering: identifies the caller, refuses a key over a token or dollar budget of its minute, day
+ * or month, or at its limit of streams in flight, before Bedrock is called (429, `Retry-After`; admission.ts), and charges
  * every request whatever its end. Charges are written after the response ended (a client never waits for them),
  * a key's concurrent ones together (charge-writer.ts), and shutdown waits for the last ones ({@link idle}).
  *
@@ -78,6 +67,7 @@ export class UsageMeter {
   private readonly view: BudgetView | undefined;
   private readonly minutes: MinuteBudget | undefined;
   private readonly streams: StreamLimiter | undefined;
+  private readonly admission: Admission | undefined;
   private readonly clock: () => Date;
 
   constructor(private readonly options: UsageMeterOptions) {
@@ -90,10 +80,7 @@ export class UsageMeter {
         clock,
         ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
         refused: (keyName) => options.concurrencyRefused?.(keyName),
-        failed: (operation, keyName, err) =>
-          operation === "acquire"
-            ? this.servesUnchecked("write", keyName, err, "stream served without a concurrency lease")
-            : this.storeFailed("write", keyName, err, operation === "renew" ? "stream leases not renewed" : "stream lease left to expire"),
+        failed: (operation, keyName, err) => this.storeFailed("write", keyName, err, LEASE_FAILURE_EFFECTS[operation](options.failurePolicy)),
       });
     }
     const charges = (this.charges = new ChargeWriter(store, {
@@ -112,6 +99,10 @@ export class UsageMeter {
       pending: (keyName, windows) => charges.pending(keyName, windows),
       refreshFailed: (keyName, err) => this.storeFailed("read", keyName, err, "budget view not refreshed"),
     });
+    this.admission = new Admission({
+      view: this.view, minutes: this.minutes, streams: this.streams, clock, failurePolicy: options.failurePolicy,
+      storeFailed: (operation, keyName, err, effect) => this.storeFailed(operation, keyName, err, effect),
+    });
   }
 
   /** The caller of a request, from the key-id header API Gateway sets; noted on the record for logs and metrics. */
@@ -122,54 +113,14 @@ export class UsageMeter {
     return caller;
   }
 
-  /**
-   * Throws 429 `token_budget_exceeded` (or `budget_exceeded` for dollars) when the caller is over a limit of its
-   * minute, day or month: only keys with limits are read.
-   */
+  /** Over a budget: 429 (admission.ts). Only keys with budgets are read. */
   async admit(caller: Caller): Promise<void> {
-    const view = this.view;
-    const minuteLimit = caller.tokensPerMinute;
-    const budgets = hasBudget(caller);
-    if (!view || !this.minutes || (!budgets && minuteLimit === undefined)) return;
-    const now = this.clock();
-    const windows = windowsAt(now);
-    const minute = minuteAt(now);
-    let used: Used | undefined;
-    let minuteUsed = 0;
-    try {
-      [used, minuteUsed] = await Promise.all([
-        budgets ? view.used(caller.name, windows, (seen) => overLimits(caller, seen).length > 0) : undefined,
-        minuteLimit === undefined ? 0 : this.minutes.used(caller.name, minute),
-      ]);
-    } catch (err) {
-      if (this.servesUnchecked("read", caller.name, err, "request served without a budget check")) return;
-      throw storeUnavailable("Token budgets cannot be checked right now", err);
-    }
-    const over = used ? overLimits(caller, used) : [];
-    if (over.length > 0) {
-      // Over several windows: only the longest one's reset helps.
-      const { kind, unit } = over.find((limit) => limit.kind === "month") ?? over[0];
-      throw budgetExceeded(windows[kind], now, unit === "usd" ? (kind === "day" ? caller.usdPerDay : caller.usdPerMonth) : undefined);
-    }
-    if (minuteLimit !== undefined && minuteUsed >= minuteLimit) throw budgetExceeded(minute, now);
+    await this.admission?.admit(caller);
   }
 
-  /**
-   * {@link admit}, then for a key with `maxConcurrentStreams` a lease on one of its streams in flight, which the
-   * caller releases when the stream ends, however it ends. A key at its limit gets 429 `concurrency_limit_exceeded`.
-   */
+  /** {@link admit}, then a lease on one of the key's streams in flight if it has a limit (released by the caller). */
   async admitStream(caller: Caller): Promise<StreamLease | undefined> {
-    await this.admit(caller);
-    if (!this.streams || caller.maxConcurrentStreams === undefined) return undefined;
-    let lease: StreamLease | undefined | false;
-    try {
-      lease = await this.streams.acquire(caller);
-    } catch (err) {
-      if (this.options.failurePolicy === "serve") return undefined;
-      throw storeUnavailable("Streams in flight cannot be counted right now", err);
-    }
-    if (lease === false) throw concurrencyLimitReached(caller.maxConcurrentStreams);
-    return lease;
+    return this.admission?.admitStream(caller);
   }
 
   /**
@@ -219,20 +170,11 @@ export class UsageMeter {
       this.storeFailed("read", caller.name, err, "usage not reported");
       throw storeUnavailable("Usage cannot be read right now", err);
     }
-    const view = (kind: keyof Windows, limit: number | undefined, usd: number | undefined): WindowReport => {
-      const totalTokens = tokensOf(used[kind]);
-      return {
-        window: windows[kind].id,
-        resetsAt: windows[kind].resetsAt.toISOString(),
-        ...used[kind],
-        totalTokens,
-        tokenLimit: limit ?? null,
-        remainingTokens: limit === undefined ? null : Math.max(0, limit - totalTokens),
-        usdLimit: usd ?? null,
-        models: byModel[kind],
-      };
+    return {
+      key: caller.name,
+      day: windowReport(windows.day, used.day, byModel.day, caller.tokensPerDay, caller.usdPerDay),
+      month: windowReport(windows.month, used.month, byModel.month, caller.tokensPerMonth, caller.usdPerMonth),
     };
-    return { key: caller.name, day: view("day", caller.tokensPerDay, caller.usdPerDay), month: view("month", caller.tokensPerMonth, caller.usdPerMonth) };
   }
 
   /**
@@ -252,16 +194,6 @@ export class UsageMeter {
     await Promise.all([this.charges?.flush(timeoutMs), this.view?.idle(), this.minutes?.idle(), this.streams?.idle()]);
   }
 
-  /**
-   * The failure policy for a check the store could not answer: reported either way; true when the request is to be
-   * served unchecked (`serve`), false when it is to be refused with a 503 (`refuse`).
-   */
-  private servesUnchecked(operation: "read" | "write", keyName: string, err: unknown, served: string): boolean {
-    const serve = this.options.failurePolicy === "serve";
-    this.storeFailed(operation, keyName, err, serve ? served : "request refused");
-    return serve;
-  }
-
   /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
   private storeFailed(operation: "read" | "write", keyName: string, err: unknown, effect: string): void {
     this.options.metrics.usageStoreFailure(operation);
@@ -271,23 +203,12 @@ export class UsageMeter {
   }
 }
 
-/** Whether the key has a token or dollar budget (keys without one are never read before Bedrock). */
-function hasBudget(caller: Caller): boolean {
-  return [caller.tokensPerDay, caller.tokensPerMonth, caller.usdPerDay, caller.usdPerMonth].some((l) => l !== undefined);
-}
-
-/** The caller's limits the counters reached: windows, and whether tokens or dollars (micro-dollars counted). */
-function overLimits(caller: Caller, used: Used): Array<{ kind: keyof Windows; unit: "tokens" | "usd" }> {
-  const limits = [
-    { kind: "day", unit: "tokens", limit: caller.tokensPerDay, used: tokensOf(used.day) },
-    { kind: "month", unit: "tokens", limit: caller.tokensPerMonth, used: tokensOf(used.month) },
-    { kind: "day", unit: "usd", limit: microUsd(caller.usdPerDay), used: used.day.costMicroUsd },
-    { kind: "month", unit: "usd", limit: microUsd(caller.usdPerMonth), used: used.month.costMicroUsd },
-  ] as const;
-  return limits.filter((l) => l.limit !== undefined && l.used >= l.limit);
-}
-
-const microUsd = (usd: number | undefined) => (usd === undefined ? undefined : Math.round(usd * 1_000_000));
+/** What a lease operation the store failed did (logged with the failure). */
+const LEASE_FAILURE_EFFECTS = {
+  acquire: (policy: FailurePolicy) => policyEffect(policy, "stream served without a concurrency lease"),
+  renew: () => "stream leases not renewed",
+  release: () => "stream lease left to expire",
+} as const;
 
 /** What a cut stream is charged: the input estimate, and one token per output delta sent. */
 function estimate(request: ChatRequest, deltas: number): TokenUsage {
