@@ -148,13 +148,13 @@ describe("maxConcurrentStreams: streams in flight per key, leased in the usage t
     const now = h.clock.now.getTime();
     const table = new StreamLeases(h.dynamodb, LOCAL_USAGE_TABLE);
     // Two leases left by a task that died: one still within its life, one past it.
-    assert.equal(await table.acquire("swarm", "dead-live", 2, now, now + 30_000), true);
-    assert.equal(await table.acquire("swarm", "dead-expired", 2, now, now - 1), true);
+    assert.deepEqual(await table.acquire("swarm", ["dead-live"], 2, now, now + 30_000), ["dead-live"]);
+    assert.deepEqual(await table.acquire("swarm", ["dead-expired"], 2, now, now - 1), ["dead-expired"]);
     assert.equal((await postStream(h.url, { message: "hi" }, { headers: h.as(SWARM) })).status, 200);
     await h.charged();
     assert.deepEqual(Object.keys((await leases()) ?? {}), ["dead-live"]);
     // Past the live one's expiry too: nothing of the dead task counts any more.
-    assert.equal(await table.acquire("swarm", "dead-2", 2, now, now + 30_000), true);
+    assert.deepEqual(await table.acquire("swarm", ["dead-2"], 2, now, now + 30_000), ["dead-2"]);
     assert.equal((await postStream(h.url, { message: "hi" }, { headers: h.as(SWARM) })).status, 429);
     h.clock.set(new Date(now + 31_000).toISOString());
     assert.equal((await postStream(h.url, { message: "hi" }, { headers: h.as(SWARM) })).status, 200);

@@ -7,15 +7,18 @@ export const STREAMS_ITEM = "streams";
 const ITEM_RETENTION_S = 86_400;
 /** Rounds of "refused, some leases expired, reap them, try again" one acquisition makes before refusing. */
 const ACQUIRE_ROUNDS = 3;
-/** Leases renewed per `UpdateItem` (an update expression is at most 4 KB). */
+/** Leases renewed, reaped or acquired per `UpdateItem` (an update expression is at most 4 KB). */
 const RENEW_CHUNK = 100;
+const ACQUIRE_CHUNK = RENEW_CHUNK;
 
 /**
  * A key's streams in flight across every task, as leases in the usage table (docs/resilience.md "Limits per key").
  *
- * One item per key holds the map `leases`: lease id -> expiry (epoch ms). A stream takes a slot with one conditional
- * `UpdateItem` (`SET leases.<id> = <expiry>` if `size(leases) < limit`): DynamoDB applies it atomically per item, so
- * concurrent acquisitions from any number of tasks can never put more than `limit` leases in the map. Its holder
+ * One item per key holds the map `leases`: lease id -> expiry (epoch ms). Streams take slots with one conditional
+ * `UpdateItem` (`SET leases.<id> = <expiry>, ...` if `size(leases) <= limit - n` for n leases): DynamoDB applies it
+ * atomically per item, so concurrent acquisitions from any number of tasks can never put more than `limit` leases in
+ * the map. A task sends a key's acquisitions one write at a time, those that arrive meanwhile together
+ * (stream-limiter.ts), so a swarm of a key's streams costs a few writes per task, not one each. Its holder
  * renews the lease while the stream runs and removes it when the stream ends. A task that crashed renews nothing:
  * its leases expire, and the next acquisition that finds the key at its limit removes the expired ones (each only if
  * its expiry is still the one read, so a lease renewed meanwhile stays) and tries again. Every write is idempotent,
@@ -30,36 +33,41 @@ export class StreamLeases {
     private readonly tableName: string,
   ) {}
 
-  /** Takes a slot for `leaseId` until `expiresAt` unless `limit` unexpired leases are held (`now`: the caller's clock). */
-  async acquire(keyName: string, leaseId: string, limit: number, now: number, expiresAt: number): Promise<boolean> {
+  /**
+   * Takes slots for as many of `leaseIds` (in order) as fit under `limit` unexpired leases, each until `expiresAt`
+   * (`now`: the caller's clock); answers the ids that got one (at most {@link ACQUIRE_CHUNK}).
+   */
+  async acquire(keyName: string, leaseIds: readonly string[], limit: number, now: number, expiresAt: number): Promise<string[]> {
     const values = { ":x": num(expiresAt), ":ttl": num(Math.ceil(expiresAt / 1000) + ITEM_RETENTION_S) };
-    for (let round = 0; round < ACQUIRE_ROUNDS; round++) {
+    let ids = leaseIds.slice(0, Math.min(ACQUIRE_CHUNK, limit));
+    for (let round = 0; round < ACQUIRE_ROUNDS && ids.length > 0; round++) {
       const added = await this.conditional({
-        UpdateExpression: "SET leases.#id = :x, #ttl = :ttl",
-        ConditionExpression: "size(leases) < :limit",
-        ExpressionAttributeNames: { "#id": leaseId, "#ttl": USAGE_TABLE.ttlAttribute },
-        ExpressionAttributeValues: { ...values, ":limit": num(limit) },
+        UpdateExpression: `SET ${ids.map((_, j) => `leases.#l${j} = :x`).join(", ")}, #ttl = :ttl`,
+        ConditionExpression: "size(leases) <= :room",
+        ExpressionAttributeNames: { ...Object.fromEntries(ids.map((id, j) => [`#l${j}`, id])), "#ttl": USAGE_TABLE.ttlAttribute },
+        ExpressionAttributeValues: { ...values, ":room": num(limit - ids.length) },
       }, keyName);
-      if (added) return true;
+      if (added) return ids;
       const leases = await this.read(keyName);
       if (leases === undefined) {
-        // The key's first stream (or its item expired): create the map, unless another task just did.
+        // The key's first streams (or its item expired): create the map, unless another task just did.
         const created = await this.conditional({
           UpdateExpression: "SET leases = :m, #ttl = :ttl",
           ConditionExpression: "attribute_not_exists(leases)",
           ExpressionAttributeNames: { "#ttl": USAGE_TABLE.ttlAttribute },
-          ExpressionAttributeValues: { ":m": { M: { [leaseId]: values[":x"] } }, ":ttl": values[":ttl"] },
+          ExpressionAttributeValues: { ":m": { M: Object.fromEntries(ids.map((id) => [id, values[":x"]])) }, ":ttl": values[":ttl"] },
         }, keyName);
-        if (created) return true;
+        if (created) return ids;
         continue;
       }
       // An earlier attempt of this very write landed (its answer was lost and the client retried).
-      if (Object.hasOwn(leases, leaseId)) return true;
+      if (ids.every((id) => Object.hasOwn(leases, id))) return ids;
       const expired = Object.entries(leases).filter(([, expiry]) => expiry <= now);
-      if (expired.length === 0) return false;
-      await this.reap(keyName, expired);
+      if (expired.length > 0) await this.reap(keyName, expired);
+      // Try again for as many as the unexpired leases leave room for (none: refused).
+      ids = ids.slice(0, Math.max(0, limit - (Object.keys(leases).length - expired.length)));
     }
-    return false;
+    return [];
   }
 
   /** Extends the leases' expiry; leases no longer in the map (expired and reaped) are not recreated. */

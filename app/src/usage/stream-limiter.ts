@@ -22,14 +22,25 @@ export interface StreamLimiterHooks {
   failed(operation: "acquire" | "renew" | "release", keyName: string, err: unknown): void;
 }
 
+interface Waiter {
+  id: string;
+  limit: number;
+  resolve(lease: StreamLease | false): void;
+  reject(err: unknown): void;
+}
+
 /**
  * Per-key limits on streams in flight (`maxConcurrentStreams`), across tasks through {@link StreamLeases}. A key
- * without a limit costs nothing: no lease, no store round trip. This task renews the leases of its streams still
+ * without a limit costs nothing: no lease, no store round trip. A key's acquisitions leave one write at a time, those
+ * arriving meanwhile together in the next (an agent swarm's burst costs a few writes, not one each). This task renews the leases of its streams still
  * running every `ttlMs / 3`, one write per key, and releases each when its stream ends.
  */
 export class StreamLimiter {
   /** Leases this task holds, by key name. */
-  private readonly held = new Map<string, Set<string>>();
+  private readonly heldIds = new Map<string, Set<string>>();
+  /** Acquisitions waiting for the key's write in flight, and the keys with one in flight. */
+  private readonly queued = new Map<string, Waiter[]>();
+  private readonly acquiring = new Set<string>();
   private readonly writes = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -42,25 +53,60 @@ export class StreamLimiter {
    * A lease for one of the caller's streams: undefined when the key has no limit; false when the key is at its limit
    * (counted as a refusal); throws what the store threw (after reporting it) when it cannot be reached.
    */
-  async acquire(caller: Caller): Promise<StreamLease | undefined | false> {
+  acquire(caller: Caller): Promise<StreamLease | undefined | false> {
     const limit = caller.maxConcurrentStreams;
-    if (limit === undefined) return undefined;
-    const { name } = caller;
-    const id = randomBytes(8).toString("base64url");
-    const now = this.hooks.clock().getTime();
-    let acquired: boolean;
+    if (limit === undefined) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const queue = this.queued.get(caller.name) ?? [];
+      this.queued.set(caller.name, queue);
+      queue.push({ id: randomBytes(8).toString("base64url"), limit, resolve, reject });
+      if (!this.acquiring.has(caller.name)) void this.acquireQueued(caller.name);
+    });
+  }
+
+  /**
+   * Sends the key's queued acquisitions in one write (the store grants a prefix of them), then those queued
+   * meanwhile, until none is left: one acquisition in flight per key and task.
+   */
+  private async acquireQueued(name: string): Promise<void> {
+    this.acquiring.add(name);
     try {
-      acquired = await this.leases.acquire(name, id, limit, now, now + this.hooks.ttlMs);
-    } catch (err) {
-      this.hooks.failed("acquire", name, err);
-      throw err;
+      for (let batch = this.takeQueued(name); batch.length > 0; batch = this.takeQueued(name)) {
+        const now = this.hooks.clock().getTime();
+        let granted: Set<string>;
+        try {
+          // Every request of a key carries the key's one configured limit.
+          const ids = batch.map((waiter) => waiter.id);
+          granted = new Set(await this.leases.acquire(name, ids, batch[0].limit, now, now + this.hooks.ttlMs));
+        } catch (err) {
+          this.hooks.failed("acquire", name, err);
+          for (const waiter of batch) waiter.reject(err);
+          continue;
+        }
+        for (const waiter of batch) {
+          if (granted.has(waiter.id)) {
+            waiter.resolve(this.held(name, waiter.id));
+          } else {
+            this.hooks.refused(name);
+            waiter.resolve(false);
+          }
+        }
+      }
+    } finally {
+      this.acquiring.delete(name);
     }
-    if (!acquired) {
-      this.hooks.refused(name);
-      return false;
-    }
-    const ids = this.held.get(name) ?? new Set<string>();
-    this.held.set(name, ids.add(id));
+  }
+
+  private takeQueued(name: string): Waiter[] {
+    const queue = this.queued.get(name) ?? [];
+    this.queued.delete(name);
+    return queue;
+  }
+
+  /** Notes a lease as this task's (renewed until released) and answers its handle. */
+  private held(name: string, id: string): StreamLease {
+    const ids = this.heldIds.get(name) ?? new Set<string>();
+    this.heldIds.set(name, ids.add(id));
     this.timer ??= setInterval(() => this.renewAll(), this.hooks.ttlMs / RENEWALS_PER_TTL).unref();
     let released = false;
     return {
@@ -68,7 +114,7 @@ export class StreamLimiter {
         if (released) return;
         released = true;
         ids.delete(id);
-        if (ids.size === 0 && this.held.get(name) === ids) this.held.delete(name);
+        if (ids.size === 0 && this.heldIds.get(name) === ids) this.heldIds.delete(name);
         this.track(this.leases.release(name, id), "release", name);
       },
     };
@@ -87,7 +133,7 @@ export class StreamLimiter {
 
   private renewAll(): void {
     const expiresAt = this.hooks.clock().getTime() + this.hooks.ttlMs;
-    for (const [name, ids] of this.held) this.track(this.leases.renew(name, [...ids], expiresAt), "renew", name);
+    for (const [name, ids] of this.heldIds) this.track(this.leases.renew(name, [...ids], expiresAt), "renew", name);
   }
 
   private track(write: Promise<void>, operation: "renew" | "release", keyName: string): void {
