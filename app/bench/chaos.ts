@@ -13,8 +13,8 @@ import { loadAgent, promptFor, streamOnce, type StreamTiming } from "./stream-cl
  * quota); one server has a two-model fallback chain, one the same models without it, and a control server calls an
  * untouched model. Rounds interleave the three, a round's streams all at once. Reports failures per server, the p99
  * time to first line the chain adds over the control, and the stand-in's count of streams retried after their first
- * byte. `tsx app/bench/chaos.ts [--streams 500] [--round 50]` after `npm run build`: `--streams` per server, at most
- * `--round` of them in flight at once (one server at a time), all on 127.0.0.1. Without the chain a stream fails when
+ * byte. `tsx app/bench/chaos.ts [--streams 500] [--round 25]` after `npm run build`: `--streams` per server, in
+ * rounds of `--round` per server (three times that in flight), all on 127.0.0.1. Without the chain a stream fails when
  * all of its `UPSTREAM_MAX_ATTEMPTS` (3) attempts are throttled: 0.7^3, about 34%, is the rate to expect.
  */
 const DEFAULT_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -35,7 +35,7 @@ function failed(timing: StreamTiming): boolean {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { streams: { type: "string", default: "500" }, round: { type: "string", default: "50" } } });
+  const { values } = parseArgs({ options: { streams: { type: "string", default: "500" }, round: { type: "string", default: "25" } } });
   const streams = Number(values.streams);
   const round = Number(values.round);
   const logsDir = path.join(REPO_ROOT, "bench-results", "chaos");
@@ -59,15 +59,15 @@ async function main(): Promise<void> {
   try {
     for (let done = 0; done < streams; done += round) {
       const size = Math.min(round, streams - done);
-      // Each round runs the three servers in a new order, each with its own distinct prompts.
-      const order = Object.keys(servers).sort(() => Math.random() - 0.5);
-      for (const name of order) {
-        const batch = await Promise.all(Array.from({ length: size }, () => {
-          const i = next++;
-          return streamOnce(agent, servers[name].url, `${promptFor(i)} #${i}`);
-        }));
-        results[name].push(...batch);
-      }
+      // The three servers' streams of a round run together, started in turn, so every server meets the same
+      // machine load (it is shared); each stream has its own prompt.
+      const names = Object.keys(servers);
+      const batch = Array.from({ length: size * names.length }, (_, k) => {
+        const name = names[k % names.length];
+        const i = next++;
+        return streamOnce(agent, servers[name].url, `${promptFor(i)} #${i}`).then((timing) => void results[name].push(timing));
+      });
+      await Promise.all(batch);
     }
   } finally {
     agent.destroy();
