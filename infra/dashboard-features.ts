@@ -9,7 +9,7 @@ import { type Metric, searchExpression, type Widget, type WidgetKit } from "./da
  * Spend is shown in dollars: the metric is integer micro-dollars, so each search is hidden and divided by a million
  * in metric math. CloudWatch dashboards have no calendar-aligned relative time range, so "today" and "this month"
  * are the trailing 24 hours and 30 days, each summed over the whole range (`setPeriodToTimeRange`, bar view), and a
- * per-day series; the usage table's calendar windows are in `GET /usage` (docs/operations.md).
+ * per-day series; the usage table's calendar windows are in `GET /usage` and `npm run usage` (docs/operations.md).
  */
 
 const DAY = 86_400;
