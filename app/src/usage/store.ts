@@ -165,7 +165,7 @@ export function dayAttribute(day: UsageWindow, counter: string): string {
 }
 
 /** A window's item: partition = key name, sort = `month#2026-11` (or `minute#2026-11-28T12:34`). */
-function itemKey(keyName: string, month: UsageWindow): Record<string, AttributeValue> {
+export function itemKey(keyName: string, month: UsageWindow): Record<string, AttributeValue> {
   return {
     [USAGE_TABLE.partitionKey]: { S: keyName },
     [USAGE_TABLE.sortKey]: { S: `${month.kind}#${month.id}` },
