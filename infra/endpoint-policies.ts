@@ -1,4 +1,4 @@
-import type { PolicyStatement } from "./iam";
+import type { PolicyStatement } from "./policy-statement";
 
 /**
  * The VPC endpoints' policies. An endpoint's default policy allows any action on any resource of its service, for

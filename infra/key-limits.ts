@@ -20,6 +20,7 @@ export interface KeyLimitsConfig {
     readonly usdPerMonth?: number;
     readonly maxConcurrentStreams?: number;
     readonly guardrail?: unknown;
+    readonly models?: readonly string[];
   }>;
 }
 
@@ -32,7 +33,7 @@ export interface LimitIssue {
 /** The limits a key may set; any of them set means the key is expected to be enforced. */
 const KEY_LIMITS = [
   "rateLimit", "burstLimit", "dailyQuota", "tokensPerDay", "tokensPerMonth", "tokensPerMinute", "usdPerDay", "usdPerMonth", "maxConcurrentStreams",
-  "guardrail",
+  "guardrail", "models",
 ] as const;
 
 /**

@@ -8,7 +8,8 @@ import {
 import type { StackConfig } from "./config";
 import { type ContainerSettings, containerDefinition, type UsageEnvironment } from "./container";
 import { ServiceAutoscaling } from "./autoscaling";
-import { invokedModels, ServiceRoles } from "./iam";
+import { invokedModels } from "./bedrock-grants";
+import { ServiceRoles } from "./iam";
 import { ALB_LISTENER_PORT } from "./network";
 
 /**

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { USAGE_TABLE } from "../app/src/usage/table-schema";
 import { usageTableEndpointPolicy } from "./endpoint-policies";
-import type { PolicyStatement } from "./iam";
+import type { PolicyStatement } from "./policy-statement";
 
 /**
  * The usage store: a DynamoDB table of token counters per API key name and UTC day / month, and the private path to

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { GUARDRAIL_HEADER } from "./render-anthropic";
 import type { RecordedRequest, Scenario, ScenarioSource, Step } from "./scenario";
 
 /**
@@ -17,7 +18,11 @@ export interface ChaosOptions {
   throttleWindows?: Array<{ model: string; fromMs: number; untilMs: number }>;
   /** Share (0-1) of first attempts whose connection is reset after the 200, before the first event frame. */
   resetFirstAttempts?: number;
-  /** Calls that carry a `guardrailConfig` are stopped by the guardrail after this many content steps. */
+  /**
+   * Calls that apply a guardrail (Converse's `guardrailConfig`, or the native invoke's guardrail header) are stopped
+   * by it after this many content steps: Converse streams `stopReason: guardrail_intervened`, Claude's native path
+   * Bedrock's `amazon-bedrock-guardrailAction: INTERVENED` (render-anthropic.ts).
+   */
   guardrailIntervention?: { afterSteps: number; message?: string };
   /** Injectable for exact shares in tests. */
   random?: () => number;
@@ -75,7 +80,7 @@ export function createChaos(options: ChaosOptions): Chaos {
     if (firstAttempt && (options.throttleFirstAttempts ?? 0) > 0 && random() < options.throttleFirstAttempts!) return THROTTLED;
     if (firstAttempt && (options.resetFirstAttempts ?? 0) > 0 && random() < options.resetFirstAttempts!) return RESET_BEFORE_FIRST_BYTE;
     const intervention = options.guardrailIntervention;
-    if (intervention && req.body?.guardrailConfig) return intervene(scenario, intervention.afterSteps, intervention.message);
+    if (intervention && (req.body?.guardrailConfig || req.headers[GUARDRAIL_HEADER] !== undefined)) return intervene(scenario, intervention.afterSteps, intervention.message);
     return scenario;
   }
   return chaos;

@@ -6,7 +6,7 @@ import { modelReply } from "./respond";
 import { play } from "./play";
 import { estimateInputTokens, isNativeBody, promptView } from "./prompt";
 import { encodeChunk, messageOutput, streamOutput } from "./output";
-import { AnthropicRenderer, anthropicModelName } from "./render-anthropic";
+import { AnthropicRenderer, anthropicModelName, GUARDRAIL_HEADER } from "./render-anthropic";
 import { ConverseRenderer } from "./render-converse";
 import type { Outcome, RecordedRequest, Scenario } from "./scenario";
 import type { AnyResponse } from "./transport";
@@ -83,7 +83,7 @@ function invokeClaude(ctx: OperationContext): Promise<Outcome | undefined> | Out
     sendError(res, "ValidationException", "Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.");
     return "error";
   }
-  const renderer = new AnthropicRenderer(anthropicModelName(record.modelId));
+  const renderer = new AnthropicRenderer(anthropicModelName(record.modelId), record.headers[GUARDRAIL_HEADER] !== undefined);
   const output =
     record.operation === "invoke" ? messageOutput(res, record.receivedAt) : streamOutput(res, ctx.closed, encodeChunk);
   return play({ ...ctx, renderer, output, defaultSteps: defaultSteps(ctx) });

@@ -9,6 +9,13 @@ import type { ContentStep, Renderer, ReplyUsage } from "./render";
  */
 export type AnthropicEvent = { type: string } & Record<string, unknown>;
 
+/** The request header that names a guardrail on InvokeModel(WithResponseStream) (the SDK's `guardrailIdentifier`). */
+export const GUARDRAIL_HEADER = "x-amzn-bedrock-guardrailidentifier";
+/** Bedrock's body field that says whether the guardrail stepped in (InvokeModel API reference, "Use a guardrail"). */
+export const GUARDRAIL_ACTION = "amazon-bedrock-guardrailAction";
+/** The scenario's (Converse's) stop reason for an intervention. */
+const INTERVENED = "guardrail_intervened";
+
 /** Bedrock answers with Anthropic's model name, e.g. `claude-haiku-4-5-20251001` for `global.anthropic.claude-haiku-4-5-20251001-v1:0`. */
 export function anthropicModelName(modelId: string): string {
   const name = modelId.split("/").at(-1)!.replace(/^(?:[a-z]+\.)?anthropic\./, "");
@@ -21,11 +28,20 @@ function messageId(): string {
 
 type Kind = "text" | "thinking" | "tool_use" | "redacted_thinking";
 
+/**
+ * Under a guardrail (`guarded`: the call named one) the last event, `message_stop`, carries Bedrock's
+ * `amazon-bedrock-guardrailAction`: `INTERVENED` when the scenario stops with `guardrail_intervened`, else `NONE`.
+ * The stop reason then stays `end_turn`, as Bedrock reports it; InvokeModel's message carries the field at its top.
+ */
 export class AnthropicRenderer implements Renderer<AnthropicEvent> {
   private index = -1;
   private kind: Kind | undefined;
+  private intervened = false;
 
-  constructor(private readonly model: string) {}
+  constructor(
+    private readonly model: string,
+    private readonly guarded = false,
+  ) {}
 
   start(usage: Pick<ReplyUsage, "inputTokens" | "cacheReadInputTokens" | "cacheWriteInputTokens">): AnthropicEvent[] {
     const message = {
@@ -56,9 +72,11 @@ export class AnthropicRenderer implements Renderer<AnthropicEvent> {
   }
 
   stop(stopReason: string, outputTokens: number): AnthropicEvent[] {
+    this.intervened = stopReason === INTERVENED;
+    const reason = this.intervened ? "end_turn" : stopReason;
     return [
       ...this.close(),
-      { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } },
+      { type: "message_delta", delta: { stop_reason: reason, stop_sequence: null }, usage: { output_tokens: outputTokens } },
     ];
   }
 
@@ -71,7 +89,8 @@ export class AnthropicRenderer implements Renderer<AnthropicEvent> {
       ...(usage.cacheReadInputTokens !== undefined && { cacheReadInputTokenCount: usage.cacheReadInputTokens }),
       ...(usage.cacheWriteInputTokens !== undefined && { cacheWriteInputTokenCount: usage.cacheWriteInputTokens }),
     };
-    return [{ type: "message_stop", "amazon-bedrock-invocationMetrics": metrics }];
+    const action = this.guarded || this.intervened ? { [GUARDRAIL_ACTION]: this.intervened ? "INTERVENED" : "NONE" } : {};
+    return [{ type: "message_stop", ...action, "amazon-bedrock-invocationMetrics": metrics }];
   }
 
   private close(): AnthropicEvent[] {
@@ -117,6 +136,8 @@ export function assembleMessage(events: AnthropicEvent[]): Record<string, any> {
     } else if (event.type === "message_delta") {
       Object.assign(message, event.delta);
       message.usage = { ...message.usage, ...event.usage };
+    } else if (event.type === "message_stop" && event[GUARDRAIL_ACTION]) {
+      message[GUARDRAIL_ACTION] = event[GUARDRAIL_ACTION];
     }
   }
   return message;

@@ -82,6 +82,17 @@ describe("usage store", () => {
     assert.deepEqual(JSON.parse(containerEnv(await runProgram({ apiKeyRequired: "false" }))[ENV.apiKeys]), {});
   });
 
+  it("passes a key's models patterns to the app; refuses a bad pattern and models on an open API at preview", async () => {
+    const keys = JSON.stringify([{ name: "ops" }, { name: "intern", models: ["*haiku*", "amazon.titan-embed-*"], usdPerDay: 5 }]);
+    assert.deepEqual(JSON.parse(containerEnv(await runProgram({ keys }))[ENV.apiKeys])["chat-key-intern-id"], {
+      name: "intern", models: ["*haiku*", "amazon.titan-embed-*"], usdPerDay: 5,
+    });
+    const bad = await programError({ keys: JSON.stringify([{ name: "ops", models: ["claude haiku"] }]) });
+    assert.match(bad.message, /keys\[0\]\.models\[0\]: must be a model ID pattern/);
+    const open = await programError({ apiKeyRequired: "false", keys: JSON.stringify([{ name: "ops", models: ["*haiku*"] }]) });
+    assert.match(open.message, /limits set in keys would never apply: keys\[0\] "ops" \(models\)/);
+  });
+
   it("passes budgetReadMaxAgeMs to the tasks: 500 by default, the stack's value when set (0: exact checks)", async () => {
     assert.equal(containerEnv(run)[ENV.budgetReadMaxAgeMs], "500");
     assert.equal(containerEnv(await runProgram({ budgetReadMaxAgeMs: "0" }))[ENV.budgetReadMaxAgeMs], "0");

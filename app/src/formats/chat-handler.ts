@@ -17,6 +17,7 @@ import { FrameSink, openStream } from "../http/stream-response";
 import { adaptRequest, fitsModel } from "../resilience/adapt";
 import { GUARDRAIL_INTERVENED, namesModel, type Resilience, withGuardrail } from "../resilience/setup";
 import type { UsageMeter } from "../usage/meter";
+import { contextFor, mayCall, requireAccess } from "../usage/model-access";
 import type { ReplyInfo, WireFormat } from "./wire-format";
 import { refuseOtherKind } from "./model-kinds";
 
@@ -50,8 +51,9 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     const request = format.parseRequest(ctx.request.body, ctx.headers);
     record.userTag = request.userTag;
     refuseOtherKind(request.model, deps.embeddingModels, "embedding");
-    const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
+    const model = resolveModel(request.model, contextFor(caller, resolutionContext(deps.config, deps.models)));
     record.model = model;
+    requireAccess(caller, model);
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     const summary: StreamSummary = {};
     let admitted = false;
@@ -67,8 +69,9 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       const native = usesNativePath(request.native, modelInfo(model));
       // The models that may answer (retries and fallbacks: app/src/resilience), each able to take the request the
       // way it goes: natively (Claude models only) or through Converse.
+      // A fallback never moves the request to a model the key may not call.
       const chain = deps.resilience.starter.chain(model, namesModel(request)).filter((m) =>
-        m === model || (native ? usesNativePath(request.native, modelInfo(m)) : fitsModel(request, m)));
+        m === model || (mayCall(caller, m) && (native ? usesNativePath(request.native, modelInfo(m)) : fitsModel(request, m))));
       const run: UpstreamRun = {
         ctx, format, request, model, chain, guardrail: deps.resilience.guardrailFor(caller), call, deps, summary,
         accepted: () => void (accepted = true),

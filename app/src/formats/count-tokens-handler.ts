@@ -12,6 +12,7 @@ import { usesNativePath } from "./anthropic/native";
 import { nativeBody } from "./anthropic/native-body";
 import type { ChatDependencies } from "./chat-handler";
 import { refuseOtherKind } from "./model-kinds";
+import { contextFor, requireAccess } from "../usage/model-access";
 
 /** A format's token-counting route: its request schema and how it states the count. */
 export interface TokenCountFormat {
@@ -31,10 +32,12 @@ const NOT_SUPPORTED = /support(s|ed)? (counting tokens|token counting)|count(ing
  */
 export function countTokensHandler(format: TokenCountFormat, deps: ChatDependencies): Middleware<AppState> {
   return async (ctx) => {
+    const caller = deps.usage.identify(ctx.headers, ctx.state.record);
     const request = format.parseRequest(ctx.request.body, ctx.headers);
     refuseOtherKind(request.model, deps.embeddingModels, "embedding");
-    const model = resolveModel(request.model, resolutionContext(deps.config, deps.models));
+    const model = resolveModel(request.model, contextFor(caller, resolutionContext(deps.config, deps.models)));
     ctx.state.record.model = model;
+    requireAccess(caller, model);
     const command = new CountTokensCommand({ modelId: parseModelId(model).foundationModelId, input: countInput(request, model) });
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     try {

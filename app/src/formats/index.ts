@@ -9,7 +9,7 @@ import { countTokensHandler } from "./count-tokens-handler";
 import { ndjsonFormat } from "./ndjson/format";
 import { embeddingsHandler } from "./openai/embeddings-handler";
 import { openaiFormat } from "./openai/format";
-import { listModels, retrieveModel } from "./openai/models";
+import { type CallerOf, listModels, retrieveModel } from "./openai/models";
 import { responsesFormat } from "./responses/format";
 import type { WireFormat } from "./wire-format";
 
@@ -32,11 +32,12 @@ export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
     modelOf: (requested) => resolveModel(requested, resolutionContext(deps.config, deps.models)),
   });
   const models = { chat: deps.models, embedding: deps.embeddingModels };
+  const callerOf: CallerOf = (ctx) => deps.usage.identify(ctx.headers, ctx.state.record);
   return [
     { method: "post", path: "/stream", format: ndjsonFormat, handler: chatHandler(ndjsonFormat, deps) },
     { method: "post", path: CHAT_COMPLETIONS_PATH, format: openai, handler: chatHandler(openai, deps) },
-    { method: "get", path: MODELS_PATH, format: openai, handler: listModels(models) },
-    { method: "get", path: MODEL_PATH.replace("{id}", ":id"), format: openai, handler: retrieveModel(models) },
+    { method: "get", path: MODELS_PATH, format: openai, handler: listModels(models, callerOf) },
+    { method: "get", path: MODEL_PATH.replace("{id}", ":id"), format: openai, handler: retrieveModel(models, callerOf) },
     { method: "post", path: EMBEDDINGS_PATH, format: openai, handler: embeddingsHandler(deps) },
     { method: "post", path: RESPONSES_PATH, format: responses, handler: chatHandler(responses, deps) },
     { method: "post", path: MESSAGES_PATH, format: anthropicFormat, handler: chatHandler(anthropicFormat, deps) },

@@ -9,7 +9,7 @@ export interface MetricsSink {
   write(line: string): void;
 }
 
-export type Unit = "Count" | "Milliseconds" | "Count/Second";
+export type Unit = "Count" | "Milliseconds" | "Count/Second" | "None";
 
 export interface MetricDirective {
   /** Sets of dimension names; `[]` publishes the metric without dimensions as well (service-wide alarms). */

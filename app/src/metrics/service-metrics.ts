@@ -19,6 +19,8 @@ export const METRIC = {
   budgetRefusals: "BudgetRefusals",
   openStreams: "OpenStreams",
   usageStoreFailures: "UsageStoreFailures",
+  /** A metered request's estimated cost in micro-dollars: the figure the usage table was charged (usage/cost.ts). */
+  costMicroUsd: "CostMicroUsd",
 } as const;
 
 /** Dimension names. */
@@ -43,6 +45,15 @@ const REQUEST_DIRECTIVE: MetricDirective = {
     { name: METRIC.streamDuration, unit: "Milliseconds" },
     { name: METRIC.outputTokensPerSecond, unit: "Count/Second" },
   ],
+};
+/**
+ * Spend per key (the runaway alarms), per model, per key and model, and service-wide. CloudWatch bills each name and
+ * dimension-value combination that received data in an hour, so K keys and M models cost at most K + M + K*M + 1
+ * metrics, and only while they spend (docs/operations.md).
+ */
+const COST_DIRECTIVE: MetricDirective = {
+  dimensions: [[DIMENSION.key], [DIMENSION.model], [DIMENSION.key, DIMENSION.model], []],
+  metrics: [{ name: METRIC.costMicroUsd, unit: "None" }],
 };
 const ERROR_DIRECTIVE: MetricDirective = {
   dimensions: [[DIMENSION.errorCode], [DIMENSION.key, DIMENSION.errorCode]],
@@ -85,7 +96,8 @@ export class ServiceMetrics {
     const ttft = record.firstTokenAt === undefined ? undefined : record.firstTokenAt - record.startedAt;
     const generating = record.firstTokenAt === undefined ? 0 : (endedAt - record.firstTokenAt) / 1000;
     const code = record.error?.code;
-    const directives = [REQUEST_DIRECTIVE];
+    // The cost directive is left out when no cost was computed (a request refused before Bedrock is not metered).
+    const directives = [REQUEST_DIRECTIVE, COST_DIRECTIVE];
     if (code) directives.push(ERROR_DIRECTIVE);
     if (code === BUDGET_EXCEEDED_CODE) directives.push(REFUSAL_DIRECTIVE);
     this.emf.write(directives, {
@@ -101,6 +113,7 @@ export class ServiceMetrics {
       [METRIC.streamDuration]: round(endedAt - record.startedAt),
       [METRIC.outputTokensPerSecond]:
         usage && generating > 0 ? round(usage.outputTokens / generating) : undefined,
+      [METRIC.costMicroUsd]: record.costMicroUsd,
       [METRIC.errors]: code ? 1 : undefined,
       [METRIC.budgetRefusals]: code === BUDGET_EXCEEDED_CODE || code === SPEND_BUDGET_EXCEEDED_CODE ? 1 : undefined,
     });

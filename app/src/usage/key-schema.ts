@@ -11,6 +11,8 @@ export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** The name requests are metered under when no API key was involved (the API open with `apiKeyRequired=false`). */
 export const ANONYMOUS = "anonymous";
 
+/** A model ID pattern of a key's `models`: an ID's characters, `*` matching anything. */
+const MODEL_PATTERN = /^[A-Za-z0-9.:_*-]{1,256}$/;
 const tokenLimit = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** US dollars; compared in micro-dollars, so a cent's fraction below a micro-dollar means nothing. */
 const usdLimit = z.number().positive().max(1_000_000_000);
@@ -29,6 +31,8 @@ export const keyLimitsSchema = z
     maxConcurrentStreams: z.number().int().min(1).max(100_000).optional(),
     /** The key's own Bedrock guardrail, instead of the deployment's `guardrail`. */
     guardrail: guardrailSchema.optional(),
+    /** Model ID patterns the key may call (usage/model-access.ts); unset: every served model. */
+    models: z.array(z.string().regex(MODEL_PATTERN, "must be a model ID pattern (letters, digits, . : _ - and *)")).min(1).max(100).optional(),
   })
   .strict();
 

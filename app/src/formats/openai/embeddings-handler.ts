@@ -8,6 +8,7 @@ import { ApiError } from "../../http/errors";
 import type { AppState } from "../../http/request-record";
 import type { ChatDependencies } from "../chat-handler";
 import { modelNotFound, refuseOtherKind } from "../model-kinds";
+import { modelsFor, requireAccess } from "../../usage/model-access";
 import { checkDimensions, parseEmbeddingsRequest } from "./embeddings-request";
 
 /** InvokeModel calls of one request in flight at once: enough to embed a batch quickly, few enough to spare the quota. */
@@ -27,9 +28,11 @@ export function embeddingsHandler(deps: ChatDependencies): Middleware<AppState> 
     const request = parseEmbeddingsRequest(ctx.request.body);
     record.userTag = request.userTag;
     refuseOtherKind(request.model, deps.models, "chat");
-    const model = request.model ?? deps.embeddingModels[0];
+    // The key's default: the first embedding model it may call.
+    const model = request.model ?? modelsFor(caller, deps.embeddingModels)[0] ?? deps.embeddingModels[0];
     if (model === undefined || !deps.embeddingModels.includes(model)) return modelNotFound(model ?? "(none: no embedding models are served)");
     record.model = model;
+    requireAccess(caller, model);
     const family = embeddingFamily(model);
     if (!family) throw new ApiError(400, "invalid_request", `model: the gateway does not know how to call ${model}`, { param: "model" });
     checkDimensions(family, model, request.dimensions);

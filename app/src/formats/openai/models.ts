@@ -1,6 +1,8 @@
 import type { Middleware } from "koa";
 import { type ModelKind, modelNotFound } from "../model-kinds";
 import type { AppState } from "../../http/request-record";
+import type { Caller } from "../../usage/keys";
+import { mayCall } from "../../usage/model-access";
 
 /** `global.anthropic.claude-...` -> `anthropic`: the provider part of a model or inference-profile id. */
 export function ownerOf(modelId: string): string {
@@ -34,23 +36,27 @@ function modelObjects(models: ServedModelLists): Map<string, ModelObject> {
   return new Map([...models.embedding.map(entry("embedding")), ...models.chat.map(entry("chat"))]);
 }
 
-/** `GET /models`: the models this deployment serves, chat models first (the default first), in OpenAI's list shape. */
-export function listModels(models: ServedModelLists): Middleware<AppState> {
+/** Who is asking (a key with `models` sees only the models it may call). */
+export type CallerOf = (ctx: Parameters<Middleware<AppState>>[0]) => Caller;
+
+/** `GET /models`: the models the caller may call, chat models first (the default first), in OpenAI's list shape. */
+export function listModels(models: ServedModelLists, callerOf: CallerOf): Middleware<AppState> {
   const objects = modelObjects(models);
   const ordered = [...new Set([...models.chat, ...models.embedding])].map((id) => objects.get(id)!);
   const body = { object: "list", data: ordered };
   return (ctx) => {
-    ctx.body = body;
+    const caller = callerOf(ctx);
+    ctx.body = caller.models ? { object: "list", data: ordered.filter((model) => mayCall(caller, model.id)) } : body;
   };
 }
 
-/** `GET /models/{id}`: one model object, or a 404 `model_not_found` in OpenAI's error shape. */
-export function retrieveModel(models: ServedModelLists): Middleware<AppState> {
+/** `GET /models/{id}`: one model object, or a 404 `model_not_found` in OpenAI's error shape (also for a model the key may not call: it is not in its list). */
+export function retrieveModel(models: ServedModelLists, callerOf: CallerOf): Middleware<AppState> {
   const objects = modelObjects(models);
   return (ctx) => {
     const id = String(ctx.params.id ?? "");
     const found = objects.get(id);
-    if (!found) modelNotFound(id);
+    if (!found || !mayCall(callerOf(ctx), id)) modelNotFound(id);
     ctx.body = found;
   };
 }
