@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Middleware } from "koa";
+import type { IncomingMessage } from "node:http";
+import type { Context, Middleware } from "koa";
 import { MAX_GATEWAY_BODY_BYTES } from "../runtime-contract";
 import { requestTimeoutError } from "./errors";
 import type { AppState } from "./request-record";
@@ -46,25 +46,34 @@ export function readBodyWithin(timeoutMs: number, read: Middleware<AppState>): M
 const MAX_DISCARDED_BODY_BYTES = MAX_GATEWAY_BODY_BYTES;
 
 /**
- * Before a request whose body is still arriving is answered (503 for memory, 413, a timeout...): reads the rest of
- * the body and drops each piece as it comes (nothing is kept), then resolves, so the answer goes out once the client
- * has finished sending. Answering first and closing the connection (a client's `Connection: close`) while the client
- * still uploads resets it, a broken pipe before it reads its answer, which an ALB in front reports as a 502; on a
- * kept-alive connection the next request would never be parsed.
- *
- * Waits until the body ends, at most until `deadline` (`performance.now()` time) or past
- * {@link MAX_DISCARDED_BODY_BYTES}. A body that did not end by then gets `Connection: close`: the answer is sent,
- * and the connection closed after it. Resolves true when the client is still there to be answered.
+ * Answers a request whose body is still arriving (503 for memory, 413, a timeout...) at once, and ends the answer
+ * only after the rest of the body has been read and dropped as it comes (nothing is kept): closing the connection
+ * (a client's `Connection: close`) while the client still uploads resets it, often before it has read its answer
+ * (a broken pipe; an ALB in front reports a 502), and on a kept-alive connection the next request would never be
+ * parsed. The wait ends with the body, at the request's `deadline` (`performance.now()` time), or past
+ * {@link MAX_DISCARDED_BODY_BYTES}; a body that did not end by then leaves its connection unusable, so it is closed
+ * once the answer is out. A declared body over that bound is not read at all: `Connection: close` at once.
  */
-export function discardRestOfBody(req: IncomingMessage, res: ServerResponse, deadline: number): Promise<boolean> {
-  if (req.complete) return Promise.resolve(!req.socket.destroyed);
-  const closeAfterAnswer = () => {
-    if (!res.headersSent) res.setHeader("Connection", "close");
-  };
-  if (Number(req.headers["content-length"]) > MAX_DISCARDED_BODY_BYTES) {
-    closeAfterAnswer();
-    return Promise.resolve(true);
-  }
+export function answerBeforeBodyEnds(ctx: Context, body: unknown, deadline: number): void {
+  const { req, res } = ctx;
+  const bytes = Buffer.from(JSON.stringify(body));
+  const tooLarge = Number(req.headers["content-length"]) > MAX_DISCARDED_BODY_BYTES;
+  ctx.respond = false;
+  res.statusCode = ctx.status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", bytes.length);
+  if (tooLarge) res.setHeader("Connection", "close");
+  // The whole answer goes out now (its length is declared); only the response's end waits.
+  res.write(bytes);
+  if (tooLarge) return void res.end();
+  void discardRestOfBody(req, deadline).then((ended) => {
+    res.end();
+    if (!ended) res.once("finish", () => req.socket.destroy());
+  });
+}
+
+/** Reads and drops the rest of `req`'s body; resolves with whether it ended within the bounds. */
+function discardRestOfBody(req: IncomingMessage, deadline: number): Promise<boolean> {
   return new Promise((resolve) => {
     let discarded = 0;
     let settled = false;
@@ -74,8 +83,7 @@ export function discardRestOfBody(req: IncomingMessage, res: ServerResponse, dea
       clearTimeout(timer);
       req.off("end", onEnd);
       req.off("close", onClose);
-      if (!ended) closeAfterAnswer();
-      resolve(!req.socket.destroyed);
+      resolve(ended);
     };
     const onEnd = () => settle(true);
     const onClose = () => settle(req.complete);

@@ -1,7 +1,7 @@
 import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
 import { fromBedrockError } from "../bedrock/bedrock-errors";
-import { bodyDeadline, discardRestOfBody } from "./body-arrival";
+import { answerBeforeBodyEnds, bodyDeadline } from "./body-arrival";
 import { answeredAtEdge } from "./edge";
 import { ApiError, ClientClosedError, fromHttpError, fromRequestBodyError, internalError } from "./errors";
 import type { AppState, ErrorShape } from "./request-record";
@@ -36,25 +36,19 @@ function classify(ctx: Context, err: unknown): ApiError {
 
 /**
  * The one error sink of the app. Before the response started: the error's status, headers and the route's
- * format's error body, once the rest of a body still arriving has been read and dropped (body-arrival.ts). After a
- * stream started: that format's error frame, as the stream's last. After the client left, or when the server's edge
- * already answered: nothing more. The record keeps the error for the log line.
+ * format's error body (for a body still arriving, its end waits until the rest is read and dropped:
+ * body-arrival.ts). After a stream started: that format's error frame, as the stream's last. After the client left,
+ * or when the server's edge already answered: nothing more. The record keeps the error for the log line.
  */
 export function errorHandler(bodyReadTimeoutMs: number): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      let apiError = classify(ctx, err);
-      const silent = () => apiError instanceof ClientClosedError || answeredAtEdge.has(ctx.res);
-      if (!silent() && !ctx.res.headersSent) {
-        const deadline = bodyDeadline(ctx.state, bodyReadTimeoutMs);
-        // The client may leave while its body is being discarded: then there is no one to answer.
-        if (!(await discardRestOfBody(ctx.req, ctx.res, deadline))) apiError = new ClientClosedError();
-      }
+      const apiError = classify(ctx, err);
       const shape = ctx.state.errorShape ?? NATIVE_ERROR_SHAPE;
       ctx.state.record.error = apiError;
-      if (silent()) {
+      if (apiError instanceof ClientClosedError || answeredAtEdge.has(ctx.res)) {
         ctx.status = apiError.status;
         ctx.respond = false;
       } else if (ctx.res.headersSent) {
@@ -62,7 +56,8 @@ export function errorHandler(bodyReadTimeoutMs: number): Middleware<AppState> {
       } else {
         ctx.status = apiError.status;
         ctx.set(apiError.headers);
-        ctx.body = shape.errorBody(apiError);
+        if (ctx.req.complete) ctx.body = shape.errorBody(apiError);
+        else answerBeforeBodyEnds(ctx, shape.errorBody(apiError), bodyDeadline(ctx.state, bodyReadTimeoutMs));
       }
     }
   };
