@@ -1,5 +1,6 @@
 import http from "node:http";
 import { mkdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createChaos } from "../local/chaos";
@@ -12,7 +13,9 @@ import { loadAgent, promptFor, streamOnce, type StreamTiming } from "./stream-cl
  * quota); one server has a two-model fallback chain, one the same models without it, and a control server calls an
  * untouched model. Rounds interleave the three, a round's streams all at once. Reports failures per server, the p99
  * time to first line the chain adds over the control, and the stand-in's count of streams retried after their first
- * byte. `tsx app/bench/chaos.ts [--streams 500] [--round 50]` after `npm run build`.
+ * byte. `tsx app/bench/chaos.ts [--streams 500] [--round 25]` after `npm run build`: `--streams` per server, in
+ * rounds of `--round` per server (three times that in flight), all on 127.0.0.1. Without the chain a stream fails when
+ * all of its `UPSTREAM_MAX_ATTEMPTS` (3) attempts are throttled: 0.7^3, about 34%, is the rate to expect.
  */
 const DEFAULT_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 const FALLBACK = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -32,7 +35,7 @@ function failed(timing: StreamTiming): boolean {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { streams: { type: "string", default: "500" }, round: { type: "string", default: "50" } } });
+  const { values } = parseArgs({ options: { streams: { type: "string", default: "500" }, round: { type: "string", default: "25" } } });
   const streams = Number(values.streams);
   const round = Number(values.round);
   const logsDir = path.join(REPO_ROOT, "bench-results", "chaos");
@@ -49,20 +52,22 @@ async function main(): Promise<void> {
     control: await start("control", { MODEL_ID: CONTROL, ALLOWED_MODEL_IDS: `${DEFAULT_MODEL},${FALLBACK}` }),
   };
   const agent: http.Agent = loadAgent();
+  const loadBefore = os.loadavg().map((v) => Number(v.toFixed(2)));
+  const startedAt = performance.now();
   const results: Record<string, StreamTiming[]> = { chain: [], noChain: [], control: [] };
   let next = 0;
   try {
     for (let done = 0; done < streams; done += round) {
       const size = Math.min(round, streams - done);
-      // Each round runs the three servers in a new order, each with its own distinct prompts.
-      const order = Object.keys(servers).sort(() => Math.random() - 0.5);
-      for (const name of order) {
-        const batch = await Promise.all(Array.from({ length: size }, () => {
-          const i = next++;
-          return streamOnce(agent, servers[name].url, `${promptFor(i)} #${i}`);
-        }));
-        results[name].push(...batch);
-      }
+      // The three servers' streams of a round run together, started in turn, so every server meets the same
+      // machine load (it is shared); each stream has its own prompt.
+      const names = Object.keys(servers);
+      const batch = Array.from({ length: size * names.length }, (_, k) => {
+        const name = names[k % names.length];
+        const i = next++;
+        return streamOnce(agent, servers[name].url, `${promptFor(i)} #${i}`).then((timing) => void results[name].push(timing));
+      });
+      await Promise.all(batch);
     }
   } finally {
     agent.destroy();
@@ -80,8 +85,11 @@ async function main(): Promise<void> {
     p99FirstLineMs: Math.round(percentile(ttfl(name), 99)),
   }]));
   const addedP99Ms = Math.round(percentile(ttfl("chain"), 99) - percentile(ttfl("control"), 99));
-  console.log(JSON.stringify({ report, addedP99FirstLineMs: addedP99Ms, retriedAfterFirstByte: chaos.retriedAfterFirstByte,
-    throttled: chaos.throttled, streamed: chaos.streamed }, null, 2));
+  const machine = { cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg().map((v) => Number(v.toFixed(2))),
+    seconds: Math.round((performance.now() - startedAt) / 1000) };
+  const retried = Object.values(chaos.retriedAfterFirstByte).reduce((sum, n) => sum + n, 0);
+  console.log(JSON.stringify({ report, addedP99FirstLineMs: addedP99Ms, retriedAfterFirstByte: retried, retriedByModel: chaos.retriedAfterFirstByte,
+    throttled: chaos.throttled, streamed: chaos.streamed, machine }, null, 2));
 }
 
 main().catch((err: unknown) => {

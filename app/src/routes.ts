@@ -25,9 +25,11 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   router.get(at(HEALTH_PATH), routeLabel(HEALTH_PATH), (ctx) => {
     ctx.body = { status: "healthy" };
   });
-  // The stage root and `/v1`: clients probe their base URL (Claude Code sends `HEAD <base>` first). GET answers HEAD.
+  // The stage root and `/v1`: clients probe their base URL (Claude Code sends `HEAD <base>` first, current versions
+  // `HEAD <base>/api/hello`). GET answers HEAD.
   const roots = [...new Set(prefixes.flatMap((prefix) => [prefix || "/", `${prefix}/v1`]))];
-  router.get(roots, routeLabel("/"), (ctx) => {
+  const hellos = roots.map((root) => `${root === "/" ? "" : root}/api/hello`);
+  router.get([...roots, ...hellos], routeLabel("/"), (ctx) => {
     ctx.body = { status: "ok" };
   });
   router.get(at(PLAYGROUND_PATH), routeLabel(PLAYGROUND_PATH), playgroundHandler());

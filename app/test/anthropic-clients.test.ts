@@ -7,6 +7,7 @@ import { ChatAnthropic } from "@langchain/anthropic";
 import Anthropic from "@anthropic-ai/sdk";
 import { generateText, streamText } from "ai";
 import * as z from "zod";
+import { assertNoFailedRequests } from "./helpers/assertions";
 import { type Harness, startHarness } from "./helpers/harness";
 
 /**
@@ -38,11 +39,13 @@ describe("Anthropic clients against the native path", function () {
         PATH: process.env.PATH ?? "", HOME: home, ANTHROPIC_BASE_URL: base, ANTHROPIC_API_KEY: "sk-local-test",
         DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       };
+      const from = h.logs.length;
       let result: string | undefined;
       for await (const message of query({ prompt: "say hi", options: { env, cwd: home, maxTurns: 1 } })) {
         if (message.type === "result" && message.subtype === "success") result = message.result;
       }
       assert.match(result ?? "", /Agent says hi\./);
+      assertNoFailedRequests(h.logs, from);
       assert.equal(last().body.anthropic_version, "bedrock-2023-05-31");
     } finally {
       rmSync(home, { recursive: true, force: true });

@@ -153,8 +153,36 @@ describe("Anthropic Messages: Claude's native path", () => {
     assert.deepEqual([last().body.temperature, last().body.top_p], [0.5, undefined]);
   });
 
-  it("answers GET and HEAD on the stage root and /v1 with 200 (Claude Code probes its base URL)", async () => {
-    for (const path of ["/", "/v1", "/v1/v1"]) {
+  it("takes current Claude Code's first request whole: beta-only fields are accepted, and left out of Bedrock's body where their beta is not forwarded", async () => {
+    h.fake.setScenario({ steps: [{ text: "Hello!" }] });
+    const plain = claudeCodeBody("claude-opus-5-5");
+    const body = {
+      ...plain,
+      thinking: { type: "adaptive", display: "updates" },
+      tools: [...(plain.tools as object[]), { name: "DeferredToolPlaceholder", input_schema: { type: "object" }, defer_loading: true }],
+      messages: [
+        { role: "user", content: "list files" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "ToolSearch", input: { query: "cron" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "tool_reference", tool_name: "CronCreate" }] }] },
+        { role: "system", content: "Remember the rules.", output_config: { effort: "medium" } },
+      ],
+    };
+    const betas = `${CLAUDE_CODE_BETAS},per-turn-control-2026-07-01,advanced-tool-use-2025-11-20,thinking-display-updates-2026-08-18`;
+    const reply = await request(h.url, { method: "POST", path: "/v1/v1/messages?beta=true", headers: { "anthropic-beta": betas }, body });
+    assert.equal(reply.status, 200, reply.text);
+    const sent = last().body;
+    assert.deepEqual(sent.thinking, { type: "adaptive" }, "a display Bedrock does not know is left to Claude's default");
+    assert.deepEqual(sent.tools.map((tool: object) => "defer_loading" in tool), [false, false], "every tool is loaded from the start");
+    assert.deepEqual(sent.messages.at(-1).content, [
+      { type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "Tool CronCreate is available." }] },
+      { type: "text", text: "<system>\nRemember the rules.\n</system>" },
+    ]);
+    assert.ok(sent.messages.every((turn: object) => !("output_config" in turn)), "per-turn output_config stays out");
+    assert.deepEqual(sent.output_config, { effort: "high" }, "the request's own effort still applies");
+  });
+
+  it("answers GET and HEAD on the stage root, /v1 and their /api/hello with 200 (Claude Code probes its base URL)", async () => {
+    for (const path of ["/", "/v1", "/v1/v1", "/api/hello", "/v1/api/hello", "/v1/v1/api/hello"]) {
       for (const method of ["GET", "HEAD"]) assert.equal((await request(h.url, { method, path })).status, 200, `${method} ${path}`);
     }
   });

@@ -4,13 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Scenario } from "../local/fake-bedrock";
+import { assertNoFailedRequests } from "./helpers/assertions";
 import { type Harness, startHarness } from "./helpers/harness";
 
 /**
  * The real Claude Code CLI (`@anthropic-ai/claude-code`), headless (`claude -p`), against the service and the
  * local Bedrock stand-in, configured with nothing but ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY. The rest of its
  * environment only keeps it off the network (no updater, telemetry or error reports) and away from the user's
- * own configuration (a temporary HOME).
+ * own configuration (a temporary HOME). Every run also checks the service's log: no request of the session (the
+ * base URL probe, retries, side requests) was answered with a 4xx or 5xx.
  */
 
 const CLAUDE = path.resolve(__dirname, "../../node_modules/.bin/claude");
@@ -41,7 +43,14 @@ describe("Claude Code (headless) against local mode", function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  function claude(args: string[]): Promise<Run> {
+  async function claude(args: string[]): Promise<Run> {
+    const from = h.logs.length;
+    const run = await claudeRun(args);
+    assertNoFailedRequests(h.logs, from);
+    return run;
+  }
+
+  function claudeRun(args: string[]): Promise<Run> {
     const env = {
       PATH: process.env.PATH ?? "",
       HOME: home,

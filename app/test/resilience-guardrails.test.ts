@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { generateText, streamText } from "ai";
 import OpenAI from "openai";
 import { createChaos, GUARDRAIL_BLOCKED_MESSAGE } from "../local/chaos";
 import { type Harness, startHarness } from "./helpers/harness";
@@ -55,6 +57,41 @@ describe("guardrails", () => {
     assert.equal(parseLines(reply.text).at(-1).stopReason, "guardrail_intervened");
     const counted = metricLines(h, "GuardrailInterventions").map((m) => [m.ApiKey, m.GuardrailInterventions]);
     assert.deepEqual(counted, [["alice", 1], ["carol", 1], ["alice", 1]]);
+  });
+
+  const openai = () => new OpenAI({ baseURL: `${h.url}/v1`, apiKey: "sk-local", maxRetries: 0, defaultHeaders: as("key-id-alice") });
+  const blocked = `One two${GUARDRAIL_BLOCKED_MESSAGE}`;
+
+  it("OpenAI, not streamed: the choice's finish_reason is content_filter", async () => {
+    const completion = await openai().chat.completions.create({ model: "", messages: [{ role: "user", content: "hi" }] });
+    assert.equal(completion.choices[0].finish_reason, "content_filter");
+    assert.equal(completion.choices[0].message.content, blocked);
+  });
+
+  it("Anthropic, not streamed (a model on Converse): stop_reason refusal", async () => {
+    const anthropic = new Anthropic({ baseURL: `${h.url}/v1`, apiKey: "local", maxRetries: 0, defaultHeaders: as("key-id-alice") });
+    const message = await anthropic.messages.create({ model: NOVA, max_tokens: 100, messages: [{ role: "user", content: "hi" }] });
+    assert.equal(message.stop_reason, "refusal");
+  });
+
+  // openai-node documents `incomplete_details.reason: 'max_output_tokens' | 'content_filter'` on an incomplete response.
+  it("Responses, streamed and not: status incomplete with incomplete_details.reason content_filter", async () => {
+    const streamed = await openai().responses.stream({ model: NOVA, input: "hi" }).finalResponse();
+    const whole = await openai().responses.create({ model: NOVA, input: "hi" });
+    for (const response of [streamed, whole]) {
+      assert.equal(response.status, "incomplete");
+      assert.deepEqual(response.incomplete_details, { reason: "content_filter" });
+      assert.equal(response.output_text, blocked);
+    }
+  });
+
+  it("Vercel AI SDK: finishReason content-filter, streamed and not", async () => {
+    const gateway = createOpenAICompatible({ name: "gateway", baseURL: `${h.url}/v1`, apiKey: "sk-local", headers: as("key-id-alice") });
+    const streamed = streamText({ model: gateway(NOVA), prompt: "hi", maxRetries: 0 });
+    assert.equal(await streamed.text, blocked);
+    assert.equal(await streamed.finishReason, "content-filter");
+    const whole = await generateText({ model: gateway(NOVA), prompt: "hi", maxRetries: 0 });
+    assert.equal(whole.finishReason, "content-filter");
   });
 });
 

@@ -1,5 +1,6 @@
 import type { CachePointBlock, ContentBlock, DocumentBlock, ToolResultContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import * as z from "zod";
+import { toolReferenceBlock, toolReferenceText } from "./beta-fields";
 
 /**
  * Anthropic content blocks (what a client sends in `system`, `messages[].content` and tool results) and their
@@ -87,7 +88,11 @@ const toolResultBlock = z.strictObject({
   type: z.literal("tool_result"),
   tool_use_id: z.string().min(1),
   content: textOrBlocks(
-    z.array(z.discriminatedUnion("type", [textBlock, imageBlock, documentBlock], { error: unsupportedType("text, image, document") })),
+    z.array(
+      z.discriminatedUnion("type", [textBlock, imageBlock, documentBlock, toolReferenceBlock], {
+        error: unsupportedType("text, image, document, tool_reference"),
+      }),
+    ),
   ).optional(),
   is_error: z.boolean().optional(),
   cache_control: cacheControl,
@@ -139,9 +144,11 @@ function documentOf(block: z.infer<typeof documentBlock>, ordinal: number): { do
 }
 
 function toolResultContent(content: z.infer<typeof toolResultBlock>["content"] = [], documents: DocumentCounter): ToolResultContentBlock[] {
-  return content.map((part) =>
-    part.type === "text" ? { text: part.text } : part.type === "image" ? imageOf(part) : documentOf(part, documents.next()),
-  );
+  return content.map((part) => {
+    if (part.type === "text") return { text: part.text };
+    if (part.type === "tool_reference") return { text: toolReferenceText(part.tool_name) };
+    return part.type === "image" ? imageOf(part) : documentOf(part, documents.next());
+  });
 }
 
 /** Counts documents across one request, so untitled ones get distinct names. */
@@ -166,7 +173,7 @@ export function converseBlocks(block: MessageBlock, documents: DocumentCounter):
       return withCachePoint({ toolUse: { toolUseId: block.id, name: block.name, input: block.input as never } }, block.cache_control);
     case "tool_result": {
       // A mark inside a tool result's content marks the result: Converse has no cache point inside one.
-      const inner = block.content?.find((part) => part.cache_control)?.cache_control;
+      const inner = block.content?.flatMap((part) => (part.type !== "tool_reference" && part.cache_control ? [part.cache_control] : []))[0];
       const toolResult = {
         toolUseId: block.tool_use_id,
         content: toolResultContent(block.content, documents),

@@ -1,4 +1,5 @@
 import { clampMaxTokens, MIN_THINKING_BUDGET, modelEffort, type ModelInfo, THINKING_BUDGETS } from "../../models";
+import { withoutBetaFields } from "./beta-fields";
 import { splitBetas } from "./betas";
 import { foldSystemTurns, type Turn } from "./system-turns";
 
@@ -24,10 +25,11 @@ export function nativeBody(native: NativeMessages, info: ModelInfo, defaultMaxTo
   // Not Bedrock's: the model is in the URL, streaming is the operation, and metadata and service tiers are the API's.
   const { model: _model, stream: _stream, metadata: _metadata, service_tier: _tier, ...rest } = native.body;
   const { forwarded, dropped } = splitBetas(native.betas, info);
+  const accepted = withoutBetaFields(rest, forwarded);
   const body: Body = {
     anthropic_version: BEDROCK_ANTHROPIC_VERSION,
-    ...rest,
-    messages: foldSystemTurns(rest.messages as Turn[]),
+    ...accepted,
+    messages: foldSystemTurns(accepted.messages as Turn[]),
     max_tokens: clampMaxTokens(info, rest.max_tokens as number | undefined, defaultMaxTokens),
   };
   adaptThinking(body, info);

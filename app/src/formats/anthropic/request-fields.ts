@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { turnOutputConfig, thinkingDisplay } from "./beta-fields";
 import { textBlock, textOrBlocks } from "./blocks";
 
 /**
@@ -8,7 +9,7 @@ import { textBlock, textOrBlocks } from "./blocks";
  * (native-body.ts for Claude, request.ts for Converse).
  */
 
-const display = z.enum(["summarized", "omitted"]).nullish();
+const display = thinkingDisplay;
 
 export const thinking = z.discriminatedUnion(
   "type",
@@ -33,6 +34,7 @@ export const contextManagement = z.looseObject({ edits: z.array(z.looseObject({ 
 export const systemMessage = z.strictObject({
   role: z.literal("system"),
   content: textOrBlocks(z.array(textBlock).min(1, "must not be empty")),
+  output_config: turnOutputConfig,
 });
 
 /**

@@ -5,6 +5,7 @@ import type { ChatRequest } from "../../bedrock/chat-request";
 import { ApiError } from "../../http/errors";
 import { maxTokensField } from "../max-tokens";
 import { invalidRequest } from "../schema-errors";
+import { deferLoading, turnOutputConfig } from "./beta-fields";
 import { requestedBetas } from "./betas";
 import { converseBlocks, DocumentCounter, messageBlock, textBlock, textOrBlocks, withCachePoint } from "./blocks";
 import { contextManagement, outputConfig, refusedFields, systemMessage, thinking, typedTool } from "./request-fields";
@@ -19,6 +20,7 @@ import { foldSystemTurns } from "./system-turns";
 const conversationTurn = z.strictObject({
   role: z.enum(["user", "assistant"]),
   content: textOrBlocks(z.array(messageBlock).min(1, "must not be empty")),
+  output_config: turnOutputConfig,
 });
 type Turn = z.infer<typeof conversationTurn>;
 const message = z.discriminatedUnion("role", [conversationTurn, systemMessage], {
@@ -35,6 +37,7 @@ const tool = z.strictObject({
   cache_control: textBlock.shape.cache_control,
   // Tool input is relayed as Bedrock streams it, so asking for eager streaming changes nothing.
   eager_input_streaming: z.boolean().nullish(),
+  defer_loading: deferLoading,
 });
 
 /** Which kind of tool a bad entry meant: a server tool is named as such; anything else gets the shapes allowed. */
