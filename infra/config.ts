@@ -6,6 +6,7 @@ import { DEFAULT_METRICS_NAMESPACE } from "../app/src/usage/key-schema";
 import { DISTINCT_KEY_NAMES, distinctKeyNames, keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
 import { keyLimitsAboveStage, limitsWithoutKeys } from "./key-limits";
+import { runawayFactorSchema } from "./runaway-spend";
 
 /**
  * Stack configuration: every `pulumi config` key this program reads, parsed and validated in one place.
@@ -88,6 +89,8 @@ const stackConfigSchema = z
     alarmEmail: z.union([z.literal(""), z.email("must be an email address, or empty for none")]).default(""),
     alarmFiveXxRatePercent: count(1, 100).default(5),
     alarmTtftP90Ms: count(100, 900_000).default(5000),
+    alarmRunawaySpendFactor: runawayFactorSchema.default(5),
+    alarmRunawaySpendFloorUsd: count(0, 1_000_000).default(5),
   })
   .superRefine((c, ctx) => {
     const memories = FARGATE_MEMORY_BY_CPU[c.cpu];

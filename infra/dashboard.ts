@@ -1,12 +1,11 @@
 import { BUDGET_EXCEEDED_CODE, DIMENSION, METRIC } from "../app/src/metrics/service-metrics";
+import { featureWidgets } from "./dashboard-features";
+import { type Widget, widgetKit } from "./dashboard-widgets";
 
 /**
  * The body of the operator's dashboard (Monitoring, monitoring.ts, creates it): pure data from the names of what it
  * shows, so its layout can change without touching the alarms.
  */
-
-/** Seconds per datapoint, on the dashboard and in the alarms that watch the same metrics over 5 minutes. */
-export const PERIOD = 300;
 
 export interface DashboardNames {
   region: string;
@@ -19,20 +18,16 @@ export interface DashboardNames {
   service: string;
 }
 
-type Metric = Array<string | Record<string, unknown>>;
-
-/** The dashboard: three rows (the edge, the service's health, the service's own metrics), 24 units wide. */
-export function dashboardBody(n: DashboardNames): { widgets: unknown[] } {
+/**
+ * The dashboard, 24 units wide: the edge, the service's health, its own metrics, then spend and the resilience
+ * features (dashboard-features.ts).
+ */
+export function dashboardBody(n: DashboardNames): { widgets: Widget[] } {
   const api = ["ApiName", n.api, "Stage", n.stage];
   const alb = ["LoadBalancer", n.lb, "TargetGroup", n.tg];
   const ecs = ["ClusterName", n.cluster, "ServiceName", n.service];
-  const own = (metric: string, stat: string, label = `${metric} ${stat}`): Metric => [n.ns, metric, { stat, label }];
-  const search = (expression: string, id: string): Metric => [{ expression, id, period: PERIOD }];
-  const widget = (title: string, metrics: Metric[], x: number, y: number, extra: Record<string, unknown> = {}) => ({
-    type: "metric",
-    x, y, width: 8, height: 6,
-    properties: { title, region: n.region, period: PERIOD, view: "timeSeries", stacked: false, metrics, ...extra },
-  });
+  const kit = widgetKit(n.region, n.ns);
+  const { own, search, widget } = kit;
   return {
     widgets: [
       widget("API Gateway: requests, 4xx, 5xx", [
@@ -57,10 +52,10 @@ export function dashboardBody(n: DashboardNames): { widgets: unknown[] } {
       ], 0, 6),
       widget("ECS: running tasks; open streams per task", [
         ["ECS/ContainerInsights", "RunningTaskCount", ...ecs, { stat: "Average" }],
-        search(`SEARCH('{${n.ns},${DIMENSION.task}} MetricName="${METRIC.openStreams}"', 'Maximum', ${PERIOD})`, "perTask"),
+        search([DIMENSION.task], METRIC.openStreams, "perTask", "Maximum"),
         own(METRIC.openStreams, "Maximum", "open streams, busiest task"),
       ], 8, 6),
-      widget("Errors by code", [search(`SEARCH('{${n.ns},${DIMENSION.errorCode}} MetricName="${METRIC.errors}"', 'Sum', ${PERIOD})`, "errors")], 16, 6),
+      widget("Errors by code", [search([DIMENSION.errorCode], METRIC.errors, "errors")], 16, 6),
       widget("Time to first token and stream duration (ms)", [
         own(METRIC.timeToFirstToken, "p50"),
         own(METRIC.timeToFirstToken, "p90"),
@@ -75,17 +70,18 @@ export function dashboardBody(n: DashboardNames): { widgets: unknown[] } {
         [n.ns, METRIC.outputTokensPerSecond, { stat: "p50", yAxis: "right", label: "output tokens/s p50" }],
       ], 8, 12),
       widget("Tokens by API key and model", [
-        search(`SEARCH('{${n.ns},${DIMENSION.key},${DIMENSION.model}} MetricName="${METRIC.outputTokens}"', 'Sum', ${PERIOD})`, "out"),
-        search(`SEARCH('{${n.ns},${DIMENSION.key},${DIMENSION.model}} MetricName="${METRIC.inputTokens}"', 'Sum', ${PERIOD})`, "in"),
+        search([DIMENSION.key, DIMENSION.model], METRIC.outputTokens, "out"),
+        search([DIMENSION.key, DIMENSION.model], METRIC.inputTokens, "in"),
       ], 16, 12),
       widget(`Budget refusals (${BUDGET_EXCEEDED_CODE}), usage-store failures, throttles`, [
-        search(`SEARCH('{${n.ns},${DIMENSION.key}} MetricName="${METRIC.budgetRefusals}"', 'Sum', ${PERIOD})`, "refusals"),
+        search([DIMENSION.key], METRIC.budgetRefusals, "refusals"),
         own(METRIC.usageStoreFailures, "Sum"),
         [n.ns, METRIC.errors, DIMENSION.errorCode, "throttled", { stat: "Sum", label: "Bedrock throttles" }],
       ], 0, 18),
       widget("Requests by API key", [
-        search(`SEARCH('{${n.ns},${DIMENSION.key},${DIMENSION.model}} MetricName="${METRIC.requests}"', 'Sum', ${PERIOD})`, "requests"),
+        search([DIMENSION.key, DIMENSION.model], METRIC.requests, "requests"),
       ], 8, 18),
+      ...featureWidgets(kit, n.ns),
     ],
   };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ANONYMOUS } from "../app/src/usage/key-schema";
 import { CONTAINER_PORT, HEALTH_PATH, PLAYGROUND_PATH, STREAM_PATH, USAGE_PATH } from "../app/src/runtime-contract";
 import { StreamingApi } from "./api";
 import { ApiKeys, keySpecs, legacyKeyAliases } from "./api-access";
@@ -96,6 +97,8 @@ export = async () => {
     alarmEmail: settings.alarmEmail,
     fiveXxRatePercent: settings.alarmFiveXxRatePercent,
     ttftP90Ms: settings.alarmTtftP90Ms,
+    keyNames: settings.apiKeyRequired ? settings.keys.map((key) => key.name) : [ANONYMOUS],
+    runawaySpend: { factor: settings.alarmRunawaySpendFactor, floorUsd: settings.alarmRunawaySpendFloorUsd },
   });
   // The first configured key's value, for the ready-made curl command (the default stack has just that one).
   const apiKey = keys ? keys.keys[0].value : undefined;

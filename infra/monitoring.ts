@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DIMENSION, METRIC } from "../app/src/metrics/service-metrics";
-import { dashboardBody, PERIOD } from "./dashboard";
+import { dashboardBody } from "./dashboard";
+import { PERIOD } from "./dashboard-widgets";
+import { runawayAlarmSpec, type RunawayRule } from "./runaway-spend";
 
 /**
  * The operator's view: one CloudWatch dashboard (API Gateway, ALB, ECS and the service's own embedded metrics; its
@@ -27,6 +29,9 @@ export interface MonitoringArgs {
   readonly alarmEmail: string;
   readonly fiveXxRatePercent: number;
   readonly ttftP90Ms: number;
+  /** The names requests are metered under (the configured keys, or the anonymous caller): one runaway alarm each. */
+  readonly keyNames: readonly string[];
+  readonly runawaySpend: RunawayRule;
 }
 
 /** The alarms, by the suffix of their logical names (tests and docs/operations.md refer to these). */
@@ -36,6 +41,8 @@ export const ALARMS = {
   ttftP90: "ttft-p90",
   tasksAtMaximum: "tasks-at-maximum",
   usageStoreFailures: "usage-store-failures",
+  /** One per key: `runaway-spend-<key name>` (runaway-spend.ts). */
+  runawaySpend: "runaway-spend",
 } as const;
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -124,6 +131,13 @@ export class Monitoring extends pulumi.ComponentResource {
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
     });
+
+    for (const keyName of args.runawaySpend.factor > 0 ? args.keyNames : []) {
+      const { factor, floorUsd } = args.runawaySpend;
+      alarm(`${ALARMS.runawaySpend}-${keyName}`,
+        `Key ${keyName} spent over $${floorUsd} and ${factor}x its mean hourly spend of the trailing day in one hour: a runaway agent?`,
+        runawayAlarmSpec(ns, keyName, args.runawaySpend));
+    }
 
     const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
       dashboardName: pulumi.interpolate`${args.apiName}-${args.stageName}`,

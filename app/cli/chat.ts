@@ -3,6 +3,7 @@ import { resolveEndpoint } from "./endpoint";
 import { parseCliOptions, USAGE, UsageError } from "./options";
 import { tidyNpmBanner } from "./npm-banner";
 import { ChatSession } from "./session";
+import { usageCommand } from "./usage/command";
 import { Terminal } from "./terminal";
 
 /**
@@ -15,6 +16,8 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 async function main(): Promise<number> {
   tidyNpmBanner(process.stdout, process.stderr, process.env, process.argv.slice(2));
+  // The operator's usage report is a subcommand of the same bin (usage/command.ts).
+  if (process.argv[2] === "usage") return usageCommand(process.argv.slice(3), process.env, process);
   const options = parseCliOptions(process.argv.slice(2), process.env);
   if (options.help) {
     console.log(USAGE);

@@ -23,6 +23,9 @@ Ctrl-C quits.
       --json              print each raw stream frame (one JSON object per line) instead of the text
   -h, --help              show this help
 
+\`bedrock-chat usage\` (\`npm run usage\`) prints a month's spend per key and model from the usage table instead:
+\`bedrock-chat usage --help\`.
+
 Without --url or CHAT_API_URL it asks \`pulumi stack output\` when run in a Pulumi project's directory (and the
 pulumi CLI is installed), else it uses the local mode's http://localhost:$PORT (8080).`;
 

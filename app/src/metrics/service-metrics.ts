@@ -23,6 +23,9 @@ export const METRIC = {
   costMicroUsd: "CostMicroUsd",
 } as const;
 
+/** CostMicroUsd units in a dollar (the dashboard and the runaway-spend alarms convert with it). */
+export const MICRO_PER_USD = 1_000_000;
+
 /** Dimension names. */
 export const DIMENSION = { key: "ApiKey", model: "Model", errorCode: "ErrorCode", task: "Task" } as const;
 

@@ -142,7 +142,7 @@ export function dayAttribute(day: UsageWindow, counter: string): string {
 }
 
 /** The month's item: partition = key name, sort = `month#2026-11`. */
-function itemKey(keyName: string, month: UsageWindow): Record<string, AttributeValue> {
+export function itemKey(keyName: string, month: UsageWindow): Record<string, AttributeValue> {
   return {
     [USAGE_TABLE.partitionKey]: { S: keyName },
     [USAGE_TABLE.sortKey]: { S: `${month.kind}#${month.id}` },
