@@ -21,7 +21,11 @@ const COMMON_WORDS: Record<"en" | "es" | "fr" | "de", string[]> = {
   de: ["der", "die", "das", "ist", "und", "nicht", "ein", "eine", "wie", "was", "bitte", "hallo", "ich", "du", "sag", "mir"],
 };
 
-export function detectLanguage(text: string): Language {
+/** A prompt's language is judged from its start: a 5 MB prompt would otherwise cost the stand-in seconds per request. */
+const SAMPLE_CHARS = 20_000;
+
+export function detectLanguage(whole: string): Language {
+  const text = whole.length > SAMPLE_CHARS ? whole.slice(0, SAMPLE_CHARS) : whole;
   const letters = Array.from(text.matchAll(/\p{L}/gu), (match) => match[0]);
   if (letters.length === 0) return "en";
   const nonLatin = new Map<Language, number>();

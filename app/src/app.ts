@@ -43,7 +43,7 @@ export function createApp(deps: AppDependencies): Koa<AppState> {
   const app = new Koa<AppState>();
   app.use(requestLog(deps.logger));
   app.use(requestMetrics(deps.metrics));
-  app.use(errorHandler());
+  app.use(errorHandler(config.bodyReadTimeoutMs));
   app.use(unmatchedRoute());
   app.use(router.routes());
   app.use(router.allowedMethods());

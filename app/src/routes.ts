@@ -3,6 +3,7 @@ import Router from "@koa/router";
 import type { Middleware } from "koa";
 import { type ChatDependencies, formatRoutes } from "./formats";
 import type { AppState, ErrorShape } from "./http/request-record";
+import { readBodyWithin } from "./http/body-arrival";
 import { bodyMemory, defaultBodyMemoryBytes, dropRawBody } from "./http/body-memory";
 import { jsonDepthLimit } from "./http/json-depth";
 import { requireJson } from "./http/require-json";
@@ -37,7 +38,10 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   const readJson = [
     bodyMemory(bodyBudget, deps.config.bodyLimitBytes),
     requireJson(),
-    bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),
+    readBodyWithin(
+      deps.config.bodyReadTimeoutMs,
+      bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimitBytes, encoding: "utf-8" }),
+    ),
     dropRawBody(),
     jsonDepthLimit(),
   ];

@@ -97,7 +97,7 @@ export const SETTINGS = {
     default: [] as string[],
     stack: { key: "embeddingModelIds" },
   }),
-  // The model catalog (app/src/models, docs/models.md): entries that add or override models' facts, name patterns
+  // The model catalog (app/src/models, docs/configuration.md): entries that add or override models' facts, name patterns
   // that map to served models, and whether a name that maps to nothing is a 404 rather than the default model.
   modelCatalog: setting({
     env: "MODEL_CATALOG", rule: json(catalogOverridesSchema), default: {}, stack: { key: "modelCatalog" },
@@ -125,6 +125,8 @@ export const SETTINGS = {
   }),
   // Memory request bodies in flight may hold (app/src/http/body-memory.ts); unset: half the V8 heap limit.
   bodyMemoryBytes: setting({ env: "BODY_MEMORY_BYTES", rule: wholeNumber(1024, 64 * 1024 ** 3) }),
+  // How long a request's body may take to arrive, from the request's arrival (app/src/http/body-arrival.ts).
+  bodyReadTimeoutMs: setting({ env: "BODY_READ_TIMEOUT_MS", rule: wholeNumber(100, 300_000), default: 10_000 }),
   // The ALB's deregistration delay and ECS's stop timeout are derived from it (runtime-contract.ts).
   shutdownGraceMs: setting({
     env: "SHUTDOWN_GRACE_MS", rule: wholeNumber(0, 3_600_000), default: SHUTDOWN_GRACE_SECONDS * 1000, pinned: true,

@@ -17,6 +17,7 @@ import { FrameSink, openStream } from "../http/stream-response";
 import { adaptRequest, fitsModel } from "../resilience/adapt";
 import { GUARDRAIL_INTERVENED, namesModel, type Resilience, withGuardrail } from "../resilience/setup";
 import type { UsageMeter } from "../usage/meter";
+import { shownCostMicroUsd } from "../usage/cost";
 import { contextFor, mayCall, requireAccess } from "../usage/model-access";
 import type { ReplyInfo, WireFormat } from "./wire-format";
 import { refuseOtherKind } from "./model-kinds";
@@ -110,6 +111,8 @@ async function converseUpstream(run: UpstreamRun): Promise<void> {
   run.accepted();
   if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
   const reply = replyInfo(request, started.model, response.$metadata.requestId, record.startedAt);
+  // Priced like the charge (usage/meter.ts): the model that answered, on its route.
+  reply.estimatedCost = (usage) => shownCostMicroUsd(started.model, usage, deps.config.modelPrices);
   const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
   if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
   else await completeReply(ctx, format, reply, events, summary);

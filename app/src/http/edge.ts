@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import http, { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import { ApiError, ClientClosedError } from "./errors";
+import { ApiError, ClientClosedError, requestTimeoutError } from "./errors";
 import { REQUEST_ID_HEADER, requestIdFor, writeRequestLine } from "./request-log";
 
 /**
@@ -21,7 +21,7 @@ export function fromNodeClientError(err: Error & { code?: unknown }): ApiError {
     case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
       return new ApiError(413, "payload_too_large", "The request's chunk extensions are too large");
     case "ERR_HTTP_REQUEST_TIMEOUT":
-      return new ApiError(408, "request_timeout", "The request was not received completely in time", { logLevel: "warn" });
+      return requestTimeoutError();
     case "HPE_INVALID_EOF_STATE":
     case "ECONNRESET":
     case "EPIPE":

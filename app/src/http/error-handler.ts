@@ -1,20 +1,11 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
 import { fromBedrockError } from "../bedrock/bedrock-errors";
+import { answerBeforeBodyEnds, bodyDeadline } from "./body-arrival";
 import { answeredAtEdge } from "./edge";
 import { ApiError, ClientClosedError, fromHttpError, fromRequestBodyError, internalError } from "./errors";
 import type { AppState, ErrorShape } from "./request-record";
 import { endWith } from "./stream-response";
-import { MAX_GATEWAY_BODY_BYTES } from "../runtime-contract";
-
-/**
- * Reading (and discarding) up to this much of a rejected body keeps its connection usable: the ALB reuses target
- * connections across clients, and closing one while the client still uploads resets it before the client has read
- * its answer. Anything API Gateway can deliver is drained (reading and dropping 10 MB costs milliseconds); only a
- * larger body, which can only come from inside the VPC, closes the connection instead.
- */
-const MAX_DISCARDED_BODY_BYTES = MAX_GATEWAY_BODY_BYTES;
 
 /** Any thrown value -> the {@link ApiError} the client sees. Unknown errors become a bare 500. */
 export function toApiError(err: unknown): ApiError {
@@ -44,28 +35,12 @@ function classify(ctx: Context, err: unknown): ApiError {
 }
 
 /**
- * A rejected request whose body is still arriving (e.g. a chunked upload over the limit): the body must be read to
- * its end or the next request on this kept-alive connection is never parsed and hangs. A bounded remainder is
- * discarded; a larger declared one closes the connection after the answer, and a chunked one that turns out larger
- * is cut once the bound is passed (its answer is already out).
- */
-function discardRestOfBody(req: IncomingMessage, res: ServerResponse): void {
-  if (req.complete) return;
-  if (Number(req.headers["content-length"]) > MAX_DISCARDED_BODY_BYTES) res.setHeader("Connection", "close");
-  let discarded = 0;
-  req.on("data", (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > MAX_DISCARDED_BODY_BYTES) req.socket.destroy();
-  });
-  req.resume();
-}
-
-/**
  * The one error sink of the app. Before the response started: the error's status, headers and the route's
- * format's error body. After a stream started: that format's error frame, as the stream's last. After the client
- * left, or when the server's edge already answered: nothing more. The record keeps the error for the log line.
+ * format's error body (for a body still arriving, its end waits until the rest is read and dropped:
+ * body-arrival.ts). After a stream started: that format's error frame, as the stream's last. After the client left,
+ * or when the server's edge already answered: nothing more. The record keeps the error for the log line.
  */
-export function errorHandler(): Middleware<AppState> {
+export function errorHandler(bodyReadTimeoutMs: number): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -79,10 +54,10 @@ export function errorHandler(): Middleware<AppState> {
       } else if (ctx.res.headersSent) {
         endWith(ctx.res, shape.errorFrame(apiError));
       } else {
-        discardRestOfBody(ctx.req, ctx.res);
         ctx.status = apiError.status;
         ctx.set(apiError.headers);
-        ctx.body = shape.errorBody(apiError);
+        if (ctx.req.complete) ctx.body = shape.errorBody(apiError);
+        else answerBeforeBodyEnds(ctx, shape.errorBody(apiError), bodyDeadline(ctx.state, bodyReadTimeoutMs));
       }
     }
   };

@@ -51,6 +51,11 @@ export class ClientClosedError extends ApiError {
   }
 }
 
+/** The request (headers and body) did not arrive in time: Node's `requestTimeout`, or the body's own deadline. */
+export function requestTimeoutError(): ApiError {
+  return new ApiError(408, "request_timeout", "The request was not received completely in time", { logLevel: "warn" });
+}
+
 /** Bedrock went silent for longer than the configured idle timeout (before accepting, or between events). */
 export class UpstreamIdleTimeoutError extends ApiError {
   constructor(idleMs: number) {
