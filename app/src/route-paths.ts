@@ -15,5 +15,10 @@ export const RESPONSES_PATH = "/responses";
 export const MESSAGES_PATH = "/v1/messages";
 export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
 export const USAGE_PATH = "/usage";
+/**
+ * Request header of the playground and the terminal client (`true`): the Chat Completions usage chunk then also
+ * carries `estimated_cost_micro_usd`, the reply's estimated cost (usage/cost.ts). Other clients never see the field.
+ */
+export const ESTIMATED_COST_HEADER = "x-gateway-estimated-cost";
 /** The browser playground (app/src/playground/); exposed by API Gateway only when the stack enables it. */
 export const PLAYGROUND_PATH = "/playground";

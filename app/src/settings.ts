@@ -97,7 +97,7 @@ export const SETTINGS = {
     default: [] as string[],
     stack: { key: "embeddingModelIds" },
   }),
-  // The model catalog (app/src/models, docs/models.md): entries that add or override models' facts, name patterns
+  // The model catalog (app/src/models, docs/configuration.md): entries that add or override models' facts, name patterns
   // that map to served models, and whether a name that maps to nothing is a 404 rather than the default model.
   modelCatalog: setting({
     env: "MODEL_CATALOG", rule: json(catalogOverridesSchema), default: {}, stack: { key: "modelCatalog" },

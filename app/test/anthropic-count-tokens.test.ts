@@ -12,7 +12,7 @@ describe("Anthropic count_tokens", () => {
   let client: Anthropic;
   let model: string;
   before(async () => {
-    // Strict: a name no served model answers to is a 404 (docs/models.md).
+    // Strict: a name no served model answers to is a 404 (docs/configuration.md).
     h = await startHarness({ STAGE_PREFIX: "v1", STRICT_MODELS: "true" });
     client = new Anthropic({ baseURL: `${h.url}/v1`, apiKey: "test-key", maxRetries: 0 });
     model = h.config.modelId;

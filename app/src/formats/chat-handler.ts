@@ -17,6 +17,7 @@ import { FrameSink, openStream } from "../http/stream-response";
 import { adaptRequest, fitsModel } from "../resilience/adapt";
 import { GUARDRAIL_INTERVENED, namesModel, type Resilience, withGuardrail } from "../resilience/setup";
 import type { UsageMeter } from "../usage/meter";
+import { shownCostMicroUsd } from "../usage/cost";
 import { contextFor, mayCall, requireAccess } from "../usage/model-access";
 import type { ReplyInfo, WireFormat } from "./wire-format";
 import { refuseOtherKind } from "./model-kinds";
@@ -61,10 +62,12 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     // A call sent and then cut by us (client gone, timeout, shutdown) before Bedrock's first frame: the prompt reached
     // Bedrock, which may bill it, so it is charged like an accepted call cut early (the input estimate).
     let sent = false;
+    // Before Bedrock is called, a key over its token budget or at its limit of streams in flight gets a 429 (in its
+    // format). Awaited as a step of the call, so a client that leaves during the check never gets a Bedrock call
+    // started for it; the stream's lease (if its key has a limit) is released in `finally`, whatever the ending.
+    const admission = deps.usage.admitStream(caller);
     try {
-      // Before Bedrock is called, a key over its token budget gets a 429 (in its format). Awaited as a step of the
-      // call, so a client that leaves during the check never gets a Bedrock call started for it.
-      await call.upstream(deps.usage.admit(caller));
+      await call.upstream(admission);
       admitted = true;
       const native = usesNativePath(request.native, modelInfo(model));
       // The models that may answer (retries and fallbacks: app/src/resilience), each able to take the request the
@@ -86,6 +89,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       if (summary.stopReason === GUARDRAIL_INTERVENED) deps.resilience.metrics.guardrailIntervention(caller.name);
       // Every ending (done, error, client gone, shutdown) is charged; the write does not hold up the response.
       if (admitted) deps.usage.settle(record, caller, { request, summary, accepted });
+      admission.then((lease) => lease?.release(), () => undefined);
     }
   };
 }
@@ -107,6 +111,8 @@ async function converseUpstream(run: UpstreamRun): Promise<void> {
   run.accepted();
   if (!response.stream) throw internalError(new Error("ConverseStream returned no stream"));
   const reply = replyInfo(request, started.model, response.$metadata.requestId, record.startedAt);
+  // Priced like the charge (usage/meter.ts): the model that answered, on its route.
+  reply.estimatedCost = (usage) => shownCostMicroUsd(started.model, usage, deps.config.modelPrices);
   const events = chatEvents(call.events(converseBatches(deps.bedrock, response)), summary);
   if (request.stream) await streamReply(ctx, format, reply, events, summary, call.signal);
   else await completeReply(ctx, format, reply, events, summary);

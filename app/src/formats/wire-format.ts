@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { ChatEvent, StreamSummary } from "../bedrock/chat-events";
+import type { ChatEvent, StreamSummary, TokenUsage } from "../bedrock/chat-events";
 import type { ChatRequest } from "../bedrock/chat-request";
 import type { ResultBlock } from "../bedrock/collect";
 import type { ApiError } from "../http/errors";
@@ -43,6 +43,8 @@ export interface ReplyInfo {
   request: ChatRequest;
   /** Input tokens estimated before Bedrock reports the real count (for formats that announce it up front). */
   estimatedInputTokens: number;
+  /** The reply's estimated cost in micro-dollars for its usage; undefined for a model without prices. */
+  estimatedCost?(usage: TokenUsage): number | undefined;
 }
 
 /** Produces the frames of one streamed reply; each method returns text to send ("" for nothing). */

@@ -4,7 +4,7 @@ import type { ModelEffort, ModelFacts, Prices, Rates } from "./catalog-schema";
  * The built-in catalog entries: foundation-model ID patterns and what each model is. Sources, checked 2026-12-06:
  * Bedrock user guide (model cards, "Adaptive thinking", "Extended thinking", "Prompt caching"), Anthropic's models
  * overview and pricing pages, AWS Bedrock pricing. Entries marked "uncertain" could not be checked against a primary
- * source; a deployment that finds one wrong overrides it with the `modelCatalog` setting (docs/models.md).
+ * source; a deployment that finds one wrong overrides it with the `modelCatalog` setting (docs/configuration.md).
  * Prices: US dollars per million tokens, Bedrock on-demand; Claude's Bedrock prices equal Anthropic's list prices.
  */
 

@@ -4,6 +4,7 @@ import { patternRegExp } from "../models/catalog";
 import type { ModelPrices } from "./price-schema";
 
 export { type ModelPrices, modelPricesSchema } from "./price-schema";
+export { formatUsd } from "./usd";
 
 /**
  * What a request cost, in integer micro-dollars (US$ 0.000001), from the price list of the model that answered:
@@ -49,7 +50,7 @@ export function costMicroUsd(modelId: string, usage: TokenUsage, overrides: Mode
   return Math.round(picoUsd / PICO_PER_MICRO);
 }
 
-/** Micro-dollars as dollars for people: `$0.004215`. */
-export function formatUsd(micro: number): string {
-  return `$${(micro / 1_000_000).toFixed(micro !== 0 && Math.abs(micro) < 1_000_000 ? 6 : 2)}`;
+/** A reply's cost as shown to its caller: undefined for a model without prices (no figure rather than $0). */
+export function shownCostMicroUsd(modelId: string, usage: TokenUsage, overrides: ModelPrices = {}): number | undefined {
+  return callRates(modelId, usage, overrides) ? costMicroUsd(modelId, usage, overrides) : undefined;
 }

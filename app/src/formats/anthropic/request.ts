@@ -75,7 +75,8 @@ const messagesBody = z
     {
       ...context,
       max_tokens: maxTokensField("is required (an integer, at least 1)"),
-      metadata: z.strictObject({ user_id: z.string().max(256).nullish() }).nullish(),
+      // Other fields inside metadata (a newer client's, a gateway's) mean nothing here: ignored, never a 400.
+      metadata: z.object({ user_id: z.string().max(256).nullish() }).nullish(),
       stop_sequences: z.array(z.string().min(1)).optional(),
       stream: z.boolean().optional(),
       temperature: z.number().min(0).max(1).optional(),

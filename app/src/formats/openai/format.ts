@@ -3,7 +3,8 @@ import type { WireFormat } from "../wire-format";
 import { openAiErrorBody, openAiErrorFrame } from "./errors";
 import { completionBody } from "./reply";
 import { parseOpenAiRequest } from "./request";
-import { ChunkWriter } from "./stream-writer";
+import { type ChunkExtras, ChunkWriter } from "./stream-writer";
+import { ESTIMATED_COST_HEADER } from "../../route-paths";
 
 export const SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
 
@@ -19,19 +20,19 @@ export interface OpenAiFormatOptions {
  * `chat.completion`, errors as `{"error":{"message","type","param","code"}}`.
  */
 export function openaiFormat(options: OpenAiFormatOptions): WireFormat {
-  /** `include_usage` of each parsed request, for its writer: the internal request has no place for it. */
-  const includeUsage = new WeakMap<ChatRequest, boolean>();
+  /** `include_usage` (and the cost header) of each parsed request, for its writer: the internal request has no place for them. */
+  const includeUsage = new WeakMap<ChatRequest, ChunkExtras>();
   return {
     name: "openai",
-    parseRequest(body) {
+    parseRequest(body, headers) {
       const parsed = parseOpenAiRequest(body, options.defaultMaxTokens, options.defaultModel);
-      includeUsage.set(parsed.chat, parsed.includeUsage);
+      includeUsage.set(parsed.chat, { usage: parsed.includeUsage, cost: headers[ESTIMATED_COST_HEADER] === "true" });
       return parsed.chat;
     },
     errorBody: openAiErrorBody,
     errorFrame: openAiErrorFrame,
     streamContentType: SSE_CONTENT_TYPE,
-    streamWriter: (reply) => new ChunkWriter(reply, includeUsage.get(reply.request) === true),
+    streamWriter: (reply) => new ChunkWriter(reply, includeUsage.get(reply.request) ?? { usage: false, cost: false }),
     completeBody: completionBody,
   };
 }

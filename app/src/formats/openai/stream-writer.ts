@@ -6,6 +6,13 @@ import { completionId, finishReason, openAiUsage } from "./reply";
 export const sseEvent = (json: string) => `data: ${json}\n\n`;
 export const DONE_EVENT = "data: [DONE]\n\n";
 
+/** What a stream ends with besides `[DONE]`: the usage chunk (`include_usage`), with the estimated cost when asked. */
+export interface ChunkExtras {
+  usage: boolean;
+  /** The playground's and terminal client's header (route-paths.ts ESTIMATED_COST_HEADER). */
+  cost: boolean;
+}
+
 /**
  * The `chat.completion.chunk` events of one streamed reply: a first chunk with `delta.role`, one chunk per Bedrock
  * delta (`content`, `reasoning_content`, or a `tool_calls` fragment: id and name when the call starts, argument
@@ -24,8 +31,8 @@ export class ChunkWriter implements StreamWriter {
   private readonly withoutArguments = new Set<number>();
 
   constructor(
-    reply: ReplyInfo,
-    private readonly includeUsage: boolean,
+    private readonly reply: ReplyInfo,
+    private readonly extras: ChunkExtras,
   ) {
     const id = JSON.stringify(completionId(reply));
     this.fixed = `{"id":${id},"object":"chat.completion.chunk","created":${reply.created},"model":${JSON.stringify(reply.model)}`;
@@ -71,8 +78,10 @@ export class ChunkWriter implements StreamWriter {
 
   end(summary: StreamSummary): string {
     let text = this.chunk("{}", JSON.stringify(finishReason(summary.stopReason)));
-    if (this.includeUsage && summary.usage) {
-      text += sseEvent(`${this.fixed},"choices":[],"usage":${JSON.stringify(openAiUsage(summary.usage))}}`);
+    if (this.extras.usage && summary.usage) {
+      const cost = this.extras.cost ? this.reply.estimatedCost?.(summary.usage) : undefined;
+      const usage = { ...openAiUsage(summary.usage), ...(cost === undefined ? {} : { estimated_cost_micro_usd: cost }) };
+      text += sseEvent(`${this.fixed},"choices":[],"usage":${JSON.stringify(usage)}}`);
     }
     return text + DONE_EVENT;
   }

@@ -1,4 +1,4 @@
-import { CHAT_COMPLETIONS_PATH, MODELS_PATH } from "../../route-paths";
+import { CHAT_COMPLETIONS_PATH, ESTIMATED_COST_HEADER, MODELS_PATH } from "../../route-paths";
 import { ChatError, httpError, streamError } from "./chat-error";
 import { replyStats, type ReplyStats, type ReplyTimes, type Usage } from "./reply-stats";
 import { sseData } from "./sse";
@@ -83,7 +83,10 @@ export async function streamChat(call: ChatCall): Promise<ChatReply> {
   try {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", ...authHeaders(call.apiKey) },
+      // The cost header: the usage chunk then carries the reply's estimated cost (the gateway's own field).
+      headers: {
+        "content-type": "application/json", accept: "text/event-stream", [ESTIMATED_COST_HEADER]: "true", ...authHeaders(call.apiKey),
+      },
       body: JSON.stringify(chatRequestBody(call.messages, call.settings)),
       signal: call.signal,
     });
@@ -114,6 +117,7 @@ export async function streamChat(call: ChatCall): Promise<ChatReply> {
           completionTokens: chunk.usage.completion_tokens,
           totalTokens: chunk.usage.total_tokens,
           cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens,
+          costMicroUsd: chunk.usage.estimated_cost_micro_usd,
         };
       }
       times.endedAt = performance.now();
@@ -134,6 +138,7 @@ interface Chunk {
     completion_tokens: number;
     total_tokens: number;
     prompt_tokens_details?: { cached_tokens?: number };
+    estimated_cost_micro_usd?: number;
   } | null;
 }
 

@@ -1,3 +1,5 @@
+import { formatUsd } from "../../usage/usd";
+
 /**
  * The figures shown after each reply. Time to first token is what a user waits before anything moves; tokens per
  * second is the reading pace after that, so it is measured from the first token to the last frame, not from the
@@ -9,6 +11,8 @@ export interface Usage {
   completionTokens: number;
   totalTokens: number;
   cachedTokens?: number;
+  /** The reply's estimated cost at list prices (the gateway's figure; absent for a model it has no prices for). */
+  costMicroUsd?: number;
 }
 
 /** `performance.now()` marks of one reply. */
@@ -44,11 +48,12 @@ export function replyStats(times: ReplyTimes, deltas: number, usage: Usage | und
   };
 }
 
-/** One line: `TTFT 312 ms · 41.2 tok/s · 12 in + 96 out = 108 tokens (cached 0) · stop`. */
+/** One line: `TTFT 312 ms · 41.2 tok/s · est. $0.000492 · 12 in + 96 out = 108 tokens (cached 0) · stop`. */
 export function formatStats(stats: ReplyStats): string {
   const parts = [
     stats.ttftMs === undefined ? "no tokens" : `TTFT ${Math.round(stats.ttftMs)} ms`,
     stats.tokensPerSecond === undefined ? undefined : `${stats.estimated ? "≈" : ""}${stats.tokensPerSecond.toFixed(1)} tok/s`,
+    stats.usage?.costMicroUsd === undefined ? undefined : `est. ${formatUsd(stats.usage.costMicroUsd)}`,
     stats.usage
       ? `${stats.usage.promptTokens} in + ${stats.usage.completionTokens} out = ${stats.usage.totalTokens} tokens` +
         (stats.usage.cachedTokens ? ` (${stats.usage.cachedTokens} cached)` : "")
