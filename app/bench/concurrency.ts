@@ -26,6 +26,8 @@ export interface ConcurrencyPlan {
   heap?: HeapSettings;
   /** Default NDJSON (`/stream`), the one format the baseline speaks. */
   format?: BenchFormat;
+  /** Added to the run's log and profile names, so repeated runs of one plan keep their files apart. */
+  label?: string;
 }
 
 export interface ConcurrencyRun {
@@ -77,7 +79,7 @@ export interface ConcurrencyRun {
 
 async function runAgainst(ctx: BenchContext, kind: ServerKind, plan: ConcurrencyPlan): Promise<ConcurrencyRun> {
   const format = plan.format ?? NDJSON;
-  const label = `concurrency-${plan.streams}${plan.heap ? "-heap" : ""}${format === NDJSON ? "" : `-${format.name}`}`;
+  const label = `concurrency-${plan.streams}${plan.heap ? "-heap" : ""}${format === NDJSON ? "" : `-${format.name}`}${plan.label ? `-${plan.label}` : ""}`;
   const intendedGapMs = 1000 / plan.pacing.tokensPerSecond;
   const expected = [0, 1].map((i) => expectedText(promptFor(i), plan.pacing.tokens));
   return withUpstream(ctx, `${label}-${kind}`, plan.pacing, (upstream) =>

@@ -7,7 +7,7 @@ const MiB = 1024 * 1024;
 describe("memory held by request bodies in flight", () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ BODY_MEMORY_BYTES: String(10 * MiB) });
+    h = await startHarness({ BODY_MEMORY_BYTES: String(10 * MiB), BODY_MEMORY_WAIT_MS: "0" });
     h.fake.setScenario({ steps: [{ text: "ok" }] });
   });
   after(() => h.close());
@@ -39,5 +39,27 @@ describe("memory held by request bodies in flight", () => {
   it("a lone body larger than the budget is still served", async () => {
     const served = await request(h.url, { method: "POST", path: "/chat/completions", body: chat(3 * MiB) });
     assert.equal(served.status, 200);
+  });
+});
+
+describe("memory held by request bodies in flight, with a wait for memory to free", () => {
+  let h: Harness;
+  before(async () => {
+    // The wait (20 s) outlasts the held request's delayed answer by far; the body deadline (30 s) bounds it.
+    h = await startHarness({ BODY_MEMORY_BYTES: String(10 * MiB), BODY_MEMORY_WAIT_MS: "20000", BODY_READ_TIMEOUT_MS: "30000" });
+  });
+  after(() => h.close());
+
+  const chat = (filler: number) => ({ messages: [{ role: "user", content: `hi ${"x".repeat(filler)}` }] });
+
+  it("a body that does not fit waits for the one in flight to end, then is served instead of refused", async () => {
+    h.fake.setScenario({ headersDelayMs: 1000, steps: [{ text: "ok" }] });
+    const first = request(h.url, { method: "POST", path: "/chat/completions", body: chat(2 * MiB) });
+    await h.fake.waitForRequests(1);
+    const waiting = request(h.url, { method: "POST", path: "/chat/completions", body: chat(MiB) });
+    assert.equal((await first).status, 200);
+    const served = await waiting;
+    assert.equal(served.status, 200, served.text.slice(0, 200));
+    assert.equal(h.fake.requests.length, 2, "it reached Bedrock once the first had ended");
   });
 });

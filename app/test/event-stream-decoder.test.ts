@@ -357,6 +357,35 @@ describe("batching event-stream decoder", () => {
       assert.equal(counter.calls, 1);
     });
 
+    it("payloads of every other spelling get exactly the SDK's event or error (only Bedrock's own takes the shortcut)", async () => {
+      const raw = (payload: string) =>
+        new EventStreamCodec(toUtf8, fromUtf8).encode({
+          headers: { ":message-type": { type: "string", value: "event" }, ":event-type": { type: "string", value: "chunk" } },
+          body: fromUtf8(payload),
+        });
+      const b64 = Buffer.from('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"??>>"}}').toString("base64");
+      assert.match(b64, /\//, "the sample's base64 holds a slash");
+      const payloads = {
+        "no padding member": `{"bytes":"${b64}"}`,
+        "a padding member": `{"bytes":"${b64}","p":"abcXYZ019"}`,
+        "an escaped slash": `{"bytes":"${b64.replace(/\//g, "\\/")}","p":"ab"}`,
+        "members in another order": `{"p":"ab","bytes":"${b64}"}`,
+        "spaces": `{ "bytes" : "${b64}" }`,
+        "an empty value": `{"bytes":"","p":"a"}`,
+        "a character outside base64": `{"bytes":"${b64.slice(0, -4)}*AAA"}`,
+        "base64url": `{"bytes":"${b64.slice(0, -4)}-AAA"}`,
+        "bad padding": `{"bytes":"${b64.slice(0, -1)}"}`,
+        "padding of odd characters": `{"bytes":"${b64}","p":"a-b"}`,
+      };
+      for (const [what, payload] of Object.entries(payloads)) {
+        const frame = raw(payload);
+        const settle = (events: Promise<unknown>) => events.then((value) => ({ value }), (error: Error) => ({ error: error.message }));
+        const expected = await settle(sdkEvents(frame, native));
+        const actual = await settle(ourEvents([frame], native).then(({ events }) => events));
+        assert.deepEqual(actual, expected, what);
+      }
+    });
+
     it("a bad message CRC: the chunks before it, then the SDK's checksum error", async () => {
       const bad = CHUNKS[1].slice();
       bad[bad.length - 1] ^= 0xff;

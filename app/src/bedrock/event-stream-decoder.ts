@@ -6,8 +6,9 @@ import type {
   ConverseStreamOutput,
 } from "@aws-sdk/client-bedrock-runtime";
 import { eventStreamSerdeProvider, HeaderMarshaller, type Message } from "@smithy/core/event-streams";
+import { chunkFromPayload } from "./chunk-payload";
 import { converseEvent, isFastEventType } from "./converse-event-shapes";
-import { type Frame, nextFrame, PartialMessage, readHeaders } from "./event-stream-frames";
+import { type Frame, HeaderReader, nextFrame, PartialMessage } from "./event-stream-frames";
 
 type SerdeProvider = NonNullable<BedrockRuntimeClientConfig["eventStreamSerdeProvider"]>;
 type Marshaller = ReturnType<SerdeProvider>;
@@ -92,6 +93,7 @@ function prematureClose(): Error {
  */
 class EventBatches implements AsyncIterator<unknown[]> {
   private readonly partial = new PartialMessage();
+  private readonly headerReader = new HeaderReader();
   /** What ends the iteration once the events before it are delivered. */
   private failure: Error | Promise<Error> | undefined;
   private ended = false;
@@ -184,7 +186,11 @@ class EventBatches implements AsyncIterator<unknown[]> {
 
   /** One checked message: its event, a promise of it (the SDK's deserializer), or undefined when it ends the stream. */
   private message(bytes: Buffer, { headersStart, payloadStart, payloadEnd }: Frame): unknown {
-    const headers = readHeaders(bytes, headersStart, payloadStart);
+    const headers = this.headerReader.read(bytes, headersStart, payloadStart);
+    if (headers.messageType === "event" && headers.eventType === "chunk") {
+      const chunk = chunkFromPayload(bytes, payloadStart, payloadEnd);
+      if (chunk) return chunk;
+    }
     if (headers.messageType === "event" && headers.eventType !== undefined && isFastEventType(headers.eventType)) {
       const event = converseEvent(headers.eventType, JSON.parse(bytes.toString("utf8", payloadStart, payloadEnd)));
       if (event) return event;

@@ -137,3 +137,22 @@ export function readHeaders(bytes: Buffer, start: number, end: number): KnownHea
   }
   return headers;
 }
+
+/**
+ * {@link readHeaders} for a stream's messages, remembering the last message's header bytes: a stream's events of
+ * one type carry byte-identical headers (event type, content type, message type), so most messages cost one
+ * comparison instead of a parse.
+ */
+export class HeaderReader {
+  private last: Buffer | undefined;
+  private lastHeaders: KnownHeaders = {};
+
+  read(bytes: Buffer, start: number, end: number): KnownHeaders {
+    if (this.last !== undefined && this.last.compare(bytes, start, end) === 0) return this.lastHeaders;
+    const headers = readHeaders(bytes, start, end);
+    // A copy: a view would keep the whole read's buffer alive.
+    this.last = Buffer.from(bytes.subarray(start, end));
+    this.lastHeaders = headers;
+    return headers;
+  }
+}

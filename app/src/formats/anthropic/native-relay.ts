@@ -57,6 +57,9 @@ export function relayMessage(json: string, model: string, summary: StreamSummary
 
 /** Names the event of a chunk without parsing it: Anthropic's events begin with their `type`. */
 const TYPE = /^\{\s*"type"\s*:\s*"([a-z_]+)"/;
+/** Nearly every chunk is a delta, and Bedrock writes its type first, compact: one comparison names it. */
+const DELTA_START = '{"type":"content_block_delta"';
+const typeOf = (json: string) => (json.startsWith(DELTA_START) ? "content_block_delta" : TYPE.exec(json)?.[1]);
 
 /**
  * Re-frames one stream's events; only the few that carry the model, usage or the stop are parsed. Under a guardrail,
@@ -77,7 +80,7 @@ export class EventRelay {
   ) {}
 
   frame(json: string): string {
-    const type = this.guarded && json.includes(BEDROCK_FIELD_MARK) ? undefined : TYPE.exec(json)?.[1];
+    const type = this.guarded && json.includes(BEDROCK_FIELD_MARK) ? undefined : typeOf(json);
     if (type === "content_block_delta") {
       this.record.firstTokenAt ??= performance.now();
       this.record.deltas += 1;
