@@ -5,7 +5,7 @@ import { fallbackProblems } from "../app/src/resilience/fallback-rules";
 import { DEFAULT_METRICS_NAMESPACE } from "../app/src/usage/key-schema";
 import { DISTINCT_KEY_NAMES, distinctKeyNames, keyLimitsSchema } from "../app/src/usage/key-schema";
 import { type DeployedSettings, readDeployedSettings, STACK_DEFAULTS, STACK_KEYS } from "./deployed-settings";
-import { keyLimitsAboveStage, limitsWithoutKeys } from "./key-limits";
+import { keyLimitsAboveStage, keysMatchingNoModel, limitsWithoutKeys } from "./key-limits";
 import { runawayFactorSchema } from "./runaway-spend";
 
 /**
@@ -159,6 +159,10 @@ export function loadStackConfig(): StackConfig {
   if (deployed.problems.length === 0) {
     const served = servedModels(modelId, allowedModelIds);
     problems.push(...fallbackProblems(served, fallbacks).map((problem) => `  ${config.name}:fallbacks ${problem}`));
+    if (parsed.success) {
+      const models = [...served, ...deployed.values.embeddingModelIds];
+      problems.push(...keysMatchingNoModel(parsed.data.keys, models).map((issue) => `  ${config.name}:keys[${issue.path[1]}].models: ${issue.message}`));
+    }
   }
   if (!parsed.success || problems.length > 0) {
     throw new pulumi.RunError(`Invalid stack configuration:\n${problems.join("\n")}`);

@@ -1,3 +1,5 @@
+import { mayCall } from "../app/src/usage/model-access";
+
 /**
  * Cross-key rules of the `keys` list that concern the rest of the stack: limits that could never take effect.
  * infra/config.ts runs them with its other checks, so `pulumi preview` refuses them naming the keys.
@@ -22,6 +24,17 @@ export interface KeyLimitsConfig {
     readonly guardrail?: unknown;
     readonly models?: readonly string[];
   }>;
+}
+
+/**
+ * A key whose `models` match none of the served models (chat and embedding): a typo (`*haiku` for `*haiku*`) that
+ * would refuse every request of the key with a 403.
+ */
+export function keysMatchingNoModel(keys: KeyLimitsConfig["keys"], served: readonly string[]): LimitIssue[] {
+  return keys.flatMap((key, i) => (!key.models || served.some((id) => mayCall(key, id)) ? [] : [{
+    path: ["keys", i, "models"],
+    message: `key "${key.name}" may call none of the served models (${served.join(", ")}): every request of it would be refused`,
+  }]));
 }
 
 /** One refusal: the key path it concerns (`keys[1].rateLimit`) and what to say. */

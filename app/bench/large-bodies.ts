@@ -8,7 +8,8 @@ import { upload, type UploadOutcome } from "./upload-client";
 import { NDJSON } from "./wire-formats";
 
 /**
- * `npx tsx app/bench/large-bodies.ts [--bodies 40] [--rate 5] [--seconds 30] [--stalled 60] [--only a,b,c]` after
+ * `npx tsx app/bench/large-bodies.ts [--bodies 40] [--rate 5] [--seconds 30] [--stalled 60] [--only a,b,c] [--wait-ms N]`
+ * after
  * `npm run build`: issue 20 item 12 on its own. The bundle runs with a 512 MiB task's heap flags (the plan's
  * `nodeArgs`) and takes, each request a valid 5 MB `POST /stream` body:
  * (a) `bodies` concurrent bodies; (b) `rate` a second for `seconds` with 10-second replies; (c) `stalled` uploads
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "30" },
       stalled: { type: "string", default: "60" },
       only: { type: "string", default: "a,b,c" },
+      // BODY_MEMORY_WAIT_MS for the server; unset: the setting's default.
+      "wait-ms": { type: "string" },
       out: { type: "string", default: "bench-results" },
     },
   });
@@ -92,11 +95,12 @@ async function main(): Promise<void> {
   const { nodeArgs } = TASK_HEAP;
   const body = largeBody();
   const only = new Set(values.only!.split(","));
-  console.log(`server flags: ${nodeArgs.join(" ")}; body ${body.length} bytes`);
+  console.log(`server flags: ${nodeArgs.join(" ")}; BODY_MEMORY_WAIT_MS ${values["wait-ms"] ?? "default"}; body ${body.length} bytes`);
   const run = async (name: string, tokens: number, load: (url: string) => Promise<Groups>, allowed = (_group: string) => [200, 503]) => {
     // 20 tokens make a 10-second reply: 2 a second after the first token's 500 ms.
     const upstream = await startUpstream({ firstTokenMs: 500, tokensPerSecond: 2, tokens }, path.join(logsDir, `large-bodies-upstream.log`));
-    const server = await startServer({ entry, upstreamUrl: upstream.url, logFile: path.join(logsDir, `large-bodies-server.log`), nodeArgs });
+    const env = values["wait-ms"] === undefined ? {} : { BODY_MEMORY_WAIT_MS: values["wait-ms"] };
+    const server = await startServer({ entry, upstreamUrl: upstream.url, logFile: path.join(logsDir, `large-bodies-server.log`), nodeArgs, env });
     try {
       return await scenario(name, server, () => load(`${server.url}${NDJSON.path}`), allowed);
     } finally {

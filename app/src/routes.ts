@@ -36,7 +36,10 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
   router.get(at(USAGE_PATH), routeLabel(USAGE_PATH), usageRoute(deps.usage));
   const bodyBudget = deps.config.bodyMemoryBytes ?? defaultBodyMemoryBytes();
   const readJson = [
-    bodyMemory(bodyBudget, deps.config.bodyLimitBytes),
+    bodyMemory(bodyBudget, deps.config.bodyLimitBytes, {
+      maxWaitMs: deps.config.bodyMemoryWaitMs,
+      bodyReadTimeoutMs: deps.config.bodyReadTimeoutMs,
+    }),
     requireJson(),
     readBodyWithin(
       deps.config.bodyReadTimeoutMs,

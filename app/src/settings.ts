@@ -125,6 +125,9 @@ export const SETTINGS = {
   }),
   // Memory request bodies in flight may hold (app/src/http/body-memory.ts); unset: half the V8 heap limit.
   bodyMemoryBytes: setting({ env: "BODY_MEMORY_BYTES", rule: wholeNumber(1024, 64 * 1024 ** 3) }),
+  // How long a request that does not fit the body memory waits for some to free before its 503 (body-memory.ts;
+  // docs/performance.md "Large bodies" measured 0 against 5000).
+  bodyMemoryWaitMs: setting({ env: "BODY_MEMORY_WAIT_MS", rule: wholeNumber(0, 60_000), default: 5000 }),
   // How long a request's body may take to arrive, from the request's arrival (app/src/http/body-arrival.ts).
   bodyReadTimeoutMs: setting({ env: "BODY_READ_TIMEOUT_MS", rule: wholeNumber(100, 300_000), default: 10_000 }),
   // The ALB's deregistration delay and ECS's stop timeout are derived from it (runtime-contract.ts).

@@ -31,6 +31,7 @@ describe("configuration from the environment", () => {
       defaultMaxTokens: DEFAULT_MAX_TOKENS,
       bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
       bodyMemoryBytes: undefined,
+      bodyMemoryWaitMs: 5000,
       bodyReadTimeoutMs: 10_000,
       shutdownGraceMs: SHUTDOWN_GRACE_SECONDS * 1000,
       upstreamIdleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,

@@ -24,7 +24,7 @@ function assertRefusal(outcome: UploadOutcome, status: number, code: string): vo
 describe("large bodies: refusals that reach the client, stalled uploads", () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ BODY_MEMORY_BYTES: String(10 * MiB), BODY_READ_TIMEOUT_MS: "1000" });
+    h = await startHarness({ BODY_MEMORY_BYTES: String(10 * MiB), BODY_MEMORY_WAIT_MS: "0", BODY_READ_TIMEOUT_MS: "1000" });
   });
   after(() => h.close());
   afterEach(() => h.fake.setScenario({ steps: [{ text: "ok" }] }));

@@ -91,6 +91,8 @@ describe("usage store", () => {
     assert.match(bad.message, /keys\[0\]\.models\[0\]: must be a model ID pattern/);
     const open = await programError({ apiKeyRequired: "false", keys: JSON.stringify([{ name: "ops", models: ["*haiku*"] }]) });
     assert.match(open.message, /limits set in keys would never apply: keys\[0\] "ops" \(models\)/);
+    const typo = await programError({ keys: JSON.stringify([{ name: "ops" }, { name: "intern", models: ["*haiku"] }]) });
+    assert.match(typo.message, /:keys\[1\]\.models: key "intern" may call none of the served models \(global\.anthropic\.claude-haiku-4-5-20251001-v1:0\): every request/);
   });
 
   it("passes budgetReadMaxAgeMs to the tasks: 500 by default, the stack's value when set (0: exact checks)", async () => {

@@ -62,10 +62,12 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
     // A call sent and then cut by us (client gone, timeout, shutdown) before Bedrock's first frame: the prompt reached
     // Bedrock, which may bill it, so it is charged like an accepted call cut early (the input estimate).
     let sent = false;
+    // Before Bedrock is called, a key over its token budget or at its limit of streams in flight gets a 429 (in its
+    // format). Awaited as a step of the call, so a client that leaves during the check never gets a Bedrock call
+    // started for it; the stream's lease (if its key has a limit) is released in `finally`, whatever the ending.
+    const admission = deps.usage.admitStream(caller);
     try {
-      // Before Bedrock is called, a key over its token budget gets a 429 (in its format). Awaited as a step of the
-      // call, so a client that leaves during the check never gets a Bedrock call started for it.
-      await call.upstream(deps.usage.admit(caller));
+      await call.upstream(admission);
       admitted = true;
       const native = usesNativePath(request.native, modelInfo(model));
       // The models that may answer (retries and fallbacks: app/src/resilience), each able to take the request the
@@ -87,6 +89,7 @@ export function chatHandler(format: WireFormat, deps: ChatDependencies): Middlew
       if (summary.stopReason === GUARDRAIL_INTERVENED) deps.resilience.metrics.guardrailIntervention(caller.name);
       // Every ending (done, error, client gone, shutdown) is charged; the write does not hold up the response.
       if (admitted) deps.usage.settle(record, caller, { request, summary, accepted });
+      admission.then((lease) => lease?.release(), () => undefined);
     }
   };
 }

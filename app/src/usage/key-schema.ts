@@ -25,10 +25,13 @@ export const keyLimitsSchema = z
     /** Dollar budgets: the key's estimated spend (usage/cost.ts) per UTC day and month, checked as token budgets are. */
     usdPerDay: usdLimit.optional(),
     usdPerMonth: usdLimit.optional(),
-    /** Tokens per UTC minute: accepted, not enforced yet (docs/resilience.md). */
+    /** Tokens per UTC minute, checked as the day's and month's are (usage/minute-budget.ts). */
     tokensPerMinute: tokenLimit.optional(),
-    /** Streams the key may have open at once across every task: accepted, not enforced yet (docs/resilience.md). */
-    maxConcurrentStreams: z.number().int().min(1).max(100_000).optional(),
+    /**
+     * Chat streams the key may have in flight at once across every task (usage/stream-leases.ts). At most 10,000:
+     * the leases share one table item, of at most 400 KB.
+     */
+    maxConcurrentStreams: z.number().int().min(1).max(10_000).optional(),
     /** The key's own Bedrock guardrail, instead of the deployment's `guardrail`. */
     guardrail: guardrailSchema.optional(),
     /** Model ID patterns the key may call (usage/model-access.ts); unset: every served model. */

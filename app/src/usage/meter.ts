@@ -4,7 +4,7 @@ import type { StreamSummary, TokenUsage } from "../bedrock/chat-events";
 import { type ChatRequest, estimateInputTokens } from "../bedrock/chat-request";
 import { ApiError } from "../http/errors";
 import type { RequestRecord } from "../http/request-record";
-import { BUDGET_EXCEEDED_CODE, type ServiceMetrics, SPEND_BUDGET_EXCEEDED_CODE } from "../metrics/service-metrics";
+import type { ServiceMetrics } from "../metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
 import { BudgetView } from "./budget-view";
 import { ChargeWriter } from "./charge-writer";
@@ -13,7 +13,13 @@ import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
 import type { ModelUsage } from "./model-usage";
 import { addUsed, type Charge, type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
-import { secondsUntil, type UsageWindow, type Windows, windowsAt } from "./windows";
+import { MinuteBudget } from "./minute-budget";
+import { storeUnavailable } from "./refusals";
+import { Admission, policyEffect } from "./admission";
+import { type WindowReport, windowReport } from "./usage-report";
+import type { StreamLeases } from "./stream-leases";
+import { LEASE_TTL_MS, type StreamLease, StreamLimiter } from "./stream-limiter";
+import { minuteAt, windowsAt } from "./windows";
 
 
 export interface UsageMeterOptions {
@@ -29,6 +35,12 @@ export interface UsageMeterOptions {
   clock?: () => Date;
   /** The `modelPrices` setting: price lists replacing the catalog's (cost.ts). */
   modelPrices?: ModelPrices;
+  /** Streams in flight per key (`maxConcurrentStreams`), in the same table as `store`. */
+  leases?: StreamLeases;
+  /** {@link LEASE_TTL_MS} unless a test shortens it. */
+  leaseTtlMs?: number;
+  /** A key at its stream limit was refused (the `ConcurrencyRefusals` metric). */
+  concurrencyRefused?: (keyName: string) => void;
 }
 
 /** How one request ended, as far as billing is concerned. */
@@ -39,22 +51,9 @@ export interface Outcome {
   accepted: boolean;
 }
 
-/** One window's figures as `GET /usage` shows them. */
-export interface WindowReport extends Counters {
-  window: string;
-  resetsAt: string;
-  totalTokens: number;
-  tokenLimit: number | null;
-  remainingTokens: number | null;
-  /** The key's dollar budget for the window (compared with `costMicroUsd`). */
-  usdLimit: number | null;
-  /** The window's figures by the model that answered, as written to the table (a day keeps cost and requests). */
-  models: Record<string, Partial<Counters>>;
-}
-
 /**
- * Per-key token budgets and metering: identifies the caller, refuses a key over its daily or monthly token limit
- * before Bedrock is called (429 `token_budget_exceeded`, `Retry-After` until the window resets), and charges
+ * Per-key limits and metering: identifies the caller, refuses a key over a token or dollar budget of its minute, day
+ * or month, or at its limit of streams in flight, before Bedrock is called (429, `Retry-After`; admission.ts), and charges
  * every request whatever its end. Charges are written after the response ended (a client never waits for them),
  * a key's concurrent ones together (charge-writer.ts), and shutdown waits for the last ones ({@link idle}).
  *
@@ -66,12 +65,24 @@ export interface WindowReport extends Counters {
 export class UsageMeter {
   private readonly charges: ChargeWriter | undefined;
   private readonly view: BudgetView | undefined;
+  private readonly minutes: MinuteBudget | undefined;
+  private readonly streams: StreamLimiter | undefined;
+  private readonly admission: Admission | undefined;
   private readonly clock: () => Date;
 
   constructor(private readonly options: UsageMeterOptions) {
     const clock = (this.clock = options.clock ?? (() => new Date()));
     const { store, budgetReadMaxAgeMs: maxAgeMs } = options;
     if (!store) return;
+    this.minutes = new MinuteBudget(store, (keyName, err) => this.storeFailed("write", keyName, err, "minute's tokens not counted"));
+    if (options.leases) {
+      this.streams = new StreamLimiter(options.leases, {
+        clock,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        refused: (keyName) => options.concurrencyRefused?.(keyName),
+        failed: (operation, keyName, err) => this.storeFailed("write", keyName, err, LEASE_FAILURE_EFFECTS[operation](options.failurePolicy)),
+      });
+    }
     const charges = (this.charges = new ChargeWriter(store, {
       failed: (batch, err) =>
         this.storeFailed("write", batch.keyName, err, `${batch.charge.requests} request(s) held, their charge retried`),
@@ -88,6 +99,10 @@ export class UsageMeter {
       pending: (keyName, windows) => charges.pending(keyName, windows),
       refreshFailed: (keyName, err) => this.storeFailed("read", keyName, err, "budget view not refreshed"),
     });
+    this.admission = new Admission({
+      view: this.view, minutes: this.minutes, streams: this.streams, clock, failurePolicy: options.failurePolicy,
+      storeFailed: (operation, keyName, err, effect) => this.storeFailed(operation, keyName, err, effect),
+    });
   }
 
   /** The caller of a request, from the key-id header API Gateway sets; noted on the record for logs and metrics. */
@@ -98,39 +113,14 @@ export class UsageMeter {
     return caller;
   }
 
-  /** Throws 429 `token_budget_exceeded` when the caller is over a token limit (only keys with limits are read). */
+  /** Over a budget: 429 (admission.ts). Only keys with budgets are read. */
   async admit(caller: Caller): Promise<void> {
-    const view = this.view;
-    if (!view || !hasBudget(caller)) return;
-    const now = this.clock();
-    const windows = windowsAt(now);
-    let used: Used;
-    try {
-      used = await view.used(caller.name, windows, (seen) => overLimits(caller, seen).length > 0);
-    } catch (err) {
-      const serve = this.options.failurePolicy === "serve";
-      this.storeFailed("read", caller.name, err, serve ? "request served without a budget check" : "request refused");
-      if (serve) return;
-      throw new ApiError(503, "usage_store_unavailable", "Token budgets cannot be checked right now; retry shortly", {
-        headers: { "Retry-After": "5" },
-        logLevel: "error",
-        cause: err,
-      });
-    }
-    const over = overLimits(caller, used);
-    if (over.length === 0) return;
-    // Over both windows: only the month's reset helps.
-    const { kind, unit } = over.find((limit) => limit.kind === "month") ?? over[0];
-    const window: UsageWindow = windows[kind];
-    const budget = kind === "day" ? "daily" : "monthly";
-    throw new ApiError(
-      429,
-      unit === "usd" ? SPEND_BUDGET_EXCEEDED_CODE : BUDGET_EXCEEDED_CODE,
-      unit === "usd"
-        ? `This API key has used its ${budget} budget of $${kind === "day" ? caller.usdPerDay : caller.usdPerMonth}; it resets at ${window.resetsAt.toISOString()}`
-        : `This API key has used its ${budget} token budget; it resets at ${window.resetsAt.toISOString()}`,
-      { headers: { "Retry-After": String(secondsUntil(window.resetsAt, now)) } },
-    );
+    await this.admission?.admit(caller);
+  }
+
+  /** {@link admit}, then a lease on one of the key's streams in flight if it has a limit (released by the caller). */
+  async admitStream(caller: Caller): Promise<StreamLease | undefined> {
+    return this.admission?.admitStream(caller);
   }
 
   /**
@@ -157,7 +147,9 @@ export class UsageMeter {
       costMicroUsd: record.costMicroUsd ?? 0,
     };
     const charge: Charge = { ...counters, models: modelId ? { [modelId]: counters } : undefined };
-    this.charges.add(caller.name, windowsAt(this.clock()), charge);
+    const now = this.clock();
+    this.charges.add(caller.name, windowsAt(now), charge);
+    if (caller.tokensPerMinute !== undefined) this.minutes?.charge(caller.name, minuteAt(now), tokensOf(counters));
   }
 
   /** The caller's own counters and limits for the current day and month. */
@@ -176,26 +168,13 @@ export class UsageMeter {
       if (this.charges) used = addUsed(used, this.charges.pending(caller.name, windows, true));
     } catch (err) {
       this.storeFailed("read", caller.name, err, "usage not reported");
-      throw new ApiError(503, "usage_store_unavailable", "Usage cannot be read right now; retry shortly", {
-        headers: { "Retry-After": "5" },
-        logLevel: "error",
-        cause: err,
-      });
+      throw storeUnavailable("Usage cannot be read right now", err);
     }
-    const view = (kind: keyof Windows, limit: number | undefined, usd: number | undefined): WindowReport => {
-      const totalTokens = tokensOf(used[kind]);
-      return {
-        window: windows[kind].id,
-        resetsAt: windows[kind].resetsAt.toISOString(),
-        ...used[kind],
-        totalTokens,
-        tokenLimit: limit ?? null,
-        remainingTokens: limit === undefined ? null : Math.max(0, limit - totalTokens),
-        usdLimit: usd ?? null,
-        models: byModel[kind],
-      };
+    return {
+      key: caller.name,
+      day: windowReport(windows.day, used.day, byModel.day, caller.tokensPerDay, caller.usdPerDay),
+      month: windowReport(windows.month, used.month, byModel.month, caller.tokensPerMonth, caller.usdPerMonth),
     };
-    return { key: caller.name, day: view("day", caller.tokensPerDay, caller.usdPerDay), month: view("month", caller.tokensPerMonth, caller.usdPerMonth) };
   }
 
   /**
@@ -203,7 +182,7 @@ export class UsageMeter {
    * is on its way: shutdown closes the store's client next, which would fail a background refresh still out.
    */
   async idle(): Promise<void> {
-    await Promise.all([this.charges?.idle(), this.view?.idle()]);
+    await Promise.all([this.charges?.idle(), this.view?.idle(), this.minutes?.idle(), this.streams?.idle()]);
   }
 
   /**
@@ -211,7 +190,8 @@ export class UsageMeter {
    * then logs what is still unwritten as lost.
    */
   async flush(timeoutMs: number): Promise<void> {
-    await Promise.all([this.charges?.flush(timeoutMs), this.view?.idle()]);
+    this.streams?.close();
+    await Promise.all([this.charges?.flush(timeoutMs), this.view?.idle(), this.minutes?.idle(), this.streams?.idle()]);
   }
 
   /** Logged at error level (an operator must look) and counted: the `UsageStoreFailures` alarm watches it. */
@@ -223,23 +203,12 @@ export class UsageMeter {
   }
 }
 
-/** Whether the key has a token or dollar budget (keys without one are never read before Bedrock). */
-function hasBudget(caller: Caller): boolean {
-  return [caller.tokensPerDay, caller.tokensPerMonth, caller.usdPerDay, caller.usdPerMonth].some((l) => l !== undefined);
-}
-
-/** The caller's limits the counters reached: windows, and whether tokens or dollars (micro-dollars counted). */
-function overLimits(caller: Caller, used: Used): Array<{ kind: keyof Windows; unit: "tokens" | "usd" }> {
-  const limits = [
-    { kind: "day", unit: "tokens", limit: caller.tokensPerDay, used: tokensOf(used.day) },
-    { kind: "month", unit: "tokens", limit: caller.tokensPerMonth, used: tokensOf(used.month) },
-    { kind: "day", unit: "usd", limit: microUsd(caller.usdPerDay), used: used.day.costMicroUsd },
-    { kind: "month", unit: "usd", limit: microUsd(caller.usdPerMonth), used: used.month.costMicroUsd },
-  ] as const;
-  return limits.filter((l) => l.limit !== undefined && l.used >= l.limit);
-}
-
-const microUsd = (usd: number | undefined) => (usd === undefined ? undefined : Math.round(usd * 1_000_000));
+/** What a lease operation the store failed did (logged with the failure). */
+const LEASE_FAILURE_EFFECTS = {
+  acquire: (policy: FailurePolicy) => policyEffect(policy, "stream served without a concurrency lease"),
+  renew: () => "stream leases not renewed",
+  release: () => "stream lease left to expire",
+} as const;
 
 /** What a cut stream is charged: the input estimate, and one token per output delta sent. */
 function estimate(request: ChatRequest, deltas: number): TokenUsage {

@@ -18,7 +18,7 @@ const compiled = new Map<string, RegExp>();
 const regExpOf = (pattern: string) => compiled.get(pattern) ?? compiled.set(pattern, patternRegExp(pattern)).get(pattern)!;
 
 /** Whether `caller` may call the served model `modelId`. */
-export function mayCall(caller: Caller, modelId: string): boolean {
+export function mayCall(caller: { readonly models?: readonly string[] }, modelId: string): boolean {
   if (!caller.models) return true;
   const foundation = parseModelId(modelId).foundationModelId;
   return caller.models.some((pattern) => regExpOf(pattern).test(modelId) || regExpOf(pattern).test(foundation));

@@ -3,9 +3,11 @@ import pino, { type Logger } from "pino";
 import type { AppConfig } from "../config";
 import { leanClient } from "../lean-aws-client";
 import type { MetricsSink } from "../metrics/emf";
+import { ResilienceMetrics } from "../metrics/resilience-metrics";
 import { ServiceMetrics } from "../metrics/service-metrics";
 import { UsageMeter } from "./meter";
 import { UsageStore } from "./store";
+import { StreamLeases } from "./stream-leases";
 
 /**
  * Timeouts of the usage store's client. The budget check runs before every Bedrock call of a key with limits, so a
@@ -30,6 +32,8 @@ export interface MeteringOverrides {
   /** By default the logger's own destination. */
   metricsSink?: MetricsSink;
   clock?: () => Date;
+  /** Stream leases' life (stream-limiter.ts `LEASE_TTL_MS`): shortened to see them renewed. */
+  leaseTtlMs?: number;
 }
 
 export interface Metering {
@@ -55,9 +59,13 @@ export function setUpMetering(config: AppConfig, logger: Logger, overrides: Mete
       ? undefined
       : (overrides.dynamodb ??
         storeClient(config.region));
+  const resilienceMetrics = new ResilienceMetrics(metrics.emf);
   const meter = new UsageMeter({
     keys: apiKeys,
     store: client && tableName ? new UsageStore(client, tableName) : undefined,
+    leases: client && tableName ? new StreamLeases(client, tableName) : undefined,
+    leaseTtlMs: overrides.leaseTtlMs,
+    concurrencyRefused: (keyName) => resilienceMetrics.concurrencyRefusal(keyName),
     failurePolicy,
     budgetReadMaxAgeMs: config.budgetReadMaxAgeMs,
     metrics,

@@ -111,7 +111,30 @@ export class UsageStore {
     );
     return { used: countersIn(Item, windows.day), models: modelUsageIn(Item, dayAttribute(windows.day, "")) };
   }
+
+  /** The tokens charged to the key in a minute (`tokensPerMinute`): its own small item, `minute#2026-11-28T12:34`. */
+  async readMinute(keyName: string, minute: UsageWindow): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: itemKey(keyName, minute), ConsistentRead: true, ProjectionExpression: MINUTE_TOKENS }),
+    );
+    return Number(Item?.[MINUTE_TOKENS]?.N ?? 0);
+  }
+
+  /** Adds tokens to the key's minute (one atomic `ADD`, the item expiring a day after the minute). */
+  async addMinute(keyName: string, minute: UsageWindow, tokens: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: itemKey(keyName, minute),
+        UpdateExpression: "ADD #t :t SET #ttl = :ttl",
+        ExpressionAttributeNames: { "#t": MINUTE_TOKENS, "#ttl": USAGE_TABLE.ttlAttribute },
+        ExpressionAttributeValues: { ":t": { N: String(tokens) }, ":ttl": { N: String(minute.expiresAt) } },
+      }),
+    );
+  }
 }
+
+const MINUTE_TOKENS = "tokens";
 
 /** A key's counters in one day and its month, as a budget check compares them with the limits. */
 export interface Used {
@@ -141,7 +164,7 @@ export function dayAttribute(day: UsageWindow, counter: string): string {
   return `d${day.id.slice(8, 10)}_${counter}`;
 }
 
-/** The month's item: partition = key name, sort = `month#2026-11`. */
+/** A window's item: partition = key name, sort = `month#2026-11` (or `minute#2026-11-28T12:34`). */
 export function itemKey(keyName: string, month: UsageWindow): Record<string, AttributeValue> {
   return {
     [USAGE_TABLE.partitionKey]: { S: keyName },

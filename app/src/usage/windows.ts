@@ -1,12 +1,12 @@
 import { RETENTION_DAYS_AFTER_MONTH } from "./table-schema";
 
 /**
- * Budget windows: the UTC day and the UTC month a moment falls in. Every task computes the same window ids from its
+ * Budget windows: the UTC minute, day and month a moment falls in. Every task computes the same window ids from its
  * clock, so counters written by any task for the same key land on the same item; a window "rolls over" simply by a
  * new id appearing at UTC midnight (or on the 1st).
  */
 
-export type WindowKind = "day" | "month";
+export type WindowKind = "minute" | "day" | "month";
 
 export interface UsageWindow {
   kind: WindowKind;
@@ -38,6 +38,18 @@ export function windowsAt(now: Date): Windows {
     day: { kind: "day", id: iso.slice(0, 10), resetsAt: nextDay, expiresAt },
     month: { kind: "month", id: iso.slice(0, 7), resetsAt: nextMonth, expiresAt },
   };
+}
+
+const MINUTE_MS = 60_000;
+/** How long a minute's counter is kept after the minute (TTL): long enough to read a recent minute when debugging. */
+const MINUTE_RETENTION_MS = DAY_MS;
+
+/** The UTC minute a moment falls in (`tokensPerMinute`): `2026-11-28T12:34`, its own item (store.ts). */
+export function minuteAt(now: Date): UsageWindow {
+  const start = now.getTime() - (now.getTime() % MINUTE_MS);
+  const resetsAt = new Date(start + MINUTE_MS);
+  const expiresAt = Math.floor((resetsAt.getTime() + MINUTE_RETENTION_MS) / 1000);
+  return { kind: "minute", id: new Date(start).toISOString().slice(0, 16), resetsAt, expiresAt };
 }
 
 /** Whole seconds from `now` until `at`, at least 1 (a `Retry-After` value). */

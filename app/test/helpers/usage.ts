@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createUsageTable, type LocalDynamo, localDynamoClient, startDynalite } from "../../local/usage-table";
+import { createUsageTable, LOCAL_USAGE_TABLE, type LocalDynamo, localDynamoClient, startDynalite } from "../../local/usage-table";
 import type { ApiKeys } from "../../src/usage/keys";
 import type { FakeBedrockOptions } from "../../local/fake-bedrock";
 import { GATEWAY_API_KEY_ID_HEADER, USAGE_PATH } from "../../src/runtime-contract";
@@ -48,14 +48,23 @@ export async function startUsageHarness(
     fake?: FakeBedrockOptions;
     /** Reach the store through a {@link StoreProxy}, with the production client (its timeouts and retries). */
     storeProxy?: boolean;
+    /** Reach the store at this address instead (e.g. a recording proxy in front of dynalite's `url`). */
+    storeEndpoint?: (dynamoUrl: string) => Promise<string>;
+    /** Share another harness's dynalite and table (two tasks on one usage table); it stays up when this closes. */
+    shareDynamo?: LocalDynamo;
+    /** Stream leases' life (`LEASE_TTL_MS`), shortened to see them renewed. */
+    leaseTtlMs?: number;
+    /** The service's stand-in: another harness's fake Bedrock URL instead of its own. */
+    upstreamUrl?: string;
   } = {},
 ): Promise<UsageHarness> {
-  const dynamo = await startDynalite();
+  const dynamo = options.shareDynamo ?? (await startDynalite());
   const direct = localDynamoClient(dynamo.url);
-  const tableName = await createUsageTable(direct);
+  const tableName = options.shareDynamo ? LOCAL_USAGE_TABLE : await createUsageTable(direct);
   const proxy = options.storeProxy ? await startStoreProxy(Number(new URL(dynamo.url).port)) : undefined;
   const credentials = { accessKeyId: TEST_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_ENV.AWS_SECRET_ACCESS_KEY };
-  const dynamodb = proxy ? storeClient(TEST_ENV.AWS_REGION, { endpoint: proxy.url, credentials }) : direct;
+  const endpoint = proxy?.url ?? (await options.storeEndpoint?.(dynamo.url));
+  const dynamodb = endpoint ? storeClient(TEST_ENV.AWS_REGION, { endpoint, credentials }) : direct;
   const clock = new ManualClock(new Date(options.now ?? "2026-11-28T12:00:00Z"));
   const harness = await startHarness(
     {
@@ -64,8 +73,8 @@ export async function startUsageHarness(
       ...options.env,
     },
     options.fake,
-    undefined,
-    { metering: { dynamodb, clock: clock.read } },
+    options.upstreamUrl === undefined ? undefined : () => options.upstreamUrl!,
+    { metering: { dynamodb, clock: clock.read, leaseTtlMs: options.leaseTtlMs } },
   );
   const as = (keyId: string) => ({ [GATEWAY_API_KEY_ID_HEADER]: keyId });
   return {
@@ -86,7 +95,7 @@ export async function startUsageHarness(
       await proxy?.close();
       if (dynamodb !== direct) dynamodb.destroy();
       direct.destroy();
-      await dynamo.close();
+      if (!options.shareDynamo) await dynamo.close();
     },
   };
 }
