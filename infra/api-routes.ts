@@ -22,8 +22,9 @@ export interface Route {
   readonly timeoutMilliseconds: number;
   /**
    * Where the caller's API key comes from when keys are required: `bearer` (`Authorization: Bearer <key>`, what
-   * OpenAI clients send), `apiKey` (`x-api-key`, what curl users and Anthropic clients send), or `none` (a public
-   * route such as a page, served without a key).
+   * OpenAI clients send), `apiKey` (`x-api-key`, what curl users send), `either` (`x-api-key` or the bearer form:
+   * the Anthropic SDKs and Claude Code send one or the other), or `none` (a public route such as a page, served
+   * without a key).
    */
   readonly key: KeyHeader | "none";
 }
@@ -48,11 +49,11 @@ export const ROUTES: readonly Route[] = [
   buffered("GET", MODEL_PATH, "bearer"),
   buffered("POST", EMBEDDINGS_PATH, "bearer"),
   streamed("POST", RESPONSES_PATH, "bearer"),
-  streamed("POST", MESSAGES_PATH, "apiKey"),
-  buffered("POST", COUNT_TOKENS_PATH, "apiKey"),
-  // Anthropic's Models API: keyed like the other Anthropic routes.
-  buffered("GET", ANTHROPIC_MODELS_PATH, "apiKey"),
-  buffered("GET", ANTHROPIC_MODEL_PATH, "apiKey"),
+  streamed("POST", MESSAGES_PATH, "either"),
+  buffered("POST", COUNT_TOKENS_PATH, "either"),
+  // Anthropic's Models API (`client.models`): keyed like the other Anthropic routes.
+  buffered("GET", ANTHROPIC_MODELS_PATH, "either"),
+  buffered("GET", ANTHROPIC_MODEL_PATH, "either"),
   buffered("GET", USAGE_PATH, "apiKey"),
 ];
 

@@ -7,6 +7,7 @@ import {
 import { apiRoutes, pathParametersOf, ROUTES, type RouteDefinition, routeFingerprint, slugOf } from "./api-routes";
 import { EdgeAuthorizers } from "./authorizer";
 import { edgeResponses } from "./edge-responses";
+import { probeRoutes } from "./probe-routes";
 import { notFoundIntegrationArgs, notFoundResponses, proxyIntegrationArgs } from "./route-integrations";
 import type { StackConfig } from "./config";
 
@@ -63,6 +64,7 @@ export class StreamingApi extends pulumi.ComponentResource {
         restApiId: restApi.id,
         restApiExecutionArn: restApi.executionArn,
         bearerRoutes: ROUTES.filter((route) => route.key === "bearer").map((route) => route.path),
+        eitherHeaderRoutes: ROUTES.filter((route) => route.key === "either").map((route) => route.path),
         logRetentionDays: settings.logRetentionDays,
       }, { parent: this })
       : undefined;
@@ -113,17 +115,23 @@ export class StreamingApi extends pulumi.ComponentResource {
       };
     });
 
+    // GET/HEAD on the stage root and the paths clients probe: 200 from the edge (probe-routes.ts).
+    const probes = probeRoutes(name, restApi.id, (path) => (path === "/"
+      ? { id: restApi.rootResourceId, resources: [] }
+      : { id: resourceFor(path).id, resources: [resourceFor(path)] }), { parent: this });
+    const routes = [...definitions, ...probes];
+
     // API Gateway's own answers (refused key, throttle, unknown path) in a body every client family reads.
     const edge = edgeResponses(`${name}-edge`, restApi.id, { parent: this });
     const deployment = new aws.apigateway.Deployment(`${name}-deployment`, {
       restApi: restApi.id,
       triggers: {
-        redeployment: routeFingerprint(definitions, authorizers ? Object.values(authorizers.authorizerArgs) : []),
+        redeployment: routeFingerprint(routes, authorizers ? Object.values(authorizers.authorizerArgs) : []),
         edgeResponses: pulumi.jsonStringify(edge.args).apply((json) => createHash("sha256").update(json).digest("hex")),
       },
     }, {
       parent: this,
-      dependsOn: [...definitions.flatMap((d) => d.resources), ...edge.resources, ...(authorizers ? [authorizers] : [])],
+      dependsOn: [...routes.flatMap((d) => d.resources), ...edge.resources, ...(authorizers ? [authorizers] : [])],
     });
 
     const logging = settings.manageApiGatewayAccount

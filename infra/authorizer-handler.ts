@@ -7,14 +7,24 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
  * key is refused by API Gateway (a 401 `invalid_api_key`, edge-responses.ts), a missing one with a 401 before the
  * function runs.
  *
- * One function serves two authorizers: OpenAI routes identify the caller by `Authorization: Bearer <key>`, the
+ * One function serves three authorizers: OpenAI routes identify the caller by `Authorization: Bearer <key>`, most
  * others by `x-api-key`. API Gateway caches each answer under the value of the route's identity header, so the key
  * must come from exactly that header: which routes take the bearer form is passed in `BEARER_ROUTES` (resource paths).
- * Nothing about the key is ever logged.
+ * The Anthropic routes take either header, as the Anthropic SDKs send either (`apiKey` / `authToken`, Claude Code's
+ * `ANTHROPIC_AUTH_TOKEN`): their authorizer caches nothing, so it may read `x-api-key` and fall back to the bearer
+ * form (`EITHER_HEADER_ROUTES`). Nothing about the key is ever logged.
  */
 
 /** The environment variable naming the resource paths whose identity header is `Authorization`. */
 export const BEARER_ROUTES_ENV = "BEARER_ROUTES";
+/** The environment variable naming the resource paths that take `x-api-key` or, without it, `Authorization`. */
+export const EITHER_HEADER_ROUTES_ENV = "EITHER_HEADER_ROUTES";
+
+/** Which routes read which header (resource paths); every other route reads `x-api-key`. */
+export interface KeyRoutes {
+  readonly bearer: ReadonlySet<string>;
+  readonly either: ReadonlySet<string>;
+}
 /** Longer than any API Gateway key (20-128 characters); anything longer is not worth a lookup. */
 const MAX_KEY_LENGTH = 128;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -29,10 +39,12 @@ function header(event: APIGatewayRequestAuthorizerEvent, name: string): string |
 }
 
 /** The caller's key, read from the route's identity header; undefined when it is absent or malformed. */
-export function apiKeyOf(event: APIGatewayRequestAuthorizerEvent, bearerRoutes: ReadonlySet<string>): string | undefined {
-  const key = bearerRoutes.has(event.resource)
-    ? BEARER.exec(header(event, "authorization") ?? "")?.[1]
-    : header(event, "x-api-key")?.trim();
+export function apiKeyOf(event: APIGatewayRequestAuthorizerEvent, routes: KeyRoutes): string | undefined {
+  const bearer = () => BEARER.exec(header(event, "authorization") ?? "")?.[1];
+  const apiKey = () => header(event, "x-api-key")?.trim() || undefined;
+  const key = routes.bearer.has(event.resource) ? bearer()
+    : routes.either.has(event.resource) ? (apiKey() ?? bearer())
+    : apiKey();
   return key && key.length <= MAX_KEY_LENGTH ? key : undefined;
 }
 
@@ -45,8 +57,8 @@ export function stageWildcard(methodArn: string): string {
   return `${api}/${stage}/*/*`;
 }
 
-export function authorize(event: APIGatewayRequestAuthorizerEvent, bearerRoutes: ReadonlySet<string>): APIGatewayAuthorizerResult {
-  const key = apiKeyOf(event, bearerRoutes);
+export function authorize(event: APIGatewayRequestAuthorizerEvent, routes: KeyRoutes): APIGatewayAuthorizerResult {
+  const key = apiKeyOf(event, routes);
   if (!key) throw unauthorized();
   return {
     principalId: "api-key",
@@ -58,9 +70,10 @@ export function authorize(event: APIGatewayRequestAuthorizerEvent, bearerRoutes:
   };
 }
 
-const bearerRoutes = new Set((process.env[BEARER_ROUTES_ENV] ?? "").split(",").filter(Boolean));
+const pathsIn = (name: string) => new Set((process.env[name] ?? "").split(",").filter(Boolean));
+const keyRoutes: KeyRoutes = { bearer: pathsIn(BEARER_ROUTES_ENV), either: pathsIn(EITHER_HEADER_ROUTES_ENV) };
 
 /** The Lambda entry point. */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  return authorize(event, bearerRoutes);
+  return authorize(event, keyRoutes);
 }

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import * as path from "node:path";
-import { BEARER_ROUTES_ENV } from "./authorizer-handler";
+import { BEARER_ROUTES_ENV, EITHER_HEADER_ROUTES_ENV } from "./authorizer-handler";
 import { assumeRolePolicy } from "./iam";
 
 /**
@@ -12,7 +12,9 @@ import { assumeRolePolicy } from "./iam";
  * that header's value, so the function runs about once per key per cache period.
  *
  * Why two authorizers: a REQUEST authorizer with caching requires every identity source to be present, so one
- * authorizer listing both headers would demand both from every caller.
+ * authorizer listing both headers would demand both from every caller. The Anthropic routes, whose clients send
+ * either header, get a third authorizer that caches nothing (an answer cached under one header would be reused
+ * for a caller sending the other): the function runs once per request there.
  */
 
 /** How long API Gateway reuses an authorizer's answer for the same key (seconds; API Gateway allows up to 3600). */
@@ -20,6 +22,12 @@ export const AUTHORIZER_CACHE_SECONDS = 300;
 export const IDENTITY_SOURCES = {
   bearer: "method.request.header.Authorization",
   apiKey: "method.request.header.x-api-key",
+  /**
+   * `x-api-key`, else `Authorization: Bearer`, read by the function; uncached (see above). API Gateway refuses a
+   * call whose identity sources are missing, and the provider fills in `Authorization` when none is given, so the
+   * source is one every request has.
+   */
+  either: "context.requestId",
 } as const;
 export type KeyHeader = keyof typeof IDENTITY_SOURCES;
 
@@ -45,6 +53,8 @@ export interface EdgeAuthorizersArgs {
   readonly restApiExecutionArn: pulumi.Input<string>;
   /** Resource paths whose callers identify with `Authorization: Bearer <key>`. */
   readonly bearerRoutes: readonly string[];
+  /** Resource paths whose callers identify with `x-api-key` or, without it, `Authorization: Bearer <key>`. */
+  readonly eitherHeaderRoutes: readonly string[];
   readonly logRetentionDays: number;
 }
 
@@ -86,7 +96,9 @@ export class EdgeAuthorizers extends pulumi.ComponentResource {
       role: role.arn,
       memorySize: 128,
       timeout: 3,
-      environment: { variables: { [BEARER_ROUTES_ENV]: args.bearerRoutes.join(",") } },
+      environment: {
+        variables: { [BEARER_ROUTES_ENV]: args.bearerRoutes.join(","), [EITHER_HEADER_ROUTES_ENV]: args.eitherHeaderRoutes.join(",") },
+      },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "WARN", systemLogLevel: "WARN" },
     }, { parent: this, dependsOn: [logPolicy] });
 
@@ -97,7 +109,7 @@ export class EdgeAuthorizers extends pulumi.ComponentResource {
         type: "REQUEST",
         authorizerUri: fn.invokeArn,
         identitySource: IDENTITY_SOURCES[header],
-        authorizerResultTtlInSeconds: AUTHORIZER_CACHE_SECONDS,
+        authorizerResultTtlInSeconds: header === "either" ? 0 : AUTHORIZER_CACHE_SECONDS,
       };
       const resource = new aws.apigateway.Authorizer(`${name}-${header}`, authorizerArgs, { parent: this });
       new aws.lambda.Permission(`${name}-${header}-invoke`, {
@@ -110,8 +122,9 @@ export class EdgeAuthorizers extends pulumi.ComponentResource {
     };
     const bearer = authorizer("bearer");
     const apiKey = authorizer("apiKey");
-    this.ids = { bearer: bearer.id, apiKey: apiKey.id };
-    this.authorizerArgs = { bearer: bearer.authorizerArgs, apiKey: apiKey.authorizerArgs };
+    const either = authorizer("either");
+    this.ids = { bearer: bearer.id, apiKey: apiKey.id, either: either.id };
+    this.authorizerArgs = { bearer: bearer.authorizerArgs, apiKey: apiKey.authorizerArgs, either: either.authorizerArgs };
     this.registerOutputs({ ids: this.ids });
   }
 }

@@ -6,7 +6,8 @@ import { edgeErrorTemplate } from "./edge-responses";
 
 /**
  * What each route's method sends on: an HTTP_PROXY integration over the VPC link to the ALB when the route is
- * enabled, or a fixed 404 (a MOCK integration) when the stack has turned it off.
+ * enabled, or a fixed 404 (a MOCK integration) when the stack has turned it off; and the fixed answers themselves
+ * (also the probes' 200, probe-routes.ts).
  */
 
 /**
@@ -65,32 +66,40 @@ export const notFoundBody = (path: string) => edgeErrorTemplate({
   type: "not_found_error", code: "not_found", message: `${path} is not enabled on this stack`,
 });
 
-/** The integration of a turned-off route: a MOCK whose only (default) response is the 404. */
-export function notFoundIntegrationArgs(method: aws.apigateway.Method): aws.apigateway.IntegrationArgs {
+/** An integration that answers by itself, with `statusCode`: a MOCK whose only (default) response is that status. */
+export function fixedIntegrationArgs(method: aws.apigateway.Method, statusCode: string): aws.apigateway.IntegrationArgs {
   return {
     restApi: method.restApi,
     resourceId: method.resourceId,
     httpMethod: method.httpMethod,
     type: "MOCK",
     // Without a Content-Type API Gateway takes application/json; any other type passes through to the same answer.
-    requestTemplates: { "application/json": `{"statusCode": ${NOT_FOUND_STATUS}}` },
+    requestTemplates: { "application/json": `{"statusCode": ${statusCode}}` },
     passthroughBehavior: "WHEN_NO_MATCH",
   };
 }
+
+/** The method and integration responses a fixed answer needs (`name`-`part` and `name`-`part`-response). */
+export function fixedResponses(
+  name: string, part: string, method: aws.apigateway.Method, integration: aws.apigateway.Integration, statusCode: string,
+  body: string, opts: pulumi.CustomResourceOptions,
+): { resources: pulumi.CustomResource[]; args: aws.apigateway.IntegrationResponseArgs } {
+  const at = { restApi: method.restApi, resourceId: method.resourceId, httpMethod: method.httpMethod, statusCode };
+  const methodResponse = new aws.apigateway.MethodResponse(`${name}-${part}`, at, opts);
+  const args: aws.apigateway.IntegrationResponseArgs = { ...at, responseTemplates: { "application/json": body } };
+  const integrationResponse = new aws.apigateway.IntegrationResponse(`${name}-${part}-response`, args, {
+    ...opts, dependsOn: [integration, methodResponse],
+  });
+  return { resources: [methodResponse, integrationResponse], args };
+}
+
+/** The integration of a turned-off route: a MOCK whose only (default) response is the 404. */
+export const notFoundIntegrationArgs = (method: aws.apigateway.Method) => fixedIntegrationArgs(method, NOT_FOUND_STATUS);
 
 /** The method and integration responses the MOCK's 404 needs; returned for the deployment to depend on. */
 export function notFoundResponses(
   name: string, route: Route, method: aws.apigateway.Method, integration: aws.apigateway.Integration,
   opts: pulumi.CustomResourceOptions,
 ): { resources: pulumi.CustomResource[]; args: aws.apigateway.IntegrationResponseArgs } {
-  const at = { restApi: method.restApi, resourceId: method.resourceId, httpMethod: method.httpMethod, statusCode: NOT_FOUND_STATUS };
-  const methodResponse = new aws.apigateway.MethodResponse(`${name}-not-found`, at, opts);
-  const args: aws.apigateway.IntegrationResponseArgs = {
-    ...at,
-    responseTemplates: { "application/json": notFoundBody(route.path) },
-  };
-  const integrationResponse = new aws.apigateway.IntegrationResponse(`${name}-not-found-response`, args, {
-    ...opts, dependsOn: [integration, methodResponse],
-  });
-  return { resources: [methodResponse, integrationResponse], args };
+  return fixedResponses(name, "not-found", method, integration, NOT_FOUND_STATUS, notFoundBody(route.path), opts);
 }

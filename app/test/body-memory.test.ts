@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import net from "node:net";
 import { type Harness, startHarness } from "./helpers/harness";
 import { request } from "./helpers/http-client";
 
@@ -61,5 +62,29 @@ describe("memory held by request bodies in flight, with a wait for memory to fre
     const served = await waiting;
     assert.equal(served.status, 200, served.text.slice(0, 200));
     assert.equal(h.fake.requests.length, 2, "it reached Bedrock once the first had ended");
+  });
+
+  it("a caller that leaves while waiting gives up its place: the memory it never got is not counted as held", async () => {
+    h.fake.setScenario({ headersDelayMs: 1000, steps: [{ text: "ok" }] });
+    const before = h.fake.requests.length;
+    const first = request(h.url, { method: "POST", path: "/chat/completions", body: chat(2 * MiB) });
+    await h.fake.waitForRequests(before + 1);
+    // Declares 2 MiB but sends one byte: its connection is not paused by an unread body, so its leaving is seen
+    // while it waits.
+    const leaving = net.connect(Number(new URL(h.url).port), "127.0.0.1");
+    leaving.on("error", () => undefined);
+    leaving.write(`POST /chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${2 * MiB}\r\n\r\n{`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    leaving.destroy();
+    assert.equal((await first).status, 200);
+    // Had the leaver been let in when memory freed, its 8 MiB would stay reserved, and this body (8 MiB beside a
+    // second one) would wait out the line and get a 503.
+    h.fake.setScenario({ headersDelayMs: 1000, steps: [{ text: "ok" }] });
+    const [a, b] = await Promise.all([
+      request(h.url, { method: "POST", path: "/chat/completions", body: chat(MiB) }),
+      request(h.url, { method: "POST", path: "/chat/completions", body: chat(MiB) }),
+    ]);
+    assert.deepEqual([a.status, b.status], [200, 200]);
+    assert.equal(h.fake.requests.length, before + 3, "the leaver never reached Bedrock");
   });
 });

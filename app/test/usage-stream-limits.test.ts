@@ -160,6 +160,17 @@ describe("maxConcurrentStreams: streams in flight per key, leased in the usage t
     assert.equal((await postStream(h.url, { message: "hi" }, { headers: h.as(SWARM) })).status, 200);
   });
 
+  it("an acquisition whose write landed but whose answer was lost is granted again, not counted twice", async () => {
+    h = await startUsageHarness({ keys: KEYS });
+    const now = h.clock.now.getTime();
+    const table = new StreamLeases(h.dynamodb, LOCAL_USAGE_TABLE);
+    assert.deepEqual(await table.acquire("swarm", ["a", "b"], 2, now, now + 1000), ["a", "b"]);
+    // The client's retry of the same write: the key is full, but these are its own leases.
+    assert.deepEqual(await table.acquire("swarm", ["a", "b"], 2, now, now + 1000), ["a", "b"]);
+    assert.deepEqual(await table.acquire("swarm", ["c"], 2, now, now + 1000), [], "full");
+    assert.deepEqual(Object.keys((await leases()) ?? {}).sort(), ["a", "b"]);
+  });
+
   it("renews the leases of a long stream, so it keeps its slot past the lease's first life", async () => {
     const ttl = 300;
     h = await startUsageHarness({ keys: { ...KEYS, "key-id-swarm": { name: "swarm", maxConcurrentStreams: 1 } }, leaseTtlMs: ttl });

@@ -7,6 +7,7 @@ import {
 } from "../../app/src/runtime-contract";
 import { RouteDefinition, ROUTES, routeFingerprint } from "../api-routes";
 import { REDACTED_KEY_VALUE } from "../route-integrations";
+import { PROBE_METHODS, PROBE_PATHS } from "../probe-routes";
 import { ProgramRun, runProgram } from "./program-under-mocks";
 
 const METHOD = "aws:apigateway/method:Method";
@@ -41,6 +42,9 @@ describe("API", () => {
   it("has every route, one resource per path segment (nested routes share their parents)", () => {
     const resources = run.ofType("aws:apigateway/resource:Resource").map((r) => [r.name, r.inputs.parentId, r.inputs.pathPart]);
     assert.deepEqual(resources.sort(), [
+      // Probed by clients, answered at the edge (probes.test.ts).
+      ["chat-api", "root-resource-id", "api"],
+      ["chat-api-hello", "chat-api-id", "hello"],
       ["chat-chat", "root-resource-id", "chat"],
       ["chat-chat-completions", "chat-chat-id", "completions"],
       ["chat-embeddings", "root-resource-id", "embeddings"],
@@ -53,6 +57,8 @@ describe("API", () => {
       ["chat-stream", "root-resource-id", "stream"],
       ["chat-usage", "root-resource-id", "usage"],
       ["chat-v1", "root-resource-id", "v1"],
+      ["chat-v1-api", "chat-v1-id", "api"],
+      ["chat-v1-api-hello", "chat-v1-api-id", "hello"],
       ["chat-v1-messages", "chat-v1-id", "messages"],
       ["chat-v1-messages-count_tokens", "chat-v1-messages-id", "count_tokens"],
       ["chat-v1-models", "chat-v1-id", "models"],
@@ -60,10 +66,12 @@ describe("API", () => {
     ]);
   });
 
-  it("requires the API key on every method by default: Bearer on the OpenAI routes, x-api-key on the others", () => {
-    const methods = run.ofType(METHOD).map((m) => m.inputs);
+  it("requires the API key on every method by default: Bearer on the OpenAI routes, either on the Anthropic ones, x-api-key on the others", () => {
+    // The probes' keyless MOCKs: probes.test.ts.
+    const methods = run.ofType(METHOD).filter((m) => !/-(get|head)-method$/.test(m.name)).map((m) => m.inputs);
     const bearer = "chat-authorizer-bearer-id";
     const apiKey = "chat-authorizer-apiKey-id";
+    const either = "chat-authorizer-either-id";
     assert.deepEqual(methods.map((m) => [m.resourceId, m.httpMethod, m.authorization, m.authorizerId, m.apiKeyRequired]).sort(), [
       ["chat-chat-completions-id", "POST", "CUSTOM", bearer, true],
       ["chat-embeddings-id", "POST", "CUSTOM", bearer, true],
@@ -74,11 +82,11 @@ describe("API", () => {
       ["chat-responses-id", "POST", "CUSTOM", bearer, true],
       ["chat-stream-id", "POST", "CUSTOM", apiKey, true],
       ["chat-usage-id", "GET", "CUSTOM", apiKey, true],
-      ["chat-v1-messages-count_tokens-id", "POST", "CUSTOM", apiKey, true],
-      ["chat-v1-messages-id", "POST", "CUSTOM", apiKey, true],
-      // Anthropic's Models API: x-api-key like /v1/messages, not Bearer like OpenAI's /models.
-      ["chat-v1-models-id", "GET", "CUSTOM", apiKey, true],
-      ["chat-v1-models-id-id", "GET", "CUSTOM", apiKey, true],
+      ["chat-v1-messages-count_tokens-id", "POST", "CUSTOM", either, true],
+      ["chat-v1-messages-id", "POST", "CUSTOM", either, true],
+      // Anthropic's Models API: either header, like /v1/messages (not Bearer only like OpenAI's /models).
+      ["chat-v1-models-id", "GET", "CUSTOM", either, true],
+      ["chat-v1-models-id-id", "GET", "CUSTOM", either, true],
     ]);
     assert.equal(run.one("aws:apigateway/restApi:RestApi", "chat-api").inputs.apiKeySource, "AUTHORIZER",
       "usage plans count the key the authorizer returns, whichever header carried it");
@@ -167,7 +175,8 @@ describe("API", () => {
     it("opens the methods and creates no key, usage plan, plan key or authorizer", async () => {
       const open = await runProgram({ apiKeyRequired: "false" });
       const methods = open.ofType(METHOD).map((m) => m.inputs);
-      assert.equal(methods.length, ROUTES.length + 1, "every route, and the playground's (off, answering 404)");
+      assert.equal(methods.length, ROUTES.length + 1 + PROBE_PATHS.length * PROBE_METHODS.length,
+        "every route, the playground's (off, answering 404) and the probes' (probes.test.ts)");
       for (const method of methods) {
         assert.deepEqual([method.authorization, method.authorizerId, method.apiKeyRequired], ["NONE", undefined, false]);
       }

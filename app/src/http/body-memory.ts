@@ -48,6 +48,11 @@ export function bodyMemory(capacityBytes: number, bodyLimitBytes: number, waits:
         logLevel: "warn",
       });
     }
+    // Let in as its client left: nothing will close its response again to give the memory back.
+    if (gone.signal.aborted) {
+      budget.release(cost);
+      throw new ClientClosedError();
+    }
     ctx.res.once("close", () => budget.release(cost));
     await next();
   };

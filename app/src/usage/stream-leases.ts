@@ -38,7 +38,7 @@ export class StreamLeases {
    * (`now`: the caller's clock); answers the ids that got one (at most {@link ACQUIRE_CHUNK}).
    */
   async acquire(keyName: string, leaseIds: readonly string[], limit: number, now: number, expiresAt: number): Promise<string[]> {
-    const values = { ":x": num(expiresAt), ":ttl": num(Math.ceil(expiresAt / 1000) + ITEM_RETENTION_S) };
+    const values = { ":x": num(expiresAt), ":ttl": itemExpiry(expiresAt) };
     let ids = leaseIds.slice(0, Math.min(ACQUIRE_CHUNK, limit));
     for (let round = 0; round < ACQUIRE_ROUNDS && ids.length > 0; round++) {
       const added = await this.conditional({
@@ -70,16 +70,19 @@ export class StreamLeases {
     return [];
   }
 
-  /** Extends the leases' expiry; leases no longer in the map (expired and reaped) are not recreated. */
+  /**
+   * Extends the leases' expiry (and the item's, so TTL never deletes the item of a key with streams running); leases
+   * no longer in the map (expired and reaped) are not recreated.
+   */
   async renew(keyName: string, leaseIds: readonly string[], expiresAt: number): Promise<void> {
     for (let i = 0; i < leaseIds.length; i += RENEW_CHUNK) {
       const chunk = leaseIds.slice(i, i + RENEW_CHUNK);
       const names = Object.fromEntries(chunk.map((id, j) => [`#l${j}`, id]));
       const renewed = await this.conditional({
-        UpdateExpression: `SET ${chunk.map((_, j) => `leases.#l${j} = :x`).join(", ")}`,
+        UpdateExpression: `SET ${chunk.map((_, j) => `leases.#l${j} = :x`).join(", ")}, #ttl = :ttl`,
         ConditionExpression: chunk.map((_, j) => `attribute_exists(leases.#l${j})`).join(" AND "),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ":x": num(expiresAt) },
+        ExpressionAttributeNames: { ...names, "#ttl": USAGE_TABLE.ttlAttribute },
+        ExpressionAttributeValues: { ":x": num(expiresAt), ":ttl": itemExpiry(expiresAt) },
       }, keyName);
       // Some lease of the chunk is gone (a release raced the renewal, or it was reaped): renew the rest one by one.
       if (!renewed && chunk.length > 1) for (const id of chunk) await this.renew(keyName, [id], expiresAt);
@@ -133,6 +136,8 @@ type UpdateInput = Pick<
 >;
 
 const num = (value: number): AttributeValue => ({ N: String(value) });
+/** The item's TTL (epoch seconds) for a lease expiring at `expiresAt` (epoch ms). */
+const itemExpiry = (expiresAt: number): AttributeValue => num(Math.ceil(expiresAt / 1000) + ITEM_RETENTION_S);
 
 function streamsKey(keyName: string): Record<string, AttributeValue> {
   return { [USAGE_TABLE.partitionKey]: { S: keyName }, [USAGE_TABLE.sortKey]: { S: STREAMS_ITEM } };
