@@ -3,7 +3,7 @@ import { type ModelKind, modelNotFound } from "../model-kinds";
 import type { AppState } from "../../http/request-record";
 import { modelInfo } from "../../models";
 import type { Caller } from "../../usage/keys";
-import { mayCall } from "../../usage/model-access";
+import { mayCall, modelsFor } from "../../usage/model-access";
 
 /** `global.anthropic.claude-...` -> `anthropic`: the provider part of a model or inference-profile id. */
 export function ownerOf(modelId: string): string {
@@ -51,11 +51,10 @@ export type CallerOf = (ctx: Parameters<Middleware<AppState>>[0]) => Caller;
 /** `GET /models`: the models the caller may call, chat models first (the default first), in OpenAI's list shape. */
 export function listModels(models: ServedModelLists, callerOf: CallerOf): Middleware<AppState> {
   const objects = modelObjects(models);
-  const ordered = [...new Set([...models.chat, ...models.embedding])].map((id) => objects.get(id)!);
-  const body = { object: "list", data: ordered };
+  const ordered = [...new Set([...models.chat, ...models.embedding])];
+  // The same filter as Anthropic's `/v1/models` (anthropic/models.ts).
   return (ctx) => {
-    const caller = callerOf(ctx);
-    ctx.body = caller.models ? { object: "list", data: ordered.filter((model) => mayCall(caller, model.id)) } : body;
+    ctx.body = { object: "list", data: modelsFor(callerOf(ctx), ordered).map((id) => objects.get(id)!) };
   };
 }
 
