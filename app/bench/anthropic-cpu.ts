@@ -16,7 +16,8 @@ import { ANTHROPIC, type BenchFormat, NDJSON } from "./wire-formats";
  * Rounds interleave the two formats (N A, then A N, ...) so a neighbour's load drifting over the run weighs on both
  * alike; each round's ratio compares its own pair, and the median of those is the figure. Only the server process's
  * CPU counts (the stand-in and the load generator are processes of their own). `--profile <dir>` runs each server
- * with `--cpu-prof` (then `npx tsx app/bench/profile-summary.ts <file>` says where its self time went).
+ * with `--cpu-prof` (then `npx tsx app/bench/profile-summary.ts <file>` says where its self time went); `--ours FILE`
+ * measures another build (e.g. an older commit's bundle).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "3" },
       out: { type: "string", default: "bench-results" },
       profile: { type: "string" },
+      ours: { type: "string" },
     },
   });
   const plan = planFor(false);
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   mkdirSync(logsDir, { recursive: true });
   const profileDir = values.profile ? path.resolve(values.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const ours = path.resolve("app", "dist", "server.js");
+  const ours = path.resolve(values.ours ?? path.join("app", "dist", "server.js"));
   const ctx: BenchContext = { quick: false, entries: { ours, baseline: ours, oursSdkDefault: ours }, logsDir, nodeArgs: [], profileDir };
   const rampMs = (streams / plan.arrivalsPerSecond) * 1000;
   const run = async (format: BenchFormat, round: number) => {

@@ -38,7 +38,8 @@ export function countTokensHandler(format: TokenCountFormat, deps: ChatDependenc
     const model = resolveModel(request.model, contextFor(caller, resolutionContext(deps.config, deps.models)));
     ctx.state.record.model = model;
     requireAccess(caller, model);
-    const command = new CountTokensCommand({ modelId: parseModelId(model).foundationModelId, input: countInput(request, model) });
+    const input = countInput(request, model, ctx.state.record);
+    const command = new CountTokensCommand({ modelId: parseModelId(model).foundationModelId, input });
     const call = new UpstreamCall(ctx.res, deps.activeStreams, deps.config.upstreamIdleTimeoutMs);
     try {
       // Whatever the SDK throws here is the upstream's failure (an unreadable answer, a transport error): mapped
@@ -58,14 +59,19 @@ export function countTokensHandler(format: TokenCountFormat, deps: ChatDependenc
   };
 }
 
-/** Claude counts the native body (as the native path would send it); other models the Converse input. */
-function countInput(request: ChatRequest, model: string): CountTokensInput {
+/**
+ * Claude counts the native body (as the native path would send it); other models the Converse input. The log line
+ * names the betas left out, as the chat route's does (Converse takes none).
+ */
+function countInput(request: ChatRequest, model: string, record: AppState["record"]): CountTokensInput {
   const info = modelInfo(model);
   if (usesNativePath(request.native, info)) {
     // Nothing is generated: the model's own limit as max_tokens keeps a thinking budget in the count.
-    const { body } = nativeBody(request.native!, info, info.maxOutputTokens);
+    const { body, dropped } = nativeBody(request.native!, info, info.maxOutputTokens);
+    if (dropped.length > 0) record.betasDropped = dropped;
     return { invokeModel: { body: Buffer.from(JSON.stringify(body)) } };
   }
+  if (request.native?.betas.length) record.betasDropped = [...request.native.betas];
   const { messages, system, toolConfig, additionalModelRequestFields } = request;
   return { converse: { messages, system, toolConfig, additionalModelRequestFields } };
 }
