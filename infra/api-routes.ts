@@ -2,7 +2,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, HEALTH_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH,
+  ANTHROPIC_MODEL_PATH, ANTHROPIC_MODELS_PATH, CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, HEALTH_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH,
   PLAYGROUND_PATH, RESPONSES_PATH, STREAM_PATH, USAGE_PATH,
 } from "../app/src/runtime-contract";
 import type { KeyHeader } from "./authorizer";
@@ -51,6 +51,9 @@ export const ROUTES: readonly Route[] = [
   streamed("POST", RESPONSES_PATH, "bearer"),
   streamed("POST", MESSAGES_PATH, "either"),
   buffered("POST", COUNT_TOKENS_PATH, "either"),
+  // Anthropic's Models API (`client.models`): keyed like the other Anthropic routes.
+  buffered("GET", ANTHROPIC_MODELS_PATH, "either"),
+  buffered("GET", ANTHROPIC_MODEL_PATH, "either"),
   buffered("GET", USAGE_PATH, "apiKey"),
 ];
 

@@ -14,6 +14,13 @@ export const RESPONSES_PATH = "/responses";
 /** Anthropic's SDKs append `/v1/messages` to their base URL, the stage URL. */
 export const MESSAGES_PATH = "/v1/messages";
 export const COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+/**
+ * Anthropic's Models API (`client.models.list()`, `client.models.retrieve(id)`), beside `/v1/messages`. Under the stage
+ * `v1` the app also sees OpenAI's `/models` at `/v1/models`: such a request is Anthropic's when it carries
+ * `anthropic-version` (formats/index.ts). The parameter is `{id}` like OpenAI's, so both routes read the same one.
+ */
+export const ANTHROPIC_MODELS_PATH = "/v1/models";
+export const ANTHROPIC_MODEL_PATH = `${ANTHROPIC_MODELS_PATH}/{id}`;
 export const USAGE_PATH = "/usage";
 /**
  * Request header of the playground and the terminal client (`true`): the Chat Completions usage chunk then also

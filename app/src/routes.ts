@@ -7,6 +7,7 @@ import { readBodyWithin } from "./http/body-arrival";
 import { bodyMemory, defaultBodyMemoryBytes, dropRawBody } from "./http/body-memory";
 import { jsonDepthLimit } from "./http/json-depth";
 import { requireJson } from "./http/require-json";
+import { byFullPath, claimDispatch } from "./http/shared-paths";
 import { methodNotAllowed, requestTarget } from "./http/unmatched-route";
 import { playgroundHandler } from "./playground/page";
 import { HEALTH_PATH, PLAYGROUND_PATH, USAGE_PATH } from "./runtime-contract";
@@ -49,9 +50,11 @@ export function createRouter(deps: ChatDependencies): Router<AppState> {
     jsonDepthLimit(),
   ];
   const routes = formatRoutes(deps);
-  for (const route of routes) {
-    const body = route.method === "post" ? readJson : [];
-    router[route.method](at(route.path), routeLabel(route.path, route.format), ...body, route.handler);
+  for (const { method, path, routes: sharing } of byFullPath(routes, at)) {
+    router[method](path, ...claimDispatch(sharing.map((route) => ({
+      claims: route.claims,
+      chain: [routeLabel(route.path, route.format), ...(route.method === "post" ? readJson : []), route.handler],
+    }))));
   }
   // Any other method on a format's path: a 405 in that format's error shape (the router's own 405 knows no format).
   for (const route of routes) {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH,
+  ANTHROPIC_MODEL_PATH, ANTHROPIC_MODELS_PATH, CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, ENV, GATEWAY_API_KEY_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, HEALTH_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH,
   RESPONSES_PATH, STREAM_PATH,
   USAGE_PATH,
 } from "../../app/src/runtime-contract";
@@ -61,6 +61,8 @@ describe("API", () => {
       ["chat-v1-api-hello", "chat-v1-api-id", "hello"],
       ["chat-v1-messages", "chat-v1-id", "messages"],
       ["chat-v1-messages-count_tokens", "chat-v1-messages-id", "count_tokens"],
+      ["chat-v1-models", "chat-v1-id", "models"],
+      ["chat-v1-models-id", "chat-v1-models-id", "{id}"],
     ]);
   });
 
@@ -82,6 +84,9 @@ describe("API", () => {
       ["chat-usage-id", "GET", "CUSTOM", apiKey, true],
       ["chat-v1-messages-count_tokens-id", "POST", "CUSTOM", either, true],
       ["chat-v1-messages-id", "POST", "CUSTOM", either, true],
+      // Anthropic's Models API: either header, like /v1/messages (not Bearer only like OpenAI's /models).
+      ["chat-v1-models-id", "GET", "CUSTOM", either, true],
+      ["chat-v1-models-id-id", "GET", "CUSTOM", either, true],
     ]);
     assert.equal(run.one("aws:apigateway/restApi:RestApi", "chat-api").inputs.apiKeySource, "AUTHORIZER",
       "usage plans count the key the authorizer returns, whichever header carried it");
@@ -93,8 +98,8 @@ describe("API", () => {
     for (const route of ROUTES) {
       const slug = route.path.slice(1).replace(/\//g, "-").replace(/[{}]/g, "");
       const integration = run.one(INTEGRATION, `chat-${slug}-integration`).inputs;
-      // `/models/{id}`: the path parameter fills the URI's `{id}`.
-      const pathParams = route.path === MODEL_PATH ? { "integration.request.path.id": "method.request.path.id" } : {};
+      // `/models/{id}`, `/v1/models/{id}`: the path parameter fills the URI's `{id}`.
+      const pathParams = [MODEL_PATH, ANTHROPIC_MODEL_PATH].includes(route.path) ? { "integration.request.path.id": "method.request.path.id" } : {};
       const stream = streamedPaths.includes(route.path);
       assert.deepEqual(integration, {
         restApi: "chat-api-id",
@@ -113,10 +118,13 @@ describe("API", () => {
     }
     assert.deepEqual(ROUTES.map((r) => `${r.httpMethod} ${r.path}`), [
       `GET ${HEALTH_PATH}`, `POST ${STREAM_PATH}`, `POST ${CHAT_COMPLETIONS_PATH}`, `GET ${MODELS_PATH}`, `GET ${MODEL_PATH}`,
-      `POST ${EMBEDDINGS_PATH}`, `POST ${RESPONSES_PATH}`, `POST ${MESSAGES_PATH}`, `POST ${COUNT_TOKENS_PATH}`, `GET ${USAGE_PATH}`,
+      `POST ${EMBEDDINGS_PATH}`, `POST ${RESPONSES_PATH}`, `POST ${MESSAGES_PATH}`, `POST ${COUNT_TOKENS_PATH}`,
+      `GET ${ANTHROPIC_MODELS_PATH}`, `GET ${ANTHROPIC_MODEL_PATH}`, `GET ${USAGE_PATH}`,
     ]);
     const method = run.ofType(METHOD).find((m) => m.inputs.resourceId === "chat-models-id-id")!.inputs;
     assert.deepEqual(method.requestParameters, { "method.request.path.id": true }, "GET /models/{id} declares its path parameter");
+    const anthropicMethod = run.ofType(METHOD).find((m) => m.inputs.resourceId === "chat-v1-models-id-id")!.inputs;
+    assert.deepEqual(anthropicMethod.requestParameters, { "method.request.path.id": true }, "GET /v1/models/{id} too");
   });
 
   it("overwrites the raw key headers (x-api-key, Authorization) on every proxy integration, so no key value reaches the tasks", () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import {
-  CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH, STREAM_PATH,
+  ANTHROPIC_MODEL_PATH, ANTHROPIC_MODELS_PATH, CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH, STREAM_PATH,
 } from "../../app/src/runtime-contract";
 import { AUTHORIZER_CACHE_SECONDS, bundleAuthorizer } from "../authorizer";
 import { BEARER_ROUTES_ENV, EITHER_HEADER_ROUTES_ENV } from "../authorizer-handler";
@@ -87,7 +87,7 @@ describe("edge authorizer", () => {
       assert.equal(fn.handler, "index.handler");
       const bearer = [CHAT_COMPLETIONS_PATH, MODELS_PATH, MODEL_PATH, EMBEDDINGS_PATH, RESPONSES_PATH].join(",");
       assert.deepEqual(fn.environment, {
-        variables: { [BEARER_ROUTES_ENV]: bearer, [EITHER_HEADER_ROUTES_ENV]: `${MESSAGES_PATH},${COUNT_TOKENS_PATH}` },
+        variables: { [BEARER_ROUTES_ENV]: bearer, [EITHER_HEADER_ROUTES_ENV]: [MESSAGES_PATH, COUNT_TOKENS_PATH, ANTHROPIC_MODELS_PATH, ANTHROPIC_MODEL_PATH].join(",") },
       }, "every OpenAI route, and the Anthropic routes, by their resource paths");
       const logs = run.one("aws:cloudwatch/logGroup:LogGroup", "chat-authorizer-logs");
       assert.equal(logs.inputs.retentionInDays, 14);

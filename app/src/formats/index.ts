@@ -1,9 +1,12 @@
 import type { Middleware } from "koa";
 import type { AppState } from "../http/request-record";
 import { resolutionContext, resolveModel } from "../models";
-import { CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH } from "../runtime-contract";
+import {
+  ANTHROPIC_MODEL_PATH, ANTHROPIC_MODELS_PATH, CHAT_COMPLETIONS_PATH, COUNT_TOKENS_PATH, EMBEDDINGS_PATH, MESSAGES_PATH, MODEL_PATH, MODELS_PATH, RESPONSES_PATH,
+} from "../runtime-contract";
 import { anthropicTokenCount } from "./anthropic/count-tokens";
 import { anthropicFormat } from "./anthropic/format";
+import { listAnthropicModels, retrieveAnthropicModel } from "./anthropic/models";
 import { type ChatDependencies, chatHandler } from "./chat-handler";
 import { countTokensHandler } from "./count-tokens-handler";
 import { ndjsonFormat } from "./ndjson/format";
@@ -22,14 +25,26 @@ export interface FormatRoute {
   /** The format whose error shape the route's failures take. */
   format: WireFormat;
   handler: Middleware<AppState>;
+  /**
+   * For a path another format's route also serves (routes.ts): whether this route takes the request. The route
+   * without `claims` takes the rest.
+   */
+  claims?: (ctx: Parameters<Middleware<AppState>>[0]) => boolean;
 }
+
+/**
+ * Every Anthropic SDK (and Claude Code) sends `anthropic-version`, OpenAI's never do: under the stage `v1`,
+ * `GET /v1/models` is both OpenAI's `/models` and Anthropic's `/v1/models`, and this header tells them apart.
+ */
+const sentByAnthropicClient: FormatRoute["claims"] = (ctx) => ctx.get("anthropic-version") !== "";
 
 /** Every route of every wire format; a new format adds its routes here. */
 export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
+  const resolution = resolutionContext(deps.config, deps.models);
   const openai = openaiFormat({ defaultMaxTokens: deps.config.defaultMaxTokens, defaultModel: deps.config.modelId });
   const responses = responsesFormat({
     defaultMaxTokens: deps.config.defaultMaxTokens,
-    modelOf: (requested) => resolveModel(requested, resolutionContext(deps.config, deps.models)),
+    modelOf: (requested) => resolveModel(requested, resolution),
   });
   const models = { chat: deps.models, embedding: deps.embeddingModels };
   const callerOf: CallerOf = (ctx) => deps.usage.identify(ctx.headers, ctx.state.record);
@@ -42,5 +57,10 @@ export function formatRoutes(deps: ChatDependencies): FormatRoute[] {
     { method: "post", path: RESPONSES_PATH, format: responses, handler: chatHandler(responses, deps) },
     { method: "post", path: MESSAGES_PATH, format: anthropicFormat, handler: chatHandler(anthropicFormat, deps) },
     { method: "post", path: COUNT_TOKENS_PATH, format: anthropicFormat, handler: countTokensHandler(anthropicTokenCount, deps) },
+    { method: "get", path: ANTHROPIC_MODELS_PATH, format: anthropicFormat, handler: listAnthropicModels(deps.models, callerOf), claims: sentByAnthropicClient },
+    {
+      method: "get", path: ANTHROPIC_MODEL_PATH.replace("{id}", ":id"), format: anthropicFormat,
+      handler: retrieveAnthropicModel(resolution, callerOf), claims: sentByAnthropicClient,
+    },
   ];
 }
