@@ -25,7 +25,7 @@ describe("dollar budgets (usdPerDay, usdPerMonth)", () => {
     await h.charged();
   };
 
-  it("refuses at the day's limit in every format with 429 budget_exceeded, naming the window and its reset, before Bedrock", async () => {
+  it("refuses at the day's limit in every format, streamed or not, with 429 budget_exceeded and Retry-After, naming the window and its reset, before Bedrock", async () => {
     await spend(3); // 207 micro-dollars >= 200
     h.clock.set("2026-11-28T23:00:00Z");
     const before = h.fake.requests.length;
@@ -36,17 +36,20 @@ describe("dollar budgets (usdPerDay, usdPerMonth)", () => {
     assert.deepEqual(native.json(), { error: { code: "budget_exceeded", message } });
     const headers = { ...h.as(INTERN), "anthropic-version": "2023-06-01" };
     const messages = [{ role: "user", content: "hi" }];
-    const openai = await request(h.url, { path: CHAT_COMPLETIONS_PATH, headers, body: { model: h.config.modelId, messages } });
-    assert.equal(openai.status, 429);
-    assert.equal(openai.json().error.code, "budget_exceeded");
-    assert.equal(openai.json().error.message, message);
-    const anthropic = await request(h.url, { path: MESSAGES_PATH, headers, body: { model: h.config.modelId, max_tokens: 10, messages } });
-    assert.equal(anthropic.status, 429);
-    assert.equal(anthropic.json().type, "error");
-    assert.equal(anthropic.json().error.message, message);
-    const responses = await request(h.url, { path: RESPONSES_PATH, headers, body: { model: h.config.modelId, input: "hi" } });
-    assert.equal(responses.status, 429);
-    assert.equal(responses.json().error.code, "budget_exceeded");
+    for (const stream of [false, true]) {
+      const openai = await request(h.url, { path: CHAT_COMPLETIONS_PATH, headers, body: { model: h.config.modelId, messages, stream } });
+      const anthropic = await request(h.url, { path: MESSAGES_PATH, headers, body: { model: h.config.modelId, max_tokens: 10, messages, stream } });
+      const responses = await request(h.url, { path: RESPONSES_PATH, headers, body: { model: h.config.modelId, input: "hi", stream } });
+      for (const reply of [openai, anthropic, responses]) {
+        assert.equal(reply.status, 429);
+        assert.equal(reply.headers["retry-after"], "3600");
+        assert.equal(reply.json().error.message, message);
+        assert.equal(reply.json().error.type, "rate_limit_error");
+      }
+      assert.equal(openai.json().error.code, "budget_exceeded");
+      assert.equal(anthropic.json().type, "error");
+      assert.equal(responses.json().error.code, "budget_exceeded");
+    }
     assert.equal(h.fake.requests.length, before, "Bedrock was not called");
     assert.equal((await ndjson("key-id-bob")).status, 200, "another key is not affected");
     assert.equal((await h.usageOf(INTERN)).day.usdLimit, 0.0002);
