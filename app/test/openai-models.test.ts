@@ -31,8 +31,11 @@ describe("OpenAI models: list with kinds, retrieve one, each kind on its own rou
   });
 
   it("models.retrieve(id) answers OpenAI's model object, ids with ':' and '.' included, with or without the stage", async () => {
-    assert.deepEqual(await client.models.retrieve(MODEL), { id: MODEL, object: "model", created: 0, owned_by: "anthropic", kind: "chat" });
-    assert.deepEqual(await client.models.retrieve(COHERE), { id: COHERE, object: "model", created: 0, owned_by: "cohere", kind: "embedding" });
+    // context_window and max_output_tokens: the catalog's (models-list-catalog.test.ts).
+    assert.deepEqual(await client.models.retrieve(MODEL),
+      { id: MODEL, object: "model", created: 0, owned_by: "anthropic", kind: "chat", context_window: 200_000, max_output_tokens: 64_000 });
+    assert.deepEqual(await client.models.retrieve(COHERE),
+      { id: COHERE, object: "model", created: 0, owned_by: "cohere", kind: "embedding", context_window: 128_000 });
     const direct = await request(h.url, { method: "GET", path: `/models/${encodeURIComponent(TITAN)}` });
     assert.equal(direct.status, 200);
     assert.equal(direct.json().kind, "embedding");

@@ -227,7 +227,7 @@ describe("OpenAI Chat Completions with the openai SDK", () => {
     assert.equal(h.fake.requests.at(-1)!.modelId, OTHER_MODEL);
     const models = [];
     for await (const model of client.models.list()) models.push(model);
-    assert.deepEqual(models, [
+    assert.deepEqual(models.map(({ context_window: _window, max_output_tokens: _limit, ...model }: any) => model), [
       { id: MODEL, object: "model", created: 0, owned_by: "anthropic", kind: "chat" },
       { id: OTHER_MODEL, object: "model", created: 0, owned_by: "amazon", kind: "chat" },
     ]);

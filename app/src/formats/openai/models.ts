@@ -1,6 +1,7 @@
 import type { Middleware } from "koa";
 import { type ModelKind, modelNotFound } from "../model-kinds";
 import type { AppState } from "../../http/request-record";
+import { modelInfo } from "../../models";
 import type { Caller } from "../../usage/keys";
 import { mayCall, modelsFor } from "../../usage/model-access";
 
@@ -12,8 +13,9 @@ export function ownerOf(modelId: string): string {
 }
 
 /**
- * OpenAI's model object, plus `kind` (`chat` or `embedding`: which routes take it; clients ignore fields they do not
- * know). `created` is 0: Bedrock ids carry no creation time, and a made-up one would mislead clients that sort by it.
+ * OpenAI's model object, plus `kind` (`chat` or `embedding`: which routes take it) and, from the model catalog, its
+ * `context_window` and a chat model's `max_output_tokens` (clients ignore fields they do not know). `created` is 0:
+ * Bedrock ids carry no creation time, and a made-up one would mislead clients that sort by it.
  */
 export interface ModelObject {
   id: string;
@@ -21,6 +23,14 @@ export interface ModelObject {
   created: number;
   owned_by: string;
   kind: ModelKind;
+  context_window: number;
+  max_output_tokens?: number;
+}
+
+function modelObject(id: string, kind: ModelKind): ModelObject {
+  const info = modelInfo(id);
+  const limits = kind === "chat" ? { max_output_tokens: info.maxOutputTokens } : {};
+  return { id, object: "model", created: 0, owned_by: ownerOf(id), kind, context_window: info.contextWindow, ...limits };
 }
 
 export interface ServedModelLists {
@@ -30,8 +40,7 @@ export interface ServedModelLists {
 }
 
 function modelObjects(models: ServedModelLists): Map<string, ModelObject> {
-  const entry = (kind: ModelKind) => (id: string): [string, ModelObject] =>
-    [id, { id, object: "model", created: 0, owned_by: ownerOf(id), kind }];
+  const entry = (kind: ModelKind) => (id: string): [string, ModelObject] => [id, modelObject(id, kind)];
   // A model listed as both is served as chat (the chat routes take it); it is shown once.
   return new Map([...models.embedding.map(entry("embedding")), ...models.chat.map(entry("chat"))]);
 }
