@@ -179,6 +179,12 @@ describe("Anthropic Messages: Claude's native path", () => {
     ]);
     assert.ok(sent.messages.every((turn: object) => !("output_config" in turn)), "per-turn output_config stays out");
     assert.deepEqual(sent.output_config, { effort: "high" }, "the request's own effort still applies");
+    // count_tokens takes the same fields, and counts the same Bedrock body.
+    const { max_tokens: _max, stream: _stream, metadata: _metadata, ...countable } = body as Record<string, unknown>;
+    const counted = await request(h.url, { method: "POST", path: "/v1/v1/messages/count_tokens?beta=true", headers: { "anthropic-beta": betas }, body: countable });
+    assert.equal(counted.status, 200, counted.text);
+    const countedBody = JSON.parse(Buffer.from(last().body.input.invokeModel.body, "base64").toString("utf8"));
+    assert.deepEqual(countedBody.tools.map((tool: object) => "defer_loading" in tool), [false, false]);
   });
 
   it("answers GET and HEAD on the stage root, /v1 and their /api/hello with 200 (Claude Code probes its base URL)", async () => {
