@@ -45,6 +45,14 @@ describe("fallback chains", () => {
     assert.equal(message.model, GLOBAL);
     const completion = await openai.chat.completions.create({ model: REGIONAL, messages: [{ role: "user", content: prompt() }] });
     assert.equal(completion.model, GLOBAL);
+    const streamed = anthropic.messages.stream({ model: REGIONAL, max_tokens: 20, messages: [{ role: "user", content: prompt() }] });
+    assert.equal((await streamed.finalMessage()).model, GLOBAL);
+    const response = await openai.responses.create({ model: REGIONAL, input: prompt() });
+    assert.equal(response.model, GLOBAL);
+    const events = [];
+    for await (const event of await openai.responses.create({ model: REGIONAL, input: prompt(), stream: true })) events.push(event);
+    const withResponse = events.filter((event) => "response" in event);
+    assert.ok(withResponse.length >= 2 && withResponse.every((event) => event.response.model === GLOBAL));
 
     const ndjson = await postStream(h.url, { message: prompt() });
     const done = parseLines(ndjson.text).at(-1);
@@ -55,7 +63,7 @@ describe("fallback chains", () => {
     assert.equal(log.attempts, 3);
 
     const pairs = metricLines(h, "ModelFallbacks").map((m) => [m.FromModel, m.ToModel, m.ModelFallbacks]);
-    assert.deepEqual(pairs, Array(4).fill([REGIONAL, GLOBAL, 1]));
+    assert.deepEqual(pairs, Array(7).fill([REGIONAL, GLOBAL, 1]));
     assert.deepEqual(chaos.retriedAfterFirstByte, {});
   });
 

@@ -1,18 +1,19 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "pino";
-import type { StreamSummary, TokenUsage } from "../bedrock/chat-events";
-import { type ChatRequest, estimateInputTokens } from "../bedrock/chat-request";
+import type { StreamSummary } from "../bedrock/chat-events";
+import type { ChatRequest } from "../bedrock/chat-request";
 import { ApiError } from "../http/errors";
 import type { RequestRecord } from "../http/request-record";
 import type { ServiceMetrics } from "../metrics/service-metrics";
 import { GATEWAY_API_KEY_ID_HEADER } from "../runtime-contract";
 import { BudgetView } from "./budget-view";
 import { ChargeWriter } from "./charge-writer";
-import { costMicroUsd, type ModelPrices } from "./cost";
+import type { ModelPrices } from "./cost";
 import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
 import type { ModelUsage } from "./model-usage";
-import { addUsed, type Charge, type Counters, tokensOf, type UsageStore, type Used, zeroCounters } from "./store";
+import { addUsed, type Charge, tokensOf, type UsageStore, type Used } from "./store";
+import { requestCharge } from "./request-charge";
 import { MinuteBudget } from "./minute-budget";
 import { storeUnavailable } from "./refusals";
 import { Admission, policyEffect } from "./admission";
@@ -123,29 +124,11 @@ export class UsageMeter {
     return this.admission?.admitStream(caller);
   }
 
-  /**
-   * Charges a finished request: Bedrock's reported usage, or when the stream was cut before Bedrock reported it,
-   * the input estimate plus the output deltas sent (marked on the record as estimated). Never throws.
-   */
+  /** Charges a finished request what request-charge.ts makes of its outcome, to its day, month and minute. Never throws. */
   settle(record: RequestRecord, caller: Caller, outcome: Outcome): void {
-    const reported = outcome.summary.usage;
-    const estimated = outcome.accepted && !reported;
-    const usage: TokenUsage | undefined = reported ?? (estimated ? estimate(outcome.request, record.deltas) : undefined);
-    if (estimated) record.estimatedUsage = usage;
-    // Priced by the model that answered (a fallback's, when one did), on the route it was called by.
-    const modelId = record.model;
-    if (usage && modelId) record.costMicroUsd = costMicroUsd(modelId, usage, this.options.modelPrices);
+    const counters = requestCharge(record, outcome, this.options.modelPrices);
     if (!this.charges) return;
-    const counters: Counters = {
-      ...zeroCounters(),
-      inputTokens: usage?.inputTokens ?? 0,
-      outputTokens: usage?.outputTokens ?? 0,
-      cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
-      cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
-      requests: 1,
-      estimatedRequests: estimated ? 1 : 0,
-      costMicroUsd: record.costMicroUsd ?? 0,
-    };
+    const modelId = record.model;
     const charge: Charge = { ...counters, models: modelId ? { [modelId]: counters } : undefined };
     const now = this.clock();
     this.charges.add(caller.name, windowsAt(now), charge);
@@ -209,12 +192,6 @@ const LEASE_FAILURE_EFFECTS = {
   renew: () => "stream leases not renewed",
   release: () => "stream lease left to expire",
 } as const;
-
-/** What a cut stream is charged: the input estimate, and one token per output delta sent. */
-function estimate(request: ChatRequest, deltas: number): TokenUsage {
-  const inputTokens = estimateInputTokens(request);
-  return { inputTokens, outputTokens: deltas, totalTokens: inputTokens + deltas };
-}
 
 /**
  * How long a task holds a key's charges before writing them, with budget views of at most `maxAgeMs`: half of it.
