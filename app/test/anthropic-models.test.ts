@@ -111,3 +111,19 @@ describe("Anthropic models: list (paginated), retrieve, per-key filter", () => {
     assert.equal(one.json().object, "model");
   });
 });
+
+describe("Anthropic models under another stage name", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ STAGE_PREFIX: "prod", MODEL_ID: SONNET });
+  });
+  after(() => h.close());
+
+  it("/v1/models is Anthropic's alone, with or without anthropic-version; /prod/models stays OpenAI's", async () => {
+    const bare = await request(h.url, { path: "/v1/models" });
+    assert.deepEqual([bare.status, bare.json().data[0].type, bare.json().has_more], [200, "model", false]);
+    const staged = await request(h.url, { path: "/prod/v1/models/claude-sonnet-4-5" });
+    assert.equal(staged.json().id, SONNET);
+    assert.equal((await request(h.url, { path: "/prod/models" })).json().object, "list");
+  });
+});
