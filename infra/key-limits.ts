@@ -44,7 +44,7 @@ export interface LimitIssue {
 }
 
 /** The limits a key may set; any of them set means the key is expected to be enforced. */
-const KEY_LIMITS = [
+export const KEY_LIMITS = [
   "rateLimit", "burstLimit", "dailyQuota", "tokensPerDay", "tokensPerMonth", "tokensPerMinute", "usdPerDay", "usdPerMonth", "maxConcurrentStreams",
   "guardrail", "models",
 ] as const;

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL_ID } from "../../app/src/runtime-contract";
 import { CONFIG_KEYS, configDefaults } from "../config";
+import { KEY_LIMITS } from "../key-limits";
 import { PROJECT, devStackConfig, programError, projectFile, runProgram } from "./program-under-mocks";
 
 describe("stack configuration", () => {
@@ -34,6 +35,11 @@ describe("stack configuration", () => {
         assert.ok((schema.description ?? "").length > 20, `${key}: description`);
         assert.notEqual(schema.default, undefined, `${key}: default`);
       }
+    });
+
+    it("names in the keys description every field a key may set", () => {
+      const description = projectFile.config.keys.description ?? "";
+      for (const field of ["name", ...KEY_LIMITS]) assert.match(description, new RegExp(`\\b${field}\\??[,}]`), field);
     });
 
     it("has the same defaults as the program, so CLI and tests run the same configuration", () => {
