@@ -57,6 +57,8 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
   const handle = app.callback();
   let stopping: Promise<void> | undefined;
   let lastArrival = performance.now();
+  // When the grace period ends (`performance.now()` time), once shutdown started.
+  let graceEnds = Infinity;
   // Responses the app is producing, by socket: the client-error hook and the half-close watch need them.
   const responses = new WeakMap<Socket, http.ServerResponse>();
   const inFlight = (socket: Socket) => responses.get(socket);
@@ -66,18 +68,28 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
     if (!res.headersSent) res.setHeader("Connection", "close");
   };
 
-  const server = createHttpServer((req, res) => {
-    lastArrival = performance.now();
-    if (stopping) return refuse(logger, req, res, new ShuttingDownError());
-    if (req.httpVersion === "1.1" && req.headers.host === undefined) {
-      return refuse(logger, req, res, new ApiError(400, "bad_request", "HTTP/1.1 requests need a Host header"));
-    }
+  const track = (req: http.IncomingMessage, res: http.ServerResponse) => {
     responses.set(req.socket, res);
     unanswered.add(res);
     res.once("close", () => {
       unanswered.delete(res);
       if (responses.get(req.socket) === res) responses.delete(req.socket);
     });
+  };
+
+  const server = createHttpServer((req, res) => {
+    lastArrival = performance.now();
+    if (stopping) {
+      // Its body may still be arriving: the 503 goes out at once, and the connection closes once the body has been
+      // drained (a close mid-upload resets the client before it reads the 503), within the grace period and the
+      // body deadline. Tracked, so that shutdown waits for that end instead of cutting the connection.
+      track(req, res);
+      return refuse(logger, req, res, new ShuttingDownError(), Math.min(graceEnds, lastArrival + config.bodyReadTimeoutMs));
+    }
+    if (req.httpVersion === "1.1" && req.headers.host === undefined) {
+      return refuse(logger, req, res, new ApiError(400, "bad_request", "HTTP/1.1 requests need a Host header"));
+    }
+    track(req, res);
     void handle(req, res);
   }, overrides.requestTimeoutMs);
   server.on("clientError", clientErrorHandler(logger, inFlight));
@@ -96,17 +108,17 @@ export async function startServer(config: AppConfig, overrides: ServerOverrides 
 
   /** Until the grace period ends, or earlier once nothing is in flight and no connection arrives any more. */
   async function graceOrQuiet(): Promise<void> {
-    const deadline = performance.now() + config.shutdownGraceMs;
     for (;;) {
       const now = performance.now();
       const quietFor = now - lastArrival;
-      if (now >= deadline) return;
+      if (now >= graceEnds) return;
       if (activeStreams.size === 0 && unanswered.size === 0 && quietFor >= LISTENER_QUIET_MS) return;
-      await delay(Math.min(deadline - now, Math.max(LISTENER_QUIET_MS - quietFor, 10)));
+      await delay(Math.min(graceEnds - now, Math.max(LISTENER_QUIET_MS - quietFor, 10)));
     }
   }
 
   async function drainAndClose(reason: string): Promise<void> {
+    graceEnds = performance.now() + config.shutdownGraceMs;
     logger.info({ reason, activeStreams: activeStreams.size }, "shutting down: new requests get 503 until the grace period ends");
     unanswered.forEach(askToClose);
     lastArrival = performance.now();

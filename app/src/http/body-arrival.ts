@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
 import { MAX_GATEWAY_BODY_BYTES } from "../runtime-contract";
 import { requestTimeoutError } from "./errors";
@@ -56,15 +56,23 @@ const MAX_DISCARDED_BODY_BYTES = MAX_GATEWAY_BODY_BYTES;
  */
 export function answerBeforeBodyEnds(ctx: Context, body: unknown, deadline: number): void {
   const { req, res } = ctx;
-  const bytes = Buffer.from(JSON.stringify(body));
-  const tooLarge = Number(req.headers["content-length"]) > MAX_DISCARDED_BODY_BYTES;
   ctx.respond = false;
   res.statusCode = ctx.status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", bytes.length);
+  answerWhileBodyDrains(req, res, Buffer.from(JSON.stringify(body)), deadline);
+}
+
+/**
+ * {@link answerBeforeBodyEnds} on Node's own request and response (the server's edge answers before Koa runs): `res`
+ * carries its status and headers already; `body` goes out now and the response ends once the request's body has
+ * been drained (or the bounds are hit).
+ */
+export function answerWhileBodyDrains(req: IncomingMessage, res: ServerResponse, body: Buffer, deadline: number): void {
+  const tooLarge = Number(req.headers["content-length"]) > MAX_DISCARDED_BODY_BYTES;
+  res.setHeader("Content-Length", body.length);
   if (tooLarge) res.setHeader("Connection", "close");
   // The whole answer goes out now (its length is declared); only the response's end waits.
-  res.write(bytes);
+  res.write(body);
   if (tooLarge) return void res.end();
   void discardRestOfBody(req, deadline).then((ended) => {
     res.end();

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import http, { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import { answerWhileBodyDrains } from "./body-arrival";
 import { ApiError, ClientClosedError, requestTimeoutError } from "./errors";
 import { REQUEST_ID_HEADER, requestIdFor, writeRequestLine } from "./request-log";
 
@@ -46,10 +47,22 @@ function answerHeaders(error: ApiError, requestId: string, body: Buffer): Record
 
 const bodyOf = (error: ApiError) => Buffer.from(JSON.stringify(error.toJSON()));
 
-/** Answers through a response Node created (the request was parsed). */
-export function answerResponse(req: http.IncomingMessage, res: http.ServerResponse, error: ApiError, requestId: string): void {
+/**
+ * Answers through a response Node created (the request was parsed). With `drainUntil` (a `performance.now()` time)
+ * the response ends only once the request's body has been read and dropped, up to then: closing at once would reset
+ * a client still uploading, often before it reads the answer (see {@link answerWhileBodyDrains}).
+ */
+export function answerResponse(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  error: ApiError,
+  requestId: string,
+  drainUntil?: number,
+): void {
   const body = bodyOf(error);
-  res.writeHead(error.status, answerHeaders(error, requestId, body));
+  res.statusCode = error.status;
+  for (const [name, value] of Object.entries(answerHeaders(error, requestId, body))) res.setHeader(name, value);
+  if (drainUntil !== undefined) return answerWhileBodyDrains(req, res, body, drainUntil);
   res.end(req.method === "HEAD" ? undefined : body);
   // A body nobody reads would stall the socket before the close: discard it.
   req.resume();
@@ -71,9 +84,9 @@ export function logEdgeAnswer(logger: Logger, requestId: string, error: ApiError
 }
 
 /** Answers a parsed request from the edge (e.g. shutdown, missing Host): the answer and its log line. */
-export function refuse(logger: Logger, req: http.IncomingMessage, res: http.ServerResponse, error: ApiError): void {
+export function refuse(logger: Logger, req: http.IncomingMessage, res: http.ServerResponse, error: ApiError, drainUntil?: number): void {
   const requestId = requestIdFor((name) => req.headers[name]);
-  answerResponse(req, res, error, requestId);
+  answerResponse(req, res, error, requestId, drainUntil);
   logEdgeAnswer(logger, requestId, error, req);
 }
 
