@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
+import { USAGE_TABLE } from "../src/usage/table-schema";
 import { postStream } from "./helpers/http-client";
+import { type RecordingProxy, startRecordingProxy } from "./helpers/recording-proxy";
 import { startUsageHarness, type UsageHarness } from "./helpers/usage";
 
 /** burst may use 100 tokens a UTC minute (and a day budget far away); each reply below costs 60. */
@@ -76,5 +78,59 @@ describe("tokensPerMinute: a token budget per key and UTC minute", () => {
       .then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof Anthropic.RateLimitError, String(err));
     assert.deepEqual(err.error, { type: "error", error: { type: "rate_limit_error", message } });
+  });
+});
+
+describe("GET /usage: the minute window of a key with tokensPerMinute", () => {
+  let h: UsageHarness;
+  let proxy: RecordingProxy;
+  before(async () => {
+    h = await startUsageHarness({
+      keys: KEYS,
+      now: "2026-11-28T12:00:15Z",
+      storeEndpoint: async (url) => (proxy = await startRecordingProxy(url)).url,
+    });
+    h.fake.setScenario(REPLY);
+  });
+  after(async () => {
+    await h.close();
+    await proxy.close();
+  });
+
+  /** The windows (sort keys) of the items the store was asked for since `from`. */
+  const itemsRead = (from: number) =>
+    proxy.requests.slice(from).filter((r) => r.operation === "GetItem").map((r) => r.body.Key[USAGE_TABLE.sortKey].S);
+
+  it("shows this minute's tokens (read from the table), the limit and the reset; a new minute starts at 0", async () => {
+    assert.equal((await postStream(h.url, { message: "hi" }, { headers: h.as(BURST) })).status, 200);
+    await h.charged();
+    const from = proxy.requests.length;
+    const usage = await h.usageOf(BURST);
+    assert.deepEqual(usage.minute, {
+      window: "2026-11-28T12:00",
+      resetsAt: "2026-11-28T12:01:00.000Z",
+      totalTokens: 60,
+      tokenLimit: 100,
+      remainingTokens: 40,
+    });
+    assert.equal(usage.day.totalTokens, 60, "the day and month are still there");
+    assert.deepEqual(itemsRead(from).sort(), ["minute#2026-11-28T12:00", "month#2026-11"]);
+
+    h.clock.set("2026-11-28T12:01:30Z");
+    assert.deepEqual((await h.usageOf(BURST)).minute, {
+      window: "2026-11-28T12:01",
+      resetsAt: "2026-11-28T12:02:00.000Z",
+      totalTokens: 0,
+      tokenLimit: 100,
+      remainingTokens: 100,
+    });
+  });
+
+  it("a key without tokensPerMinute: no minute window, and no minute read from the store", async () => {
+    const from = proxy.requests.length;
+    const usage = await h.usageOf("key-id-bob");
+    assert.equal("minute" in usage, false);
+    assert.equal(usage.key, "bob");
+    assert.deepEqual(itemsRead(from), ["month#2026-11"]);
   });
 });

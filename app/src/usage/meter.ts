@@ -11,13 +11,12 @@ import { ChargeWriter } from "./charge-writer";
 import type { ModelPrices } from "./cost";
 import type { FailurePolicy } from "./key-schema";
 import { type ApiKeys, type Caller, identify } from "./keys";
-import type { ModelUsage } from "./model-usage";
-import { addUsed, type Charge, tokensOf, type UsageStore, type Used } from "./store";
+import { type Charge, tokensOf, type UsageStore } from "./store";
 import { requestCharge } from "./request-charge";
 import { MinuteBudget } from "./minute-budget";
 import { storeUnavailable } from "./refusals";
 import { Admission, policyEffect } from "./admission";
-import { type WindowReport, windowReport } from "./usage-report";
+import { readUsageReport, type UsageReport } from "./usage-report";
 import type { StreamLeases } from "./stream-leases";
 import { LEASE_TTL_MS, type StreamLease, StreamLimiter } from "./stream-limiter";
 import { minuteAt, windowsAt } from "./windows";
@@ -135,29 +134,16 @@ export class UsageMeter {
     if (caller.tokensPerMinute !== undefined) this.minutes?.charge(caller.name, minuteAt(now), tokensOf(counters));
   }
 
-  /** The caller's own counters and limits for the current day and month. */
-  async report(caller: Caller): Promise<{ key: string; day: WindowReport; month: WindowReport }> {
+  /** The caller's own counters and limits for the current day and month, and minute if it has a per-minute limit. */
+  async report(caller: Caller): Promise<UsageReport> {
     const store = this.options.store;
     if (!store) throw new ApiError(404, "usage_not_enabled", "Usage metering is not enabled on this deployment");
-    const windows = windowsAt(this.clock());
-    let used: Used;
-    let byModel: ModelUsage = { day: {}, month: {} };
     try {
-      let models: ModelUsage;
-      ({ used, models } = await store.readWithModels(caller.name, windows));
-      byModel = models;
-      this.view?.observe(caller.name, windows, used);
-      // Charges this task still holds (budgetReadMaxAgeMs > 0) are the caller's usage too; none is in the table yet.
-      if (this.charges) used = addUsed(used, this.charges.pending(caller.name, windows, true));
+      return await readUsageReport(caller, this.clock(), { store, view: this.view, charges: this.charges, minutes: this.minutes });
     } catch (err) {
       this.storeFailed("read", caller.name, err, "usage not reported");
       throw storeUnavailable("Usage cannot be read right now", err);
     }
-    return {
-      key: caller.name,
-      day: windowReport(windows.day, used.day, byModel.day, caller.tokensPerDay, caller.usdPerDay),
-      month: windowReport(windows.month, used.month, byModel.month, caller.tokensPerMonth, caller.usdPerMonth),
-    };
   }
 
   /**
