@@ -7,6 +7,7 @@ import type { BenchContext } from "./context";
 import { planFor } from "./plan";
 import { median } from "./stats";
 import { ANTHROPIC, type BenchFormat, NDJSON } from "./wire-formats";
+import { builtServerEntry, runBench } from "./processes";
 
 /**
  * The Anthropic route's CPU per token at N concurrent streams (Claude's native path: the default model is a Claude
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   mkdirSync(logsDir, { recursive: true });
   const profileDir = values.profile ? path.resolve(values.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const ours = path.resolve(values.ours ?? path.join("app", "dist", "server.js"));
+  const ours = values.ours ? path.resolve(values.ours) : builtServerEntry();
   const ctx: BenchContext = { quick: false, entries: { ours, baseline: ours, oursSdkDefault: ours }, logsDir, nodeArgs: [], profileDir };
   const rampMs = (streams / plan.arrivalsPerSecond) * 1000;
   const run = async (format: BenchFormat, round: number) => {
@@ -69,7 +70,4 @@ function load(): string {
     .join(" ");
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

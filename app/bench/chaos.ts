@@ -5,7 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createChaos } from "../local/chaos";
 import { startFakeBedrock } from "../local/fake-bedrock";
-import { killAllChildren, REPO_ROOT, startServer, type ServerProcess } from "./processes";
+import { builtServerEntry, killAllChildren, REPO_ROOT, runBench, type ServerProcess, startServer } from "./processes";
 import { loadAgent, promptFor, streamOnce, type StreamTiming } from "./stream-client";
 
 /**
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const chaos = createChaos({ throttleEveryAttempt: { [DEFAULT_MODEL]: 0.7 } });
   const fake = await startFakeBedrock({ pacing: { firstTokenMs: 200, interTokenMs: 20, tokenCount: 20 } });
   fake.setScenario(chaos.source());
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  const entry = builtServerEntry();
   const start = (name: string, env: Record<string, string>) =>
     startServer({ entry, upstreamUrl: fake.url, logFile: path.join(logsDir, `${name}.log`), env: { ...SERVED, ...env } });
   const servers: Record<string, ServerProcess> = {
@@ -92,8 +92,4 @@ async function main(): Promise<void> {
     throttled: chaos.throttled, streamed: chaos.streamed, machine }, null, 2));
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  killAllChildren();
-  process.exit(1);
-});
+runBench(main);

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { cpuTimeMs } from "./proc-stats";
-import { killAllChildren, REPO_ROOT, startServer, startUpstream } from "./processes";
+import { builtServerEntry, REPO_ROOT, runBench, startServer, startUpstream } from "./processes";
 import { round } from "./stats";
 
 /**
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const pacing = { firstTokenMs: 0, tokensPerSecond: 1_000_000, tokens: 1 };
   const upstream = await startUpstream(pacing, path.join(logsDir, "embeddings-upstream.log"));
   const server = await startServer({
-    entry: path.join(REPO_ROOT, "app", "dist", "server.js"),
+    entry: builtServerEntry(),
     upstreamUrl: upstream.url,
     logFile: path.join(logsDir, "embeddings-server.log"),
     env: { EMBEDDING_MODEL_IDS: MODELS.join(",") },
@@ -71,11 +71,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureFormatConcurrency } from "./concurrency";
 import type { BenchContext } from "./context";
-import { killAllChildren, REPO_ROOT } from "./processes";
+import { builtServerEntry, REPO_ROOT, runBench } from "./processes";
 import { round } from "./stats";
 import { type BenchFormat, NDJSON, OTHER_FORMATS } from "./wire-formats";
 
@@ -26,8 +26,7 @@ async function main(): Promise<void> {
   });
   const format = OTHER_FORMATS.find((candidate) => candidate.name === values.format);
   if (!format) throw new Error(`--format: one of ${OTHER_FORMATS.map((candidate) => candidate.name).join(", ")}`);
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\``);
+  const entry = builtServerEntry();
   const logsDir = path.resolve(REPO_ROOT, values.out, "logs");
   mkdirSync(logsDir, { recursive: true });
   const ctx: BenchContext = { quick: true, entries: { ours: entry, baseline: entry, oursSdkDefault: entry }, logsDir, nodeArgs: [] };
@@ -47,11 +46,4 @@ async function main(): Promise<void> {
   console.log(`load average after: ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runBench(main);

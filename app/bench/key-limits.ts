@@ -6,7 +6,7 @@ import { maxInFlight } from "../local/in-flight";
 import { localDynamoClient } from "../local/usage-table";
 import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
 import { StreamLeases } from "../src/usage/stream-leases";
-import { killAllChildren, REPO_ROOT, startServer, startUsageTable } from "./processes";
+import { builtServerEntry, killAllChildren, REPO_ROOT, runBench, startServer, startUsageTable } from "./processes";
 import { loadAgent, promptFor, streamOnce } from "./stream-client";
 
 /**
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     [ENV.dynamodbEndpoint]: table.url,
     [ENV.apiKeys]: JSON.stringify({ [KEY_ID]: { name: "swarm", maxConcurrentStreams: limit } }),
   };
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  const entry = builtServerEntry();
   const servers = await Promise.all(
     ["a", "b"].map((name) => startServer({ entry, upstreamUrl: fake.url, logFile: path.join(logsDir, `server-${name}.log`), env })),
   );
@@ -88,8 +88,4 @@ async function main(): Promise<void> {
   if (mostInFlight > limit || mostLeases > limit) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  killAllChildren();
-  process.exit(1);
-});
+runBench(main);

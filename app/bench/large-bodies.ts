@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { TASK_HEAP } from "./plan";
 import { memory } from "./proc-stats";
-import { killAllChildren, REPO_ROOT, type ServerProcess, startServer, startUpstream } from "./processes";
+import { builtServerEntry, runBench, type ServerProcess, startServer, startUpstream } from "./processes";
 import { upload, type UploadOutcome } from "./upload-client";
 import { NDJSON } from "./wire-formats";
 
@@ -88,8 +88,7 @@ async function main(): Promise<void> {
       out: { type: "string", default: "bench-results" },
     },
   });
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\``);
+  const entry = builtServerEntry();
   const logsDir = path.resolve(values.out!, "logs");
   mkdirSync(logsDir, { recursive: true });
   const { nodeArgs } = TASK_HEAP;
@@ -132,9 +131,4 @@ async function main(): Promise<void> {
   console.log(`zero aborts, peak RSS < 450 MiB, every caller answered (200/503; stalled 408/503), no resets: ${results.every(Boolean) ? "yes" : "NO"}`);
 }
 
-main()
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(killAllChildren);
+runBench(main);

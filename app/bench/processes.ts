@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { openSync, closeSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
@@ -53,6 +53,31 @@ function track(child: ChildProcess): ChildProcess {
 /** Kills every child this module started and that is still running (SIGKILL: the run is being abandoned). */
 export function killAllChildren(): void {
   for (const child of liveChildren) child.kill("SIGKILL");
+}
+
+/** The production bundle `npm run build` writes: what a bench phase measures unless it is told another build. */
+export function builtServerEntry(): string {
+  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\``);
+  return entry;
+}
+
+/**
+ * A bench script's entry point: exits with what `main` returns (0 when nothing), and on a failure prints it, kills
+ * every child still running and exits 1, so no stand-in or server outlives an interrupted run.
+ */
+export function runBench(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => {
+      killAllChildren();
+      process.exit(code ?? 0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      killAllChildren();
+      process.exit(1);
+    },
+  );
 }
 
 function logTo(file: string): number {

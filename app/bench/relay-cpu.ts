@@ -9,6 +9,7 @@ import { ndjsonFormat } from "../src/formats/ndjson/format";
 import type { ReplyInfo } from "../src/formats/wire-format";
 import type { AppState } from "../src/http/request-record";
 import { median } from "./stats";
+import { runBench } from "./processes";
 
 /**
  * The per-token work of each path on its own, in this process, without sockets or other processes: Bedrock's bytes
@@ -92,7 +93,4 @@ async function main(): Promise<void> {
   console.log(`native relay: ${Math.round(n)} ns CPU per token; Converse -> NDJSON: ${Math.round(c)} ns; ratio ${(n / c).toFixed(2)}x (${tokens} tokens, median of ${values.rounds} rounds)`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -9,7 +9,7 @@ import { measureConcurrency, measureFormatConcurrency } from "./concurrency";
 import { type BenchContext, withServer, withUpstream } from "./context";
 import { measureFirstLine, servedFormats } from "./first-line";
 import { buildBaseline, buildSdkDefaultVariant, bundleSize, coldStart } from "./footprint";
-import { killAllChildren, REPO_ROOT } from "./processes";
+import { killAllChildren, REPO_ROOT, runBench } from "./processes";
 import { formatProfile, summarizeProfile } from "./profile-summary";
 import { formatTable, type Measurements, tableRows } from "./report";
 import { planFor } from "./plan";
@@ -196,10 +196,4 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-main()
-  .then(() => process.exit(0))
-  .catch((error: unknown) => {
-    console.error(`bench: ${(error as Error).stack ?? error}`);
-    killAllChildren();
-    process.exit(1);
-  });
+runBench(main);

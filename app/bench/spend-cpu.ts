@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
@@ -7,7 +7,7 @@ import type { ApiKeys, KeyLimits } from "../src/usage/keys";
 import { type CpuPlan, measureCpuSideBySide, type ServerUnderTest } from "./budgets-cpu";
 import { type BenchContext, withServer, withUpstream } from "./context";
 import { TASK_HEAP } from "./plan";
-import { killAllChildren, REPO_ROOT, startUsageTable } from "./processes";
+import { builtServerEntry, runBench, startUsageTable } from "./processes";
 import { round } from "./stats";
 
 /**
@@ -33,8 +33,7 @@ async function main(): Promise<number> {
       out: { type: "string", default: "bench-results" },
     },
   });
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\``);
+  const entry = builtServerEntry();
   const logsDir = path.resolve(values.out!, "logs");
   mkdirSync(logsDir, { recursive: true });
   const ctx: BenchContext = { quick: false, entries: { ours: entry, baseline: entry, oursSdkDefault: entry }, logsDir, nodeArgs: TASK_HEAP.nodeArgs };
@@ -92,13 +91,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    killAllChildren();
-    console.error(`spend-cpu: ${(error as Error).stack ?? error}`);
-    process.exitCode = 1;
-  },
-);
+runBench(main);

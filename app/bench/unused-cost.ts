@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { ENV, GATEWAY_API_KEY_ID_HEADER } from "../src/runtime-contract";
 import { SETTINGS } from "../src/settings";
 import { measureCpuSideBySide, type ServerUnderTest } from "./budgets-cpu";
-import { killAllChildren, REPO_ROOT, startServer, startUpstream, startUsageTable } from "./processes";
+import { builtServerEntry, REPO_ROOT, runBench, startServer, startUpstream, startUsageTable } from "./processes";
 
 /**
  * The cost-when-unused figure (issue 24; docs/resilience.md): CPU per streamed token of the production bundle with
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     off,
     control: off,
   };
-  const entry = path.join(REPO_ROOT, "app", "dist", "server.js");
+  const entry = builtServerEntry();
   const targets = {} as Record<Mode, ServerUnderTest>;
   const servers: Array<{ stop(): Promise<void> }> = [];
   try {
@@ -86,8 +86,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  killAllChildren();
-  process.exit(1);
-});
+runBench(main);
