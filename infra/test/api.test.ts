@@ -9,10 +9,8 @@ import { RouteDefinition, ROUTES, routeFingerprint } from "../api-routes";
 import { REDACTED_KEY_VALUE } from "../route-integrations";
 import { PROBE_METHODS, PROBE_PATHS } from "../probe-routes";
 import { ProgramRun, runProgram } from "./program-under-mocks";
+import { METHOD, INTEGRATION, DEPLOYMENT } from "./resource-types";
 
-const METHOD = "aws:apigateway/method:Method";
-const INTEGRATION = "aws:apigateway/integration:Integration";
-const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
 const ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/chat-alb/50dc6c495c0c9188";
 const ALB_DNS = "internal-chat-alb-1234567890.us-east-1.elb.amazonaws.com";
 const ACCESS_TYPES = ["aws:apigateway/apiKey:ApiKey", "aws:apigateway/usagePlan:UsagePlan", "aws:apigateway/usagePlanKey:UsagePlanKey"];

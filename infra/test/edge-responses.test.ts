@@ -4,9 +4,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { ProgramRun, runProgram } from "./program-under-mocks";
+import { DEPLOYMENT } from "./resource-types";
 
 const RESPONSE = "aws:apigateway/response:Response";
-const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
 
 /**
  * What each client family must read from API Gateway's own answers: API Gateway's status and message, in its words,

@@ -1,13 +1,11 @@
 import * as assert from "node:assert/strict";
 import { CONTAINER_PORT } from "../../app/src/runtime-contract";
 import { DYNAMODB_PREFIX_LIST_ID, ProgramRun, REGION, runProgram, S3_PREFIX_LIST_ID } from "./program-under-mocks";
+import { ENDPOINT, EGRESS, ROLE_POLICY } from "./resource-types";
 
 /** Issue 20, item 6: every endpoint admits what the stack's own traffic needs, and the tasks reach nothing else. */
 
-const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 const ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy";
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
 const TABLE_ARN = `arn:aws:dynamodb:${REGION}:123456789012:table/chat-usage-table`;
 
 const statementsOf = (policy: string) => (JSON.parse(policy) as { Statement: any[] }).Statement;

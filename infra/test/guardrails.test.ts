@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ACCOUNT_ID, ProgramRun, REGION, runProgram } from "./program-under-mocks";
+import { ROLE_POLICY } from "./resource-types";
 
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const CAROL_ARN = `arn:aws:bedrock:${REGION}:${ACCOUNT_ID}:guardrail/carolsown`;
 
 const statements = (run: ProgramRun): any[] => JSON.parse(run.one(ROLE_POLICY, "chat-roles-task-bedrock").inputs.policy).Statement;

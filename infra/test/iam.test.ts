@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { ENV } from "../../app/src/runtime-contract";
 import { parseModelId } from "../iam";
 import { ACCOUNT_ID, ProgramRun, REGION, runProgram } from "./program-under-mocks";
+import { ROLE_POLICY } from "./resource-types";
 
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const ACTION = ["bedrock:InvokeModelWithResponseStream"];
 
 function policyOf(run: ProgramRun, suffix: string): { Statement: any[] } {

@@ -3,8 +3,8 @@ import { MICRO_PER_USD } from "../../app/src/metrics/service-metrics";
 import { ALARMS } from "../monitoring";
 import { RUNAWAY_WINDOW_HOURS } from "../runaway-spend";
 import { programError, type ProgramRun, runProgram } from "./program-under-mocks";
+import { ALARM } from "./resource-types";
 
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:chat-monitoring-alarms";
 const NAMESPACE = "BedrockStreamApi/bedrock-stream-api-dev";
 const KEYS = JSON.stringify([{ name: "team-a" }, { name: "intern", usdPerDay: 5 }]);

@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
 import { CONTAINER_PORT } from "../../app/src/runtime-contract";
 import { ProgramRun, REGION, S3_PREFIX_LIST_ID, DYNAMODB_PREFIX_LIST_ID, runProgram } from "./program-under-mocks";
+import { ENDPOINT, EGRESS } from "./resource-types";
 
 const VPC = "awsx:ec2:Vpc";
 const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 
 /** Security group ID -> the role in its logical name (vpc-link, alb, task, endpoints). */
 function groupRoles(run: ProgramRun): Map<string, string> {

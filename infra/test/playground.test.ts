@@ -1,13 +1,8 @@
 import * as assert from "node:assert/strict";
 import { GATEWAY_REQUEST_ID_HEADER, PLAYGROUND_PATH } from "../../app/src/runtime-contract";
 import { ProgramRun, runProgram } from "./program-under-mocks";
+import { RESOURCE, METHOD, INTEGRATION, DEPLOYMENT, METHOD_RESPONSE, INTEGRATION_RESPONSE } from "./resource-types";
 
-const RESOURCE = "aws:apigateway/resource:Resource";
-const METHOD = "aws:apigateway/method:Method";
-const INTEGRATION = "aws:apigateway/integration:Integration";
-const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
-const METHOD_RESPONSE = "aws:apigateway/methodResponse:MethodResponse";
-const INTEGRATION_RESPONSE = "aws:apigateway/integrationResponse:IntegrationResponse";
 const ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/chat-alb/50dc6c495c0c9188";
 const ALB_DNS = "internal-chat-alb-1234567890.us-east-1.elb.amazonaws.com";
 const STAGE_URL = "https://chat-api-id.execute-api.us-east-1.amazonaws.com/v1";

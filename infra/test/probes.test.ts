@@ -1,12 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ProgramRun, runProgram } from "./program-under-mocks";
+import { RESOURCE, METHOD, INTEGRATION, DEPLOYMENT, METHOD_RESPONSE, INTEGRATION_RESPONSE } from "./resource-types";
 
-const RESOURCE = "aws:apigateway/resource:Resource";
-const METHOD = "aws:apigateway/method:Method";
-const INTEGRATION = "aws:apigateway/integration:Integration";
-const DEPLOYMENT = "aws:apigateway/deployment:Deployment";
-const METHOD_RESPONSE = "aws:apigateway/methodResponse:MethodResponse";
-const INTEGRATION_RESPONSE = "aws:apigateway/integrationResponse:IntegrationResponse";
 
 /** Resource id -> its path, from the resources the program created (the root resource is `/`). */
 function pathsById(run: ProgramRun): Map<string, string> {

@@ -5,14 +5,12 @@ import { USAGE_TABLE } from "../../app/src/usage/table-schema";
 import { legacyKeyAliases } from "../api-access";
 import { ALARMS } from "../monitoring";
 import { DYNAMODB_PREFIX_LIST_ID, programError, ProgramRun, runProgram } from "./program-under-mocks";
+import { ENDPOINT, EGRESS, ALARM } from "./resource-types";
 
 const TABLE = "aws:dynamodb/table:Table";
-const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
-const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
 const PLAN = "aws:apigateway/usagePlan:UsagePlan";
 const PLAN_KEY = "aws:apigateway/usagePlanKey:UsagePlanKey";
 const API_KEY = "aws:apigateway/apiKey:ApiKey";
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/chat-usage-table";
 /** The dev stack's own metrics namespace (a stack that sets none gets one of its own). */
 const NAMESPACE = "BedrockStreamApi/bedrock-stream-api-dev";
