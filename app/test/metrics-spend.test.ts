@@ -52,6 +52,11 @@ describe("spend metric (EMF, real server, dynalite)", () => {
     const refused = await postStream(h.url, { message: "hi" }, { headers: h.as("key-id-carol") });
     assert.equal(refused.status, 429);
     assert.deepEqual(costLines().map((line) => line.CostMicroUsd), [69]);
-    assert.ok(h.metrics.some((line) => line.ErrorCode === "budget_exceeded"), "the refusal itself is published");
+    const refusal = h.metrics.find((line) => line.ErrorCode === "budget_exceeded");
+    assert.ok(refusal, "the refusal itself is published");
+    // Counted as a budget refusal like a token budget's: the value and the directive that makes it a metric.
+    assert.equal(refusal.BudgetRefusals, 1);
+    const names = refusal._aws.CloudWatchMetrics.flatMap((d: any) => d.Metrics.map((m: any) => m.Name));
+    assert.ok(names.includes(METRIC.budgetRefusals), "BudgetRefusals is published as a metric");
   });
 });

@@ -33,6 +33,7 @@ export const DIMENSION = { key: "ApiKey", model: "Model", errorCode: "ErrorCode"
 export const BUDGET_EXCEEDED_CODE = "token_budget_exceeded";
 /** A dollar budget's refusal (usage/meter.ts), counted with the token budgets' ones. */
 export const SPEND_BUDGET_EXCEEDED_CODE = "budget_exceeded";
+const isBudgetRefusal = (code: string | undefined) => code === BUDGET_EXCEEDED_CODE || code === SPEND_BUDGET_EXCEEDED_CODE;
 
 const BY_KEY_AND_MODEL = [[DIMENSION.key, DIMENSION.model], [DIMENSION.model], []];
 
@@ -99,10 +100,11 @@ export class ServiceMetrics {
     const ttft = record.firstTokenAt === undefined ? undefined : record.firstTokenAt - record.startedAt;
     const generating = record.firstTokenAt === undefined ? 0 : (endedAt - record.firstTokenAt) / 1000;
     const code = record.error?.code;
+    const refused = isBudgetRefusal(code);
     // The cost directive is left out when no cost was computed (a request refused before Bedrock is not metered).
     const directives = [REQUEST_DIRECTIVE, COST_DIRECTIVE];
     if (code) directives.push(ERROR_DIRECTIVE);
-    if (code === BUDGET_EXCEEDED_CODE) directives.push(REFUSAL_DIRECTIVE);
+    if (refused) directives.push(REFUSAL_DIRECTIVE);
     this.emf.write(directives, {
       [DIMENSION.key]: record.apiKeyName ?? "unidentified",
       [DIMENSION.model]: record.model ?? "unresolved",
@@ -118,7 +120,7 @@ export class ServiceMetrics {
         usage && generating > 0 ? round(usage.outputTokens / generating) : undefined,
       [METRIC.costMicroUsd]: record.costMicroUsd,
       [METRIC.errors]: code ? 1 : undefined,
-      [METRIC.budgetRefusals]: code === BUDGET_EXCEEDED_CODE || code === SPEND_BUDGET_EXCEEDED_CODE ? 1 : undefined,
+      [METRIC.budgetRefusals]: refused ? 1 : undefined,
     });
   }
 
