@@ -12,7 +12,7 @@ import { internalError } from "../http/errors";
 import { modelInfo, resolutionContext, resolveModel } from "../models";
 import { nativeUpstream, usesNativePath } from "./anthropic/native";
 import type { UpstreamRun } from "./upstream-run";
-import type { AppState } from "../http/request-record";
+import { type AppState, noteDelta } from "../http/request-record";
 import { FrameSink, openStream } from "../http/stream-response";
 import { adaptRequest, fitsModel } from "../resilience/adapt";
 import { GUARDRAIL_INTERVENED, namesModel, type Resilience, withGuardrail } from "../resilience/setup";
@@ -133,9 +133,7 @@ function replyInfo(request: ChatRequest, model: string, upstreamRequestId: strin
 type Events = AsyncIterable<ChatEvent[]>;
 
 function noteEvent(record: AppState["record"], event: ChatEvent): void {
-  if (event.type !== "delta") return;
-  record.firstTokenAt ??= performance.now();
-  record.deltas += 1;
+  if (event.type === "delta") noteDelta(record);
 }
 
 async function streamReply(

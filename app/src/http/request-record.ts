@@ -39,6 +39,12 @@ export interface RequestRecord {
   error?: ApiError;
 }
 
+/** A delta written to the client: the first one's time and the count (log line, time-to-first-token metric). */
+export function noteDelta(record: RequestRecord): void {
+  record.firstTokenAt ??= performance.now();
+  record.deltas += 1;
+}
+
 /** How a wire format reports errors; routes set it, and the one error sink asks it. */
 export interface ErrorShape {
   /** The JSON body of an error answered with an HTTP status. */

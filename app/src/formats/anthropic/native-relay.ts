@@ -1,6 +1,6 @@
 import type { StreamSummary } from "../../bedrock/chat-events";
 import { unreadableAnswer } from "../../bedrock/bedrock-errors";
-import type { AppState } from "../../http/request-record";
+import { type AppState, noteDelta } from "../../http/request-record";
 import { GUARDRAIL_INTERVENED } from "../../resilience/setup";
 import { BEDROCK_FIELD_MARK, REFUSAL, takeIntervention } from "./native-guardrail";
 import { sseFrame } from "./sse";
@@ -82,8 +82,7 @@ export class EventRelay {
   frame(json: string): string {
     const type = this.guarded && json.includes(BEDROCK_FIELD_MARK) ? undefined : typeOf(json);
     if (type === "content_block_delta") {
-      this.record.firstTokenAt ??= performance.now();
-      this.record.deltas += 1;
+      noteDelta(this.record);
       return `event: ${type}\ndata: ${json}\n\n`;
     }
     if (type === "content_block_start" || type === "content_block_stop") return `event: ${type}\ndata: ${json}\n\n`;
@@ -94,8 +93,7 @@ export class EventRelay {
         // A chunk that carried only Bedrock's fields.
         return "";
       case "content_block_delta":
-        this.record.firstTokenAt ??= performance.now();
-        this.record.deltas += 1;
+        noteDelta(this.record);
         return sseFrame("content_block_delta", event);
       case "message_start":
         event.message.model = this.model;
