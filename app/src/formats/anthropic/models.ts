@@ -1,7 +1,7 @@
 import type { Middleware } from "koa";
 import { ApiError } from "../../http/errors";
 import type { AppState } from "../../http/request-record";
-import { modelInfo, type ResolutionContext, resolveModel } from "../../models";
+import { type ModelInfo, modelInfo, type ResolutionContext, resolveModel } from "../../models";
 import { modelsFor } from "../../usage/model-access";
 import { modelNotFound } from "../model-kinds";
 import type { CallerOf } from "../openai/models";
@@ -30,8 +30,7 @@ const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 1000;
 
 /** `claude-sonnet` 4.6 -> `Claude Sonnet 4.6`; a model the catalog does not know is shown by its ID. */
-function displayName(id: string): string {
-  const info = modelInfo(id);
+function displayName(id: string, info: ModelInfo): string {
   if (!info.known) return id;
   const family = info.family.split("-").map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(" ");
   return info.generation ? `${family} ${info.generation}` : family;
@@ -40,7 +39,7 @@ function displayName(id: string): string {
 export function anthropicModelInfo(id: string): AnthropicModelInfo {
   const info = modelInfo(id);
   return {
-    type: "model", id, display_name: displayName(id), created_at: UNKNOWN_RELEASE,
+    type: "model", id, display_name: displayName(id, info), created_at: UNKNOWN_RELEASE,
     max_input_tokens: info.known ? info.contextWindow : null,
     max_tokens: info.known ? info.maxOutputTokens : null,
   };
