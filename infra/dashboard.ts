@@ -1,4 +1,4 @@
-import { BUDGET_EXCEEDED_CODE, DIMENSION, METRIC } from "../app/src/metrics/service-metrics";
+import { BUDGET_EXCEEDED_CODE, DIMENSION, METRIC, SPEND_BUDGET_EXCEEDED_CODE } from "../app/src/metrics/service-metrics";
 import { featureWidgets } from "./dashboard-features";
 import { type Widget, widgetKit } from "./dashboard-widgets";
 
@@ -73,7 +73,7 @@ export function dashboardBody(n: DashboardNames): { widgets: Widget[] } {
         search([DIMENSION.key, DIMENSION.model], METRIC.outputTokens, "out"),
         search([DIMENSION.key, DIMENSION.model], METRIC.inputTokens, "in"),
       ], 16, 12),
-      widget(`Budget refusals (${BUDGET_EXCEEDED_CODE}), usage-store failures, throttles`, [
+      widget(`Budget refusals (${BUDGET_EXCEEDED_CODE}, ${SPEND_BUDGET_EXCEEDED_CODE}), usage-store failures, throttles`, [
         search([DIMENSION.key], METRIC.budgetRefusals, "refusals"),
         own(METRIC.usageStoreFailures, "Sum"),
         [n.ns, METRIC.errors, DIMENSION.errorCode, "throttled", { stat: "Sum", label: "Bedrock throttles" }],
