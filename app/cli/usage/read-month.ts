@@ -1,6 +1,6 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { type ModelCounters, modelUsageIn } from "../../src/usage/model-usage";
-import { COUNTER_NAMES, type Counters, itemKey, zeroCounters } from "../../src/usage/store";
+import { type Counters, countersAt, itemKey } from "../../src/usage/store";
 import { USAGE_TABLE } from "../../src/usage/table-schema";
 import { type UsageWindow, windowsAt } from "../../src/usage/windows";
 
@@ -57,7 +57,5 @@ export async function readMonth(
 const NO_DAY = "d00_";
 
 function keyMonth(item: Record<string, AttributeValue>): KeyMonth {
-  const total = zeroCounters();
-  for (const name of COUNTER_NAMES) total[name] = Number(item[name]?.N ?? 0);
-  return { key: item[USAGE_TABLE.partitionKey]?.S ?? "", total, models: modelUsageIn(item, NO_DAY).month };
+  return { key: item[USAGE_TABLE.partitionKey]?.S ?? "", total: countersAt(item), models: modelUsageIn(item, NO_DAY).month };
 }

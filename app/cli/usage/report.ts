@@ -1,4 +1,4 @@
-import { COUNTER_NAMES, type Counters, zeroCounters } from "../../src/usage/store";
+import { addCounters, COUNTER_NAMES, type Counters, zeroCounters } from "../../src/usage/store";
 import type { KeyMonth } from "./read-month";
 
 /**
@@ -26,8 +26,9 @@ export function reportRows(months: readonly KeyMonth[]): Row[] {
     const rows = Object.entries(models)
       .map(([model, counters]) => ({ key, model, ...counters }))
       .sort((a, b) => b.costMicroUsd - a.costMicroUsd || (a.model < b.model ? -1 : 1));
+    const attributed = sum(rows, key, "");
     const rest = zeroCounters();
-    for (const name of COUNTER_NAMES) rest[name] = total[name] - rows.reduce((sum, row) => sum + row[name], 0);
+    for (const name of COUNTER_NAMES) rest[name] = total[name] - attributed[name];
     if (COUNTER_NAMES.some((name) => rest[name] !== 0)) rows.push({ key, model: UNATTRIBUTED, ...rest });
     return rows;
   });
@@ -41,7 +42,7 @@ export function usd(micro: number): string {
 
 function sum(rows: readonly Row[], key: string, model: string): Row {
   const total: Row = { key, model, ...zeroCounters() };
-  for (const row of rows) for (const name of COUNTER_NAMES) total[name] += row[name];
+  for (const row of rows) addCounters(total, row);
   return total;
 }
 

@@ -38,10 +38,22 @@ export function useCatalogOverrides(entries: CatalogOverrides): void {
   overrides = entries;
 }
 
+/**
+ * Compiled patterns, per pattern text. Patterns come only from the catalog and the deployment's settings (never from
+ * a request), so the map stays small; model resolution, prices and key access test them on every request.
+ */
+const compiled = new Map<string, RegExp>();
+
 /** `anthropic.claude-opus-4-*` -> a RegExp matching the whole ID; `*` is the only wildcard. */
 export function patternRegExp(pattern: string): RegExp {
-  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  return new RegExp(`^${escaped}$`, "i");
+  let regExp = compiled.get(pattern);
+  if (!regExp) {
+    const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+    // No `g` flag: `test` keeps no state, so one RegExp serves every caller.
+    regExp = new RegExp(`^${escaped}$`, "i");
+    compiled.set(pattern, regExp);
+  }
+  return regExp;
 }
 
 const matches = (pattern: string, id: string) => patternRegExp(pattern).test(id);

@@ -13,15 +13,11 @@ import type { Caller } from "./keys";
  * call every served model.
  */
 
-/** Compiled patterns, per pattern text (a handful per deployment). */
-const compiled = new Map<string, RegExp>();
-const regExpOf = (pattern: string) => compiled.get(pattern) ?? compiled.set(pattern, patternRegExp(pattern)).get(pattern)!;
-
 /** Whether `caller` may call the served model `modelId`. */
 export function mayCall(caller: { readonly models?: readonly string[] }, modelId: string): boolean {
   if (!caller.models) return true;
   const foundation = parseModelId(modelId).foundationModelId;
-  return caller.models.some((pattern) => regExpOf(pattern).test(modelId) || regExpOf(pattern).test(foundation));
+  return caller.models.some((pattern) => patternRegExp(pattern).test(modelId) || patternRegExp(pattern).test(foundation));
 }
 
 /** The models of `models` the caller may call, in their order. */

@@ -142,21 +142,28 @@ export interface Used {
   month: Counters;
 }
 
+/** Adds `from`'s counters into `into`'s; answers `into`. */
+export function addCounters(into: Counters, from: Counters): Counters {
+  for (const name of COUNTER_NAMES) into[name] += from[name];
+  return into;
+}
+
 /** Two sightings' counters summed, window by window. */
 export function addUsed(a: Used, b: Used): Used {
-  const sum = (x: Counters, y: Counters) =>
-    Object.fromEntries(COUNTER_NAMES.map((name) => [name, x[name] + y[name]])) as unknown as Counters;
+  const sum = (x: Counters, y: Counters) => addCounters(addCounters(zeroCounters(), x), y);
   return { day: sum(a.day, b.day), month: sum(a.month, b.month) };
 }
 
 /** The month's counters and `day`'s in a month item's attributes (zero for any not there yet). */
 function countersIn(item: Record<string, AttributeValue> | undefined, day: UsageWindow): Used {
-  const used = { day: zeroCounters(), month: zeroCounters() };
-  for (const name of COUNTER_NAMES) {
-    used.month[name] = Number(item?.[name]?.N ?? 0);
-    used.day[name] = Number(item?.[dayAttribute(day, name)]?.N ?? 0);
-  }
-  return used;
+  return { day: countersAt(item, (name) => dayAttribute(day, name)), month: countersAt(item) };
+}
+
+/** The counters a month item holds under `attribute(name)` (the month's own: the bare names), zero for any missing. */
+export function countersAt(item: Record<string, AttributeValue> | undefined, attribute = (name: string) => name): Counters {
+  const counters = zeroCounters();
+  for (const name of COUNTER_NAMES) counters[name] = Number(item?.[attribute(name)]?.N ?? 0);
+  return counters;
 }
 
 /** A day's counter inside its month's item: `d28_inputTokens` for the 28th. */

@@ -38,14 +38,13 @@ export class StreamLeases {
    * (`now`: the caller's clock); answers the ids that got one (at most {@link ACQUIRE_CHUNK}).
    */
   async acquire(keyName: string, leaseIds: readonly string[], limit: number, now: number, expiresAt: number): Promise<string[]> {
-    const values = { ":x": num(expiresAt), ":ttl": itemExpiry(expiresAt) };
     let ids = leaseIds.slice(0, Math.min(ACQUIRE_CHUNK, limit));
     for (let round = 0; round < ACQUIRE_ROUNDS && ids.length > 0; round++) {
+      const set = setLeases(ids, expiresAt);
       const added = await this.conditional({
-        UpdateExpression: `SET ${ids.map((_, j) => `leases.#l${j} = :x`).join(", ")}, #ttl = :ttl`,
+        ...set,
         ConditionExpression: "size(leases) <= :room",
-        ExpressionAttributeNames: { ...Object.fromEntries(ids.map((id, j) => [`#l${j}`, id])), "#ttl": USAGE_TABLE.ttlAttribute },
-        ExpressionAttributeValues: { ...values, ":room": num(limit - ids.length) },
+        ExpressionAttributeValues: { ...set.ExpressionAttributeValues, ":room": num(limit - ids.length) },
       }, keyName);
       if (added) return ids;
       const leases = await this.read(keyName);
@@ -55,7 +54,7 @@ export class StreamLeases {
           UpdateExpression: "SET leases = :m, #ttl = :ttl",
           ConditionExpression: "attribute_not_exists(leases)",
           ExpressionAttributeNames: { "#ttl": USAGE_TABLE.ttlAttribute },
-          ExpressionAttributeValues: { ":m": { M: Object.fromEntries(ids.map((id) => [id, values[":x"]])) }, ":ttl": values[":ttl"] },
+          ExpressionAttributeValues: { ":m": { M: Object.fromEntries(ids.map((id) => [id, num(expiresAt)])) }, ":ttl": itemExpiry(expiresAt) },
         }, keyName);
         if (created) return ids;
         continue;
@@ -77,12 +76,9 @@ export class StreamLeases {
   async renew(keyName: string, leaseIds: readonly string[], expiresAt: number): Promise<void> {
     for (let i = 0; i < leaseIds.length; i += RENEW_CHUNK) {
       const chunk = leaseIds.slice(i, i + RENEW_CHUNK);
-      const names = Object.fromEntries(chunk.map((id, j) => [`#l${j}`, id]));
       const renewed = await this.conditional({
-        UpdateExpression: `SET ${chunk.map((_, j) => `leases.#l${j} = :x`).join(", ")}, #ttl = :ttl`,
+        ...setLeases(chunk, expiresAt),
         ConditionExpression: chunk.map((_, j) => `attribute_exists(leases.#l${j})`).join(" AND "),
-        ExpressionAttributeNames: { ...names, "#ttl": USAGE_TABLE.ttlAttribute },
-        ExpressionAttributeValues: { ":x": num(expiresAt), ":ttl": itemExpiry(expiresAt) },
       }, keyName);
       // Some lease of the chunk is gone (a release raced the renewal, or it was reaped): renew the rest one by one.
       if (!renewed && chunk.length > 1) for (const id of chunk) await this.renew(keyName, [id], expiresAt);
@@ -136,6 +132,15 @@ type UpdateInput = Pick<
 >;
 
 const num = (value: number): AttributeValue => ({ N: String(value) });
+
+/** Sets each of `ids` (named `#l<j>`) to expire at `expiresAt`, and the item's TTL past it: acquisition and renewal. */
+function setLeases(ids: readonly string[], expiresAt: number): UpdateInput {
+  return {
+    UpdateExpression: `SET ${ids.map((_, j) => `leases.#l${j} = :x`).join(", ")}, #ttl = :ttl`,
+    ExpressionAttributeNames: { ...Object.fromEntries(ids.map((id, j) => [`#l${j}`, id])), "#ttl": USAGE_TABLE.ttlAttribute },
+    ExpressionAttributeValues: { ":x": num(expiresAt), ":ttl": itemExpiry(expiresAt) },
+  };
+}
 /** The item's TTL (epoch seconds) for a lease expiring at `expiresAt` (epoch ms). */
 const itemExpiry = (expiresAt: number): AttributeValue => num(Math.ceil(expiresAt / 1000) + ITEM_RETENTION_S);
 
