@@ -9,6 +9,10 @@ import type { PolicyStatement } from "./policy-statement";
 
 /** The action ConverseStream is authorised as (token counting has its own, below). */
 export const BEDROCK_STREAM_ACTION = "bedrock:InvokeModelWithResponseStream";
+/** The action InvokeModel is authorised as: embedding calls, and Claude's native path when a request is not streamed. */
+export const BEDROCK_INVOKE_ACTION = "bedrock:InvokeModel";
+/** What a chat model is called as: streamed (ConverseStream, InvokeModelWithResponseStream) or, natively, whole. */
+export const CHAT_MODEL_ACTIONS: readonly string[] = [BEDROCK_STREAM_ACTION, BEDROCK_INVOKE_ACTION];
 
 export interface ModelScope {
   readonly modelId: string;
@@ -28,7 +32,7 @@ export interface ModelScope {
  *   used instead of a region list because AWS adds destination regions to profiles over time; a stale list would
  *   turn into AccessDenied on some requests, while the condition keeps the grant to the regions the profile routes to.
  */
-export function bedrockStatements(scope: ModelScope, action: string = BEDROCK_STREAM_ACTION): PolicyStatement[] {
+export function bedrockStatements(scope: ModelScope, actions: readonly string[] = CHAT_MODEL_ACTIONS): PolicyStatement[] {
   const { kind, foundationModelId } = parseModelId(scope.modelId);
   const bedrockArn = (region: string, account: string, resource: string) =>
     `arn:${scope.partition}:bedrock:${region}:${account}:${resource}`;
@@ -36,7 +40,7 @@ export function bedrockStatements(scope: ModelScope, action: string = BEDROCK_ST
   const allow = (Sid: string, Resource: string[], Condition?: PolicyStatement["Condition"]): PolicyStatement => ({
     Sid,
     Effect: "Allow",
-    Action: [action],
+    Action: [...actions],
     Resource,
     ...(Condition ? { Condition } : {}),
   });
@@ -107,12 +111,10 @@ export function guardrailStatement(
   return { Sid: "ApplyConfiguredGuardrails", Effect: "Allow", Action: [APPLY_GUARDRAIL_ACTION], Resource: arns };
 }
 
-/** The action embedding calls (`POST /embeddings`, InvokeModel) are authorised as. */
-export const BEDROCK_INVOKE_ACTION = "bedrock:InvokeModel";
-
 /**
  * The models the tasks call, by kind: the one list the task role's grants (and any other narrowing of Bedrock access,
- * such as an endpoint policy) derive from. Chat models are streamed (ConverseStream), embedding models invoked.
+ * such as an endpoint policy) derive from. Chat models are streamed (or, on Claude's native path, invoked whole), embedding
+ * models invoked.
  */
 export interface InvokedModels {
   /** The default model first, then the further allowed ones. */
@@ -125,11 +127,11 @@ export function invokedModels(settings: { modelId: string; allowedModelIds: read
 }
 
 /**
- * Every statement allowing a model call: each chat model's streaming grant ({@link servedModelStatements}), then
+ * Every statement allowing a model call: each chat model's grant ({@link servedModelStatements}), then
  * each embedding model's InvokeModel grant, shaped the same way per kind of ID, Sids prefixed `Embed` and numbered.
  */
 export function modelCallStatements(models: InvokedModels, scope: Omit<ModelScope, "modelId">): PolicyStatement[] {
   const embedding = [...new Set(models.embedding)].flatMap((modelId, index) =>
-    bedrockStatements({ ...scope, modelId }, BEDROCK_INVOKE_ACTION).map((statement) => ({ ...statement, Sid: `Embed${statement.Sid}${index}` })));
+    bedrockStatements({ ...scope, modelId }, [BEDROCK_INVOKE_ACTION]).map((statement) => ({ ...statement, Sid: `Embed${statement.Sid}${index}` })));
   return [...servedModelStatements(models.chat, scope), ...embedding];
 }

@@ -66,8 +66,7 @@ describe("VPC endpoint policies and the tasks' egress", () => {
       const bySid = (a: { Sid: string }, b: { Sid: string }) => a.Sid.localeCompare(b.Sid);
       assert.deepEqual(admitted.map(({ Principal: _, ...statement }) => statement).sort(bySid), taskRoleBedrockStatements(r).sort(bySid));
       const actions = new Set(admitted.flatMap((s) => s.Action));
-      const embedding = r === many ? ["bedrock:InvokeModel"] : [];
-      assert.deepEqual([...actions].sort(), ["bedrock:CountTokens", ...embedding, "bedrock:InvokeModelWithResponseStream"]);
+      assert.deepEqual([...actions].sort(), ["bedrock:CountTokens", "bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]);
       assert.ok(admitted.every((s) => s.Resource.every((arn: string) => /^arn:aws:bedrock:[^:]*:\d*:(foundation-model|inference-profile)\//.test(arn))));
     }
     const resources = statementsOf(many.one(ENDPOINT_POLICY, "chat-roles-bedrock-endpoint-policy").inputs.policy).flatMap((s) => s.Resource);

@@ -4,7 +4,8 @@ import { parseModelId } from "../iam";
 import { ACCOUNT_ID, ProgramRun, REGION, runProgram } from "./program-under-mocks";
 import { ROLE_POLICY } from "./resource-types";
 
-const ACTION = ["bedrock:InvokeModelWithResponseStream"];
+// Streamed (ConverseStream, InvokeModelWithResponseStream) and whole (InvokeModel: Claude's native path, not streamed).
+const ACTION = ["bedrock:InvokeModelWithResponseStream", "bedrock:InvokeModel"];
 
 function policyOf(run: ProgramRun, suffix: string): { Statement: any[] } {
   return JSON.parse(run.one(ROLE_POLICY, suffix).inputs.policy);
@@ -78,7 +79,7 @@ describe("IAM", () => {
       const numbered = (list: any[], index: number) => list.map((s) => ({ ...s, Sid: `${s.Sid}Allowed${index}` }));
       assert.deepEqual(statements, [...forGlobal, ...numbered(forPlain, 1), ...numbered(forUs, 2)], "repeats are dropped");
       assert.equal(new Set(statements.map((s: any) => s.Sid)).size, statements.length, "Sids are unique");
-      assert.ok(statements.every((s: any) => s.Action.length === 1 && s.Action[0] === ACTION[0]));
+      assert.ok(statements.every((s: any) => JSON.stringify(s.Action) === JSON.stringify(ACTION)));
     });
 
     it("embedding models: InvokeModel (not streaming) on exactly those, each shaped by its kind of ID; nothing without them", async () => {
@@ -99,12 +100,13 @@ describe("IAM", () => {
       ]);
       assert.deepEqual(statements.filter((s: any) => !s.Sid.startsWith("Embed")), await bedrockStatementsOf(await runProgram({ modelId: plainModel })),
         "the chat models' grants are unchanged");
-      assert.ok(statements.filter((s: any) => !s.Sid.startsWith("Embed")).every((s: any) => s.Action[0] === ACTION[0]), "chat models are not invokable");
+      assert.ok(statements.filter((s: any) => !s.Sid.startsWith("Embed")).every((s: any) => JSON.stringify(s.Action) === JSON.stringify(ACTION)),
+        "chat models keep their own actions");
       assert.equal(containerEnv(run)[ENV.embeddingModelIds], JSON.stringify([titan, cohereProfile, titan]));
       const counted = policyOf(run, "chat-roles-task-count-tokens").Statement[0].Resource;
       assert.deepEqual(counted, [`arn:aws:bedrock:${REGION}::foundation-model/${plainModel}`], "embedding models count no tokens");
       const without = bedrockStatementsOf(await runProgram({ modelId: plainModel }));
-      assert.ok(without.every((s: any) => !s.Action.includes("bedrock:InvokeModel")));
+      assert.ok(without.every((s: any) => !s.Sid.startsWith("Embed")), "no embedding grants without embedding models");
     });
 
     it("recognises the geographic profile prefixes and leaves provider prefixes alone", () => {
